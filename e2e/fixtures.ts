@@ -1,0 +1,39 @@
+import { test as base, expect } from '@playwright/test';
+
+export interface Guard {
+  /** Requests to any other origin: each was aborted. */
+  offOrigin: string[];
+  /** Console errors and uncaught exceptions of the page. */
+  consoleErrors: string[];
+  /** Whether the test fails on either of the above; only the guard's own test turns it off. */
+  enforce: boolean;
+}
+
+/** Every test runs guarded: a request off the origin or a console error fails it. */
+export const test = base.extend<{ guard: Guard }>({
+  guard: [
+    async ({ context, page, baseURL }, use) => {
+      const origin = new URL(baseURL!).origin;
+      const guard: Guard = { offOrigin: [], consoleErrors: [], enforce: true };
+      await context.route('**/*', (route) => {
+        const url = route.request().url();
+        if (url.startsWith('data:') || url.startsWith('blob:') || new URL(url).origin === origin)
+          return route.continue();
+        guard.offOrigin.push(url);
+        return route.abort('blockedbyclient');
+      });
+      page.on('console', (message) => {
+        if (message.type() === 'error') guard.consoleErrors.push(message.text());
+      });
+      page.on('pageerror', (error) => guard.consoleErrors.push(error.message));
+      await use(guard);
+      if (guard.enforce) {
+        expect(guard.offOrigin, 'requests that left the origin').toEqual([]);
+        expect(guard.consoleErrors, 'console errors').toEqual([]);
+      }
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };

@@ -1,0 +1,71 @@
+import { expect, test } from './fixtures';
+import type { Page } from '@playwright/test';
+
+async function runQuery(page: Page, sql: string) {
+  await page.getByLabel('SQL').fill(sql);
+  await page.getByRole('button', { name: 'Run' }).click();
+}
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('./');
+  await expect(page.getByRole('status')).toContainText('ready', { timeout: 30_000 });
+});
+
+test('runs SELECT 42 in the engine worker', async ({ page }) => {
+  await expect(page.getByRole('status')).toContainText(/DuckDB v1\.4\.\d+ \(EH\)/);
+  await runQuery(page, 'SELECT 42 AS answer');
+  const results = page.getByRole('region', { name: 'Results' });
+  await expect(results.getByRole('columnheader')).toHaveText(['answer']);
+  await expect(results.getByRole('cell')).toHaveText(['42']);
+});
+
+test('buckets timestamps with time_bucket, shown in UTC', async ({ page }) => {
+  await runQuery(
+    page,
+    `SELECT time_bucket(INTERVAL 10 SECOND, ts) AS window_start, count(*) AS n
+     FROM (SELECT TIMESTAMP '2024-01-01 00:00:00' + INTERVAL (i) SECOND AS ts FROM range(25) t(i))
+     GROUP BY ALL ORDER BY window_start`,
+  );
+  const rows = page.getByRole('region', { name: 'Results' }).getByRole('row');
+  await expect(rows).toHaveText([
+    /window_start\s*n/,
+    /2024-01-01 00:00:00\s*10/,
+    /2024-01-01 00:00:10\s*10/,
+    /2024-01-01 00:00:20\s*5/,
+  ]);
+});
+
+test('shows a readable error for bad SQL, then runs the next query', async ({ page }) => {
+  await runQuery(page, 'SELEC 1');
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('syntax error at or near "SELEC"');
+  await expect(alert).toContainText('line 1, column 1');
+  await expect(page.getByLabel('SQL')).toHaveValue('SELEC 1');
+  await runQuery(page, 'SELECT 1 + 1 AS two');
+  await expect(alert).toBeHidden();
+  await expect(page.getByRole('region', { name: 'Results' }).getByRole('cell')).toHaveText(['2']);
+});
+
+test('runs with Ctrl+Enter from the editor', async ({ page }) => {
+  await page.getByLabel('SQL').fill("SELECT 'keyboard' AS how");
+  await page.getByLabel('SQL').press('Control+Enter');
+  await expect(page.getByRole('region', { name: 'Results' }).getByRole('cell')).toHaveText(['keyboard']);
+});
+
+test('the guard catches and aborts a request to another origin', async ({ page, guard }) => {
+  const outcome = await page.evaluate(() =>
+    fetch('https://example.com/probe').then(
+      () => 'reached',
+      () => 'aborted',
+    ),
+  );
+  expect(outcome).toBe('aborted');
+  expect(guard.offOrigin).toEqual(['https://example.com/probe']);
+  guard.enforce = false;
+});
+
+test('looks right', async ({ page }, testInfo) => {
+  await runQuery(page, 'SELECT * FROM range(5) t(i)');
+  await expect(page.getByRole('region', { name: 'Results' }).getByRole('cell')).toHaveCount(5);
+  await page.screenshot({ path: testInfo.outputPath('shell.png'), fullPage: true });
+});

@@ -1,0 +1,47 @@
+import * as Comlink from 'comlink';
+import { createDuckDB, getPlatformFeatures, VoidLogger, BROWSER_RUNTIME } from '@duckdb/duckdb-wasm/browser-blocking';
+import ehModule from '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url';
+import mvpModule from '@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm?url';
+import { Database } from './engine/database';
+import type { EngineApi, EngineInfo } from './protocol';
+
+const started = performance.now();
+
+async function open(): Promise<{ database: Database; info: EngineInfo }> {
+  const features = await getPlatformFeatures();
+  const bindings = await createDuckDB(
+    {
+      mvp: { mainModule: absolute(mvpModule), mainWorker: '' },
+      eh: { mainModule: absolute(ehModule), mainWorker: '' },
+    },
+    new VoidLogger(),
+    BROWSER_RUNTIME,
+  );
+  await bindings.instantiate(() => {});
+  bindings.open({});
+  const database = new Database(bindings, absolute(import.meta.env.BASE_URL + 'extensions'));
+  const info: EngineInfo = {
+    duckdbVersion: database.version,
+    bundle: features.wasmExceptions ? 'eh' : 'mvp',
+    startupMs: performance.now() - started,
+  };
+  return { database, info };
+}
+
+function absolute(url: string): string {
+  return new URL(url, self.location.href).href;
+}
+
+const ready = open();
+
+const api: EngineApi = {
+  async info() {
+    return (await ready).info;
+  },
+  async query(sql) {
+    const outcome = (await ready).database.run(sql);
+    return outcome.ok ? Comlink.transfer(outcome, [outcome.arrow.buffer]) : outcome;
+  },
+};
+
+Comlink.expose(api);

@@ -1,0 +1,64 @@
+import { tableFromIPC } from 'apache-arrow';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from './database';
+import { openNodeDatabase } from './node';
+import { tableToJsonRows } from './values';
+
+let db: Database;
+beforeAll(async () => {
+  db = await openNodeDatabase();
+});
+
+function rows(sql: string) {
+  const outcome = db.run(sql);
+  if (!outcome.ok) throw new Error(outcome.error.message);
+  return tableToJsonRows(tableFromIPC(outcome.arrow));
+}
+
+describe('Database', () => {
+  it('runs a query and returns Arrow IPC bytes', () => {
+    expect(rows('SELECT 42 AS answer')).toEqual({ columns: ['answer'], rows: [[42]] });
+  });
+
+  it('buckets timestamps with time_bucket, in UTC', () => {
+    const result = rows(`SELECT time_bucket(INTERVAL 10 SECOND, ts) AS w, count(*) AS n
+      FROM (VALUES (TIMESTAMP '2024-01-01 00:00:03'), (TIMESTAMP '2024-01-01 00:00:09'), (TIMESTAMP '2024-01-01 00:00:12')) t(ts)
+      GROUP BY w ORDER BY w`);
+    expect(result.rows).toEqual([
+      ['2024-01-01 00:00:00', 2],
+      ['2024-01-01 00:00:10', 1],
+    ]);
+  });
+
+  it('reports a syntax error with its position and keeps working', () => {
+    const outcome = db.run('SELECT 1,\n  2 FORM t');
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.error.message).toMatch(/^Parser Error: syntax error at or near "t"/);
+    expect(outcome.error.position).toEqual({ line: 2, column: 10 });
+    expect(outcome.error.hint).toBeTruthy();
+    expect(rows('SELECT 1 AS one').rows).toEqual([[1]]);
+  });
+
+  it('explains unknown tables and columns', () => {
+    const outcome = db.run('SELECT nope FROM range(3)');
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: {
+        message: expect.stringContaining('Referenced column "nope" not found'),
+        position: { line: 1, column: 8 },
+      },
+    });
+  });
+
+  it('never installs or loads extensions, and never reads files or URLs', () => {
+    const icu = db.run("SELECT TIMESTAMP '2024-01-01' AT TIME ZONE 'Europe/Paris'");
+    expect(icu).toMatchObject({ ok: false, error: { hint: expect.stringContaining('core DuckDB') } });
+    const json = db.run("SELECT json('{}')");
+    expect(json).toMatchObject({ ok: false, error: { message: expect.stringContaining('json extension') } });
+    expect(json.ok || json.error.message).not.toContain('INSTALL');
+    const url = db.run("SELECT * FROM read_csv('https://example.com/data.csv')");
+    expect(url).toMatchObject({ ok: false, error: { message: expect.stringContaining('Permission Error') } });
+    expect(db.run('SET enable_external_access = true').ok).toBe(false);
+  });
+});

@@ -1,0 +1,107 @@
+import { tableFromIPC, type Table } from 'apache-arrow';
+import type { DuckDBBindings, DuckDBConnection } from '@duckdb/duckdb-wasm/blocking';
+import type { EngineError, QueryOutcome } from '../protocol';
+
+/**
+ * One open DuckDB database with the settings Tideline needs everywhere:
+ * core DuckDB only, nothing fetched from anywhere.
+ */
+export class Database {
+  private readonly connection: DuckDBConnection;
+
+  constructor(
+    readonly bindings: DuckDBBindings,
+    extensionRepository: string,
+  ) {
+    this.connection = bindings.connect();
+    for (const statement of offlineSettings(extensionRepository)) this.connection.query(statement);
+  }
+
+  get version(): string {
+    return this.bindings.getVersion();
+  }
+
+  /** Runs SQL and returns the result as DuckDB's own Arrow IPC stream; throws DuckDB's error as is. */
+  queryIPC(sql: string): Uint8Array {
+    return this.connection.useUnsafe((bindings, id) => bindings.runQuery(id, sql));
+  }
+
+  /** Runs SQL and returns the result table; throws DuckDB's error as is. */
+  query(sql: string): Table {
+    return tableFromIPC(this.queryIPC(sql));
+  }
+
+  /** Loads an Arrow IPC stream into a table, creating it if asked. */
+  insertArrow(table: string, ipc: Uint8Array, create: boolean): void {
+    this.connection.insertArrowFromIPCStream(ipc, { name: table, create });
+  }
+
+  /** Runs SQL for a user: the result as Arrow IPC bytes, or an error they can act on. */
+  run(sql: string): QueryOutcome {
+    const started = performance.now();
+    try {
+      const arrow = this.queryIPC(sql);
+      const rowCount = tableFromIPC(arrow).numRows;
+      return { ok: true, arrow, rowCount, elapsedMs: performance.now() - started };
+    } catch (error) {
+      return { ok: false, error: describeError(error) };
+    }
+  }
+}
+
+/**
+ * DuckDB-Wasm would install and load extensions from the internet on demand. Turn that off,
+ * point the repository at our own origin, and forbid file and network access from SQL
+ * (DuckDB refuses to turn external access back on while the database runs).
+ */
+export function offlineSettings(extensionRepository: string): string[] {
+  return [
+    'SET autoinstall_known_extensions = false',
+    'SET autoload_known_extensions = false',
+    `SET custom_extension_repository = '${extensionRepository.replaceAll("'", "''")}'`,
+    'SET enable_external_access = false',
+  ];
+}
+
+const HINTS: [RegExp, string][] = [
+  [
+    /^Parser Error: syntax error at end of input/,
+    'The statement ends too early: is a clause or a closing bracket missing?',
+  ],
+  [/^Parser Error/, 'Check the spelling of SQL keywords near the marked position.'],
+  [
+    /^Catalog Error: .*exists in the (\w+) extension/s,
+    'Tideline runs on core DuckDB only, offline: extensions such as json, parquet and icu are not available.',
+  ],
+  [/^Catalog Error: Table with name/, 'Query one of the tables or streams listed in the playground.'],
+  [/^Binder Error: Referenced column/, 'Check the column name against the table’s schema.'],
+  [
+    /^Extension Autoloading Error/,
+    'This needs a DuckDB extension, and Tideline runs on core DuckDB only (no icu: keep timestamps as TIMESTAMP in UTC, without AT TIME ZONE).',
+  ],
+  [/^Permission Error/, 'Tideline never reads files or URLs: use the streams and tables of the playground.'],
+  [/^Conversion Error/, 'A value does not fit the type it is cast to; check literals and CASTs.'],
+];
+
+/** Turns a DuckDB exception into a message, a hint and a position in the SQL. */
+export function describeError(error: unknown): EngineError {
+  const text = error instanceof Error ? error.message : String(error);
+  const [head = text] = text.split(/\n\s*\nLINE \d+:/);
+  const message = head
+    .split('\n')
+    .filter((line) => !/^(INSTALL|LOAD|SET) /.test(line) && !/^(Please try|Alternatively)/.test(line))
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const hint = HINTS.find(([pattern]) => pattern.test(text))?.[1];
+  const position = errorPosition(text);
+  return { message, ...(hint && { hint }), ...(position && { position }) };
+}
+
+/** DuckDB marks the position as `LINE n: <text>` with a caret under the column on the next line. */
+function errorPosition(text: string): { line: number; column: number } | undefined {
+  const match = /LINE (\d+): ([^\n]*)\n( *)\^/.exec(text);
+  if (!match) return undefined;
+  const prefix = `LINE ${match[1]}: `.length;
+  return { line: Number(match[1]), column: match[3]!.length - prefix + 1 };
+}

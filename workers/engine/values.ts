@@ -1,0 +1,172 @@
+import { DataType, DateUnit, IntervalUnit, TimeUnit, type Data, type Table, type Vector } from 'apache-arrow';
+
+/**
+ * Plain JSON values for Arrow results, as the CLI prints them and the UI shows them:
+ * timestamps as UTC strings `YYYY-MM-DD HH:MM:SS[.fff]`, integers and doubles as numbers,
+ * DECIMAL and integers beyond 2^53 as strings.
+ */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export interface JsonRows {
+  columns: string[];
+  rows: JsonValue[][];
+}
+
+export function tableToJsonRows(table: Table): JsonRows {
+  const columns = table.schema.fields.map((field) => field.name);
+  const rows: JsonValue[][] = Array.from({ length: table.numRows }, () => []);
+  table.schema.fields.forEach((_field, c) => {
+    const values = columnToJson(table.getChildAt(c)!);
+    values.forEach((value, r) => (rows[r]![c] = value));
+  });
+  return { columns, rows };
+}
+
+// Reads chunks and raw buffers without `instanceof`: under Node, DuckDB's own copy of Arrow
+// (CommonJS) makes the tables while ours (ESM) reads them.
+export function columnToJson(vector: Vector): JsonValue[] {
+  const out: JsonValue[] = [];
+  for (const data of vector.data) {
+    const first = out.length;
+    for (let i = 0; i < data.length; i++) {
+      out.push(data.getValid(i) ? cellToJson(data, i, () => vector.get(first + i)) : null);
+    }
+  }
+  return out;
+}
+
+const MICROS_PER_UNIT: Record<TimeUnit, bigint> = {
+  [TimeUnit.SECOND]: 1_000_000n,
+  [TimeUnit.MILLISECOND]: 1_000n,
+  [TimeUnit.MICROSECOND]: 1n,
+  [TimeUnit.NANOSECOND]: 0n,
+};
+
+function toMicros(raw: bigint, unit: TimeUnit): bigint {
+  return unit === TimeUnit.NANOSECOND ? raw / 1000n : raw * MICROS_PER_UNIT[unit];
+}
+
+function cellToJson(data: Data, i: number, value: () => unknown): JsonValue {
+  const type = data.type;
+  const index = data.offset + i;
+  if (DataType.isTimestamp(type)) {
+    const raw = BigInt((data.values as BigInt64Array)[index]!);
+    return formatTimestampMicros(toMicros(raw, type.unit));
+  }
+  if (DataType.isDate(type)) {
+    const raw = (data.values as Int32Array | BigInt64Array)[index]!;
+    const micros = type.unit === DateUnit.DAY ? BigInt(raw) * 86_400_000_000n : BigInt(raw) * 1000n;
+    return formatTimestampMicros(micros).slice(0, 10);
+  }
+  if (DataType.isTime(type)) {
+    const raw = BigInt((data.values as BigInt64Array | Int32Array)[index]!);
+    return formatTimestampMicros(toMicros(raw, type.unit)).slice(11);
+  }
+  if (DataType.isDecimal(type)) {
+    const words = data.values as Uint32Array;
+    return formatDecimal(wordsToBigInt(words, index * 4, type.bitWidth / 32), type.scale);
+  }
+  if (DataType.isInterval(type)) {
+    return formatInterval(data.values as Int32Array, index, type.unit);
+  }
+  if (DataType.isBinary(type)) {
+    const bytes = value() as Uint8Array;
+    return Array.from(bytes, (b) => '\\x' + b.toString(16).padStart(2, '0').toUpperCase()).join('');
+  }
+  return plainToJson(value());
+}
+
+function plainToJson(value: unknown): JsonValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
+  }
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (isVectorLike(value)) return columnToJson(value);
+  if (typeof value === 'object' && 'toJSON' in value && typeof value.toJSON === 'function') {
+    return plainToJson(value.toJSON());
+  }
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>);
+  if (Array.isArray(value)) return value.map(plainToJson);
+  if (typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainToJson(v)]));
+  }
+  return String(value);
+}
+
+function isVectorLike(value: unknown): value is Vector {
+  return typeof value === 'object' && value !== null && 'data' in value && 'type' in value && 'length' in value;
+}
+
+function wordsToBigInt(words: Uint32Array, start: number, count: number): bigint {
+  let result = 0n;
+  for (let w = count - 1; w >= 0; w--) result = (result << 32n) | BigInt(words[start + w]!);
+  return BigInt.asIntN(count * 32, result);
+}
+
+function formatDecimal(unscaled: bigint, scale: number): string {
+  const negative = unscaled < 0n;
+  const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
+  const whole = digits.slice(0, digits.length - scale);
+  const fraction = scale > 0 ? '.' + digits.slice(digits.length - scale) : '';
+  return (negative ? '-' : '') + whole + fraction;
+}
+
+/** `YYYY-MM-DD HH:MM:SS`, then `.fff` or `.ffffff` only when the value has them. */
+export function formatTimestampMicros(micros: bigint): string {
+  const millis = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n);
+  const subMillis = Number(micros - millis * 1000n);
+  const iso = new Date(Number(millis)).toISOString(); // 2024-01-01T00:00:01.500Z
+  const seconds = iso.slice(0, 10) + ' ' + iso.slice(11, 19);
+  const ms = iso.slice(20, 23);
+  if (subMillis !== 0) return `${seconds}.${ms}${String(subMillis).padStart(3, '0')}`;
+  return ms === '000' ? seconds : `${seconds}.${ms}`;
+}
+
+/** Parses `YYYY-MM-DD[ HH:MM:SS[.ffffff]]` (UTC) to epoch microseconds; null if malformed. */
+export function parseTimestampMicros(text: string): bigint | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?)?$/.exec(text);
+  if (!match) return null;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = ''] = match;
+  const millis = Date.UTC(+y!, +mo! - 1, +d!, +h, +mi, +s);
+  const date = new Date(millis);
+  if (
+    Number.isNaN(millis) ||
+    date.getUTCDate() !== +d! ||
+    date.getUTCMonth() !== +mo! - 1 ||
+    +h > 23 ||
+    +mi > 59 ||
+    +s > 59
+  ) {
+    return null;
+  }
+  return BigInt(millis) * 1000n + BigInt(frac.padEnd(6, '0'));
+}
+
+function formatInterval(values: Int32Array, index: number, unit: number): string {
+  // DuckDB exports INTERVAL as MONTH_DAY_NANO: int32 months, int32 days, int64 nanoseconds.
+  if (unit !== IntervalUnit.MONTH_DAY_NANO) return String(values[index]);
+  const base = index * 4;
+  const months = values[base]!;
+  const days = values[base + 1]!;
+  const nanos = (BigInt(values[base + 3]!) << 32n) | BigInt(values[base + 2]! >>> 0);
+  const parts: string[] = [];
+  const years = Math.trunc(months / 12);
+  if (years) parts.push(`${years} year${Math.abs(years) === 1 ? '' : 's'}`);
+  if (months % 12) parts.push(`${months % 12} month${Math.abs(months % 12) === 1 ? '' : 's'}`);
+  if (days) parts.push(`${days} day${Math.abs(days) === 1 ? '' : 's'}`);
+  if (nanos !== 0n || parts.length === 0) {
+    const negative = nanos < 0n;
+    parts.push((negative ? '-' : '') + formatDuration((negative ? -nanos : nanos) / 1000n));
+  }
+  return parts.join(' ');
+}
+
+function formatDuration(micros: bigint): string {
+  const hours = micros / 3_600_000_000n;
+  const clock = formatTimestampMicros(micros % 3_600_000_000n).slice(14);
+  return `${String(hours).padStart(2, '0')}:${clock}`;
+}
