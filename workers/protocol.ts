@@ -2,6 +2,9 @@
  * The engine protocol: everything the UI and the engine worker say to each other.
  * The worker implements `EngineApi`; the UI holds it as a Comlink remote.
  */
+import type { JsonValue } from './engine/values';
+
+export type { JsonValue };
 
 /** Which DuckDB-Wasm build the engine runs on. */
 export type EngineBundle = 'eh' | 'mvp' | 'node';
@@ -34,4 +37,55 @@ export type QueryOutcome =
 export interface EngineApi {
   info(): Promise<EngineInfo>;
   query(sql: string): Promise<QueryOutcome>;
+}
+
+/** One dropped input row: what it was, and which watermark it missed. */
+export interface LateRow {
+  source: string;
+  values: JsonValue[];
+  eventTime: string;
+  /** The watermark the row's window or event time was at or below. */
+  watermark: string;
+  /** How far behind the watermark the row's event time was, in milliseconds. */
+  latenessMs: number;
+  batchId: number;
+  operator: string;
+}
+
+/** Spark's StreamingQueryProgress, plus state size. Timestamps are UTC strings. */
+export interface Progress {
+  batchId: number;
+  timestamp: string;
+  numInputRows: number;
+  inputRowsPerSecond: number;
+  processedRowsPerSecond: number;
+  durationMs: Record<string, number>;
+  eventTime: { watermark?: string; min?: string; max?: string; avg?: string };
+  stateOperators: {
+    operatorName: string;
+    numRowsTotal: number;
+    numRowsUpdated: number;
+    numRowsRemoved: number;
+    numRowsDroppedByWatermark: number;
+    memoryUsedBytes: number;
+  }[];
+  sink: { numOutputRows: number };
+}
+
+/** What one micro-batch did: the CLI prints these fields as one JSON line. */
+export interface BatchReport {
+  batchId: number;
+  /** The watermark this batch ran with; null when the query has no watermark. */
+  watermark: string | null;
+  numInputRows: number;
+  columns: string[];
+  /** What the batch emitted to the sink. */
+  rows: JsonValue[][];
+  /** Per source, the input rows of this batch dropped as late. */
+  lateRows: Record<string, JsonValue[][]>;
+  /** Spark's count: per aggregated key, not per input row. */
+  numRowsDroppedByWatermark: number;
+  progress: Progress;
+  /** The late rows with their watermark and lateness, for the UI. */
+  late: LateRow[];
 }

@@ -69,6 +69,15 @@ function cellToJson(data: Data, i: number, value: () => unknown): JsonValue {
   if (DataType.isInterval(type)) {
     return formatInterval(data.values as Int32Array, index, type.unit);
   }
+  if (DataType.isStruct(type)) {
+    const row = value() as Record<string, unknown> | null;
+    return Object.fromEntries(
+      type.children.map((field, k) => [
+        field.name,
+        data.children[k]!.getValid(i) ? cellToJson(data.children[k]!, i, () => row?.[field.name]) : null,
+      ]),
+    );
+  }
   if (DataType.isBinary(type)) {
     const bytes = value() as Uint8Array;
     return Array.from(bytes, (b) => '\\x' + b.toString(16).padStart(2, '0').toUpperCase()).join('');
@@ -131,8 +140,9 @@ export function parseTimestampMicros(text: string): bigint | null {
   const match = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?)?$/.exec(text);
   if (!match) return null;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = ''] = match;
-  const millis = Date.UTC(+y!, +mo! - 1, +d!, +h, +mi, +s);
-  const date = new Date(millis);
+  const date = new Date(Date.UTC(2000, +mo! - 1, +d!, +h, +mi, +s));
+  date.setUTCFullYear(+y!); // Date.UTC reads years 0-99 as 1900-1999
+  const millis = date.getTime();
   if (
     Number.isNaN(millis) ||
     date.getUTCDate() !== +d! ||

@@ -1,0 +1,15 @@
+import type { EngineError } from '../protocol';
+import { describeError } from './database';
+import { PlanError } from './streaming/plan';
+import { QueryShapeError } from './sql/windows';
+import { ScenarioError } from './validate';
+
+/** Any failure of the engine, in words the user can act on. */
+export function describeFailure(error: unknown): EngineError {
+  if (error instanceof ScenarioError) return { message: error.message, ...(error.hint && { hint: error.hint }) };
+  if (error instanceof QueryShapeError) {
+    const spark = error instanceof PlanError && error.spark ? ` Spark says: "${error.spark}".` : '';
+    return { message: error.message + spark, ...(error.hint && { hint: error.hint }) };
+  }
+  return describeError(error);
+}

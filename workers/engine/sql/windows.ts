@@ -1,0 +1,221 @@
+import { closingBracket, identifierName, isSymbol, isWord, splitTopLevel, textOf, type Token } from './tokens';
+
+/** A window assignment, in microseconds; what Flink's TVFs and Spark's window() both describe. */
+export interface WindowSpec {
+  kind: 'tumble' | 'hop' | 'cumulate' | 'session';
+  syntax: 'flink' | 'spark';
+  /** The stream the window reads. */
+  source: string;
+  timeColumn: string;
+  /** Window length (TUMBLE, HOP, max size of CUMULATE). */
+  sizeUs: bigint;
+  /** Distance between window starts (HOP); the step of CUMULATE; equal to size for TUMBLE. */
+  slideUs: bigint;
+  offsetUs: bigint;
+  /** Session gap (SESSION). */
+  gapUs: bigint;
+  /** Flink SESSION's PARTITION BY columns. */
+  partitionBy: string[];
+}
+
+/** Evaluates an INTERVAL expression (or a Spark duration string) to microseconds, or throws a clear error. */
+export type DurationOf = (sqlExpression: string, what: string) => bigint;
+
+export class QueryShapeError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    readonly at?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A Flink window table function call found in the query text: `TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), ...))`. */
+export interface TableFunctionCall {
+  spec: WindowSpec;
+  /** Character range of the whole `TABLE(...)` in the query text. */
+  start: number;
+  end: number;
+}
+
+const FLINK_KINDS: Record<string, WindowSpec['kind']> = {
+  TUMBLE: 'tumble',
+  HOP: 'hop',
+  CUMULATE: 'cumulate',
+  SESSION: 'session',
+};
+
+export function findTableFunctions(sql: string, tokens: Token[], durationOf: DurationOf): TableFunctionCall[] {
+  const calls: TableFunctionCall[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (!(
+      isWord(tokens[i], 'TABLE') &&
+      isSymbol(tokens[i + 1], '(') &&
+      isWord(tokens[i + 2], ...Object.keys(FLINK_KINDS))
+    )) {
+      continue;
+    }
+    const outerClose = closingBracket(tokens, i + 1);
+    const innerClose = closingBracket(tokens, i + 3);
+    const name = tokens[i + 2]!.text.toUpperCase();
+    if (outerClose < 0 || innerClose < 0 || !isSymbol(tokens[i + 3], '(')) {
+      throw new QueryShapeError(
+        `${name}(...) is not closed.`,
+        'Check the brackets of the window table function.',
+        tokens[i]!.start,
+      );
+    }
+    const args = splitTopLevel(tokens.slice(i + 4, innerClose));
+    calls.push({
+      spec: flinkWindow(sql, name, args, durationOf, tokens[i]!.start),
+      start: tokens[i]!.start,
+      end: tokens[outerClose]!.end,
+    });
+    i = outerClose;
+  }
+  return calls;
+}
+
+function flinkWindow(sql: string, name: string, args: Token[][], durationOf: DurationOf, at: number): WindowSpec {
+  const kind = FLINK_KINDS[name]!;
+  const usage: Record<WindowSpec['kind'], string> = {
+    tumble: "TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '10' MINUTES [, offset])",
+    hop: 'HOP(TABLE t, DESCRIPTOR(ts), slide, size [, offset])',
+    cumulate: 'CUMULATE(TABLE t, DESCRIPTOR(ts), step, max_size [, offset])',
+    session: 'SESSION(TABLE t PARTITION BY key, DESCRIPTOR(ts), gap)',
+  };
+  const wrong = (problem: string) => new QueryShapeError(`${name}: ${problem}`, `Write it as ${usage[kind]}.`, at);
+  const [table, descriptor, ...intervals] = args;
+  if (!table || !isWord(table[0], 'TABLE') || !table[1]) throw wrong('the first argument must be TABLE <stream>.');
+  const source = identifierName(table[1]);
+  const partitionBy =
+    isWord(table[2], 'PARTITION') && isWord(table[3], 'BY')
+      ? splitTopLevel(table.slice(4)).map((part) => identifierName(part[part.length - 1]!))
+      : [];
+  if (!descriptor || !isWord(descriptor[0], 'DESCRIPTOR') || !descriptor[2] || !isSymbol(descriptor[1], '(')) {
+    throw wrong('the second argument must be DESCRIPTOR(<event-time column>).');
+  }
+  const timeColumn = identifierName(descriptor[2]);
+  const expected = { tumble: [1, 2], hop: [2, 3], cumulate: [2, 3], session: [1, 1] }[kind];
+  if (intervals.length < expected[0]! || intervals.length > expected[1]!)
+    throw wrong(`expected ${expected.join(' or ')} interval arguments, got ${intervals.length}.`);
+  const durations = intervals.map((part, n) => durationOf(textOf(sql, part), `${name} argument ${n + 3}`));
+  const spec: WindowSpec = {
+    kind,
+    syntax: 'flink',
+    source,
+    timeColumn,
+    sizeUs: 0n,
+    slideUs: 0n,
+    offsetUs: 0n,
+    gapUs: 0n,
+    partitionBy,
+  };
+  if (kind === 'tumble')
+    Object.assign(spec, { sizeUs: durations[0], slideUs: durations[0], offsetUs: durations[1] ?? 0n });
+  if (kind === 'hop' || kind === 'cumulate')
+    Object.assign(spec, { slideUs: durations[0], sizeUs: durations[1], offsetUs: durations[2] ?? 0n });
+  if (kind === 'session') spec.gapUs = durations[0]!;
+  return checkWindow(spec, at);
+}
+
+/** Spark's `window(ts, '10 minutes'[, slide[, offset]])` or `session_window(ts, '5 minutes')` in GROUP BY. */
+export function sparkWindow(
+  sql: string,
+  name: string,
+  args: Token[][],
+  source: string,
+  durationOf: DurationOf,
+  at: number,
+): WindowSpec {
+  const session = name === 'session_window';
+  const [column, ...rest] = args;
+  if (!column || column.length !== 1 || rest.length < 1 || rest.length > (session ? 1 : 3)) {
+    throw new QueryShapeError(
+      `${name}(...) takes ${session ? 'an event-time column and a gap' : 'an event-time column, a size, and optionally a slide and a start offset'}.`,
+      session
+        ? "Write it as session_window(ts, '5 minutes')."
+        : "Write it as window(ts, '10 minutes') or window(ts, '10 minutes', '5 minutes').",
+      at,
+    );
+  }
+  const durations = rest.map((part, n) => durationOf(textOf(sql, part), `${name} argument ${n + 2}`));
+  const spec: WindowSpec = {
+    kind: session ? 'session' : durations[1] !== undefined && durations[1] !== durations[0] ? 'hop' : 'tumble',
+    syntax: 'spark',
+    source,
+    timeColumn: identifierName(column[0]!),
+    sizeUs: session ? 0n : durations[0]!,
+    slideUs: session ? 0n : (durations[1] ?? durations[0]!),
+    offsetUs: session ? 0n : (durations[2] ?? 0n),
+    gapUs: session ? durations[0]! : 0n,
+    partitionBy: [],
+  };
+  return checkWindow(spec, at);
+}
+
+function checkWindow(spec: WindowSpec, at: number): WindowSpec {
+  const positive = spec.kind === 'session' ? [spec.gapUs] : [spec.sizeUs, spec.slideUs];
+  if (positive.some((us) => us <= 0n))
+    throw new QueryShapeError('Window sizes, slides and gaps must be positive durations.', undefined, at);
+  if (spec.kind === 'cumulate' && spec.sizeUs % spec.slideUs !== 0n) {
+    throw new QueryShapeError(
+      'CUMULATE: the max size must be a whole multiple of the step.',
+      'For example a step of 1 minute and a size of 10 minutes.',
+      at,
+    );
+  }
+  if (spec.kind === 'hop' && spec.slideUs > spec.sizeUs) {
+    throw new QueryShapeError(
+      'The slide of a sliding window must not exceed its size.',
+      'Use a slide no longer than the window size.',
+      at,
+    );
+  }
+  return spec;
+}
+
+const floorTo = (us: string, stepUs: bigint, offsetUs: bigint) =>
+  `${us} - (((${us} - ${offsetUs}) % ${stepUs}) + ${stepUs}) % ${stepUs}`;
+
+/**
+ * The rows of `source`, each repeated once per window it belongs to, with the window's bounds as
+ * `window_start`/`window_end`/`window_time` (Flink) or a `window` struct (Spark). Windows are half-open
+ * `[start, end)`, aligned to the epoch plus the offset.
+ */
+export function windowedRelation(spec: WindowSpec, source = spec.source): string {
+  const ts = `epoch_us(${quote(spec.timeColumn)})`;
+  let starts: string;
+  let ends: string;
+  let repeat = 1n;
+  if (spec.kind === 'tumble') {
+    starts = floorTo(ts, spec.sizeUs, spec.offsetUs);
+    ends = `${starts} + ${spec.sizeUs}`;
+  } else if (spec.kind === 'hop') {
+    repeat = (spec.sizeUs + spec.slideUs - 1n) / spec.slideUs;
+    starts = `${floorTo(ts, spec.slideUs, spec.offsetUs)} - __w.i * ${spec.slideUs}`;
+    ends = `${starts} + ${spec.sizeUs}`;
+  } else if (spec.kind === 'cumulate') {
+    repeat = spec.sizeUs / spec.slideUs;
+    starts = floorTo(ts, spec.sizeUs, spec.offsetUs);
+    ends = `${starts} + (__w.i + 1) * ${spec.slideUs}`;
+  } else {
+    throw new Error('Session windows are merged by the session operator, not expanded.');
+  }
+  const bounds =
+    spec.syntax === 'flink'
+      ? `make_timestamp(${starts}) AS window_start, make_timestamp(${ends}) AS window_end, make_timestamp(${ends} - 1000) AS window_time`
+      : `{'start': make_timestamp(${starts}), 'end': make_timestamp(${ends})} AS "window"`;
+  const from = repeat === 1n ? quote(source) : `${quote(source)}, range(${repeat}) AS __w(i)`;
+  const inWindow =
+    spec.syntax === 'flink'
+      ? `${ts} >= epoch_us(window_start) AND ${ts} < epoch_us(window_end)`
+      : `${ts} >= epoch_us("window"."start") AND ${ts} < epoch_us("window"."end")`;
+  const select = `SELECT ${quote(source)}.*, ${bounds} FROM ${from}`;
+  return repeat === 1n ? select : `SELECT * FROM (${select}) WHERE ${inWindow}`;
+}
+
+export function quote(identifier: string): string {
+  return `"${identifier.replaceAll('"', '""')}"`;
+}

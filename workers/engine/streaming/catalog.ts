@@ -1,0 +1,37 @@
+import type { Database } from '../database';
+import { QueryShapeError } from '../sql/windows';
+import type { Catalog } from './plan';
+
+/** Asks DuckDB which functions aggregate, and what interval expressions mean. */
+export function databaseCatalog(db: Database): Catalog {
+  const names = db.query("SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_type = 'aggregate'");
+  const aggregateFunctions = new Set(Array.from(names.getChildAt(0)!, (name) => String(name).toLowerCase()));
+  return {
+    aggregateFunctions,
+    durationOf(expression, what) {
+      const text = expression.trim();
+      const interval = /^'.*'$/s.test(text) ? `${text}::INTERVAL` : `(${text})::INTERVAL`;
+      let months: number;
+      let micros: bigint;
+      try {
+        const table = db.query(
+          `SELECT (datepart('year', ${interval}) * 12 + datepart('month', ${interval}))::INTEGER AS months, epoch_us(TIMESTAMP '1970-01-01' + ${interval}) AS us`,
+        );
+        months = table.getChildAt(0)!.get(0) as number;
+        micros = BigInt(table.getChildAt(1)!.get(0) as bigint);
+      } catch {
+        throw new QueryShapeError(
+          `${what}: ${text} is not a duration.`,
+          "Write a duration such as INTERVAL '10' MINUTES or '10 minutes'.",
+        );
+      }
+      if (months !== 0) {
+        throw new QueryShapeError(
+          `${what}: ${text} counts calendar months, which vary in length.`,
+          'Use days, hours, minutes or seconds.',
+        );
+      }
+      return micros;
+    },
+  };
+}

@@ -1,0 +1,478 @@
+import type { OutputMode, SourceSpec } from '../scenario';
+import { selectClauses } from '../sql/select';
+import {
+  closingBracket,
+  identifierName,
+  isSymbol,
+  isWord,
+  significant,
+  splitTopLevel,
+  textOf,
+  type Token,
+} from '../sql/tokens';
+import {
+  QueryShapeError,
+  findTableFunctions,
+  quote,
+  sparkWindow,
+  windowedRelation,
+  type DurationOf,
+  type WindowSpec,
+} from '../sql/windows';
+
+/** What the planner needs to know from the database. */
+export interface Catalog {
+  aggregateFunctions: Set<string>;
+  durationOf: DurationOf;
+}
+
+/** A grouping key of a streaming aggregation: its expression and the state column that keeps it. */
+export interface GroupKey {
+  expression: string;
+  column: string;
+}
+
+/** An aggregate call, kept as a mergeable partial state in a state column. */
+export interface PartialAggregate {
+  call: string;
+  column: string;
+  /** min/max keep the value itself (merged with least/greatest); the rest keep DuckDB's exported state. */
+  merge: 'least' | 'greatest' | 'combine';
+}
+
+export interface StatelessPlan {
+  kind: 'stateless';
+  sources: string[];
+  /** The query over the batch tables. */
+  sql: string;
+}
+
+export interface AggregatePlan {
+  kind: 'aggregate';
+  sources: string[];
+  window?: WindowSpec;
+  /** The user's query as a plain query over one batch: names the output columns and checks the SQL early. */
+  reference: string;
+  /** The batch's input rows after FROM (windows assigned) and WHERE, under `alias`. */
+  input: string;
+  alias: string;
+  keys: GroupKey[];
+  aggregates: PartialAggregate[];
+  /** Over the state table (as `alias`): the user's select list, with aggregates finalised. */
+  output: string;
+  having?: string;
+  orderBy?: string;
+  limit?: string;
+  /** The event-time bound of a group: over input rows and over state rows (null when no key carries event time). */
+  eventTime: { input: string; state: string } | null;
+  /** The source columns of the input, to report late rows as the user sent them. */
+  sourceColumns: string[];
+  eventTimeColumn?: string;
+}
+
+export type QueryPlan = StatelessPlan | AggregatePlan;
+
+export const SPARK_MESSAGES = {
+  appendWithoutWatermark:
+    'Append output mode not supported when there are streaming aggregations on streaming DataFrames/DataSets without watermark',
+  completeWithoutAggregation:
+    'Complete output mode not supported when there are no streaming aggregations on streaming DataFrames/Datasets',
+  updateSession: 'Update output mode not supported for session window on streaming DataFrames/DataSets',
+  sorting:
+    'Sorting is not supported on streaming DataFrames/Datasets, unless it is on aggregated DataFrame/Dataset in Complete output mode',
+  distinct:
+    'Distinct aggregations are not supported on streaming DataFrames/Datasets. Consider using approx_count_distinct() instead.',
+};
+
+export class PlanError extends QueryShapeError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly spark?: string,
+    at?: number,
+  ) {
+    super(message, hint, at);
+  }
+}
+
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+function applyEdits(sql: string, edits: Edit[]): string {
+  let out = '';
+  let at = 0;
+  for (const edit of [...edits].sort((a, b) => a.start - b.start)) {
+    out += sql.slice(at, edit.start) + edit.text;
+    at = edit.end;
+  }
+  return out + sql.slice(at);
+}
+
+/**
+ * Turns the user's SQL into a plan the micro-batch executor can run incrementally: window table
+ * functions and Spark's window() become window assignment over the batch; aggregates become
+ * partial states merged batch by batch.
+ */
+export function planQuery(query: string, sources: SourceSpec[], outputMode: OutputMode, catalog: Catalog): QueryPlan {
+  const byName = new Map(sources.map((source) => [source.name.toLowerCase(), source]));
+  let sql = query.trim().replace(/;\s*$/, '');
+  const tableFunctions = findTableFunctions(sql, significant(sql), catalog.durationOf);
+  let window = tableFunctions[0]?.spec;
+  if (tableFunctions.length > 1)
+    throw new PlanError(
+      'Only one window table function per query is supported.',
+      'Window one stream, then join or aggregate.',
+    );
+  for (const call of tableFunctions) requireSource(byName, call.spec.source, call.start);
+  sql = applyEdits(
+    sql,
+    tableFunctions.map((call) => ({ start: call.start, end: call.end, text: `(${windowedRelation(call.spec)})` })),
+  );
+
+  const tokens = significant(sql);
+  const used = streamsUsed(tokens, byName);
+  const aggregateCalls = findAggregates(tokens, catalog.aggregateFunctions);
+  const clauses = selectClauses(tokens);
+  const grouped = clauses?.groupBy !== undefined || aggregateCalls.length > 0;
+
+  if (!grouped) {
+    if (window?.kind === 'session')
+      throw new PlanError(
+        'A SESSION window needs an aggregation.',
+        'Add GROUP BY window_start, window_end and an aggregate such as count(*).',
+      );
+    if (outputMode === 'complete') {
+      throw new PlanError(
+        'Complete mode re-emits a whole result table, and a query without aggregation has none: its result grows forever.',
+        'Use append mode, or aggregate (GROUP BY).',
+        SPARK_MESSAGES.completeWithoutAggregation,
+      );
+    }
+    if (clauses?.orderBy)
+      throw new PlanError(
+        'An unbounded stream cannot be sorted: the sort would never finish.',
+        'Remove ORDER BY, or aggregate and use complete mode.',
+        SPARK_MESSAGES.sorting,
+        clauses.orderBy[0]?.start,
+      );
+    return { kind: 'stateless', sources: used, sql };
+  }
+  if (!clauses)
+    throw new PlanError(
+      'A streaming aggregation must be a single SELECT ... FROM ... GROUP BY statement.',
+      'Move CTEs and set operations out of the aggregating query.',
+    );
+  if (used.length !== 1)
+    throw new PlanError(
+      'A streaming aggregation reads exactly one stream.',
+      'Aggregate one stream at a time; joins come later.',
+    );
+  for (const call of aggregateCalls) {
+    if (call.distinct)
+      throw new PlanError(
+        'count(DISTINCT ...) cannot be kept as a running total: the set of values seen would grow without bound.',
+        'Use approx_count_distinct(...) instead.',
+        SPARK_MESSAGES.distinct,
+        call.start,
+      );
+  }
+  if (clauses.orderBy && outputMode !== 'complete') {
+    throw new PlanError(
+      'Only complete mode can sort an aggregated stream: in append and update mode each batch emits only some rows.',
+      'Remove ORDER BY, or switch to complete mode.',
+      SPARK_MESSAGES.sorting,
+      clauses.orderBy[0]?.start,
+    );
+  }
+  if (clauses.limit && outputMode !== 'complete')
+    throw new PlanError(
+      'LIMIT on a stream is only supported in complete mode.',
+      'Remove LIMIT, or switch to complete mode.',
+    );
+
+  const source = byName.get(used[0]!)!;
+  const from = fromItem(sql, clauses.from, byName);
+  let inputRelation = textOf(sql, clauses.from);
+  let keysTokens = clauses.groupBy ? splitTopLevel(clauses.groupBy) : [];
+  const selectItems = splitTopLevel(clauses.select);
+  const edits: Edit[] = [];
+
+  // Spark: GROUP BY window(ts, ...) assigns windows to the stream's rows and groups by the `window` struct.
+  keysTokens = keysTokens.map((key) => {
+    if (!(
+      key[0] &&
+      isWord(key[0], 'WINDOW', 'SESSION_WINDOW') &&
+      isSymbol(key[1], '(') &&
+      closingBracket(key, 1) === key.length - 1
+    ))
+      return key;
+    if (window)
+      throw new PlanError(
+        'Only one window per query is supported.',
+        'Group by a single window(...).',
+        undefined,
+        key[0].start,
+      );
+    if (!from)
+      throw new PlanError(
+        'window(...) needs the stream alone in FROM.',
+        'Write FROM <stream> GROUP BY window(ts, ...), ...',
+        undefined,
+        key[0].start,
+      );
+    window = sparkWindow(
+      sql,
+      key[0].text.toLowerCase(),
+      splitTopLevel(key.slice(2, -1)),
+      from.source,
+      catalog.durationOf,
+      key[0].start,
+    );
+    const column = window.kind === 'session' ? 'session_window' : 'window';
+    if (window.kind !== 'session') inputRelation = `(${windowedRelation(window)}) AS ${quote(from.alias)}`;
+    return [{ kind: 'quoted', text: quote(column), start: -1, end: -1 }];
+  });
+  if (window?.kind === 'session') {
+    throw new PlanError('Session windows are not supported yet.', 'Use a tumbling or sliding window for now.');
+  }
+  if (window && window.timeColumn !== source.eventTime?.toLowerCase()) {
+    throw new PlanError(
+      `The window's time column ${window.timeColumn} is not the event-time column of ${source.name}.`,
+      `Window by ${source.eventTime ?? "the stream's event-time column (set eventTime on the source)"}.`,
+    );
+  }
+  if (keysTokens.length === 1 && isWord(keysTokens[0]![0], 'ALL') && keysTokens[0]!.length === 1) {
+    keysTokens = selectItems
+      .filter(
+        (item) =>
+          !aggregateCalls.some((call) => call.start >= item[0]!.start && call.end <= item[item.length - 1]!.end),
+      )
+      .map(withoutAlias);
+  }
+  keysTokens = keysTokens.map((key) => resolveKeyReference(key, selectItems));
+
+  const keys: GroupKey[] = keysTokens.map((key, i) => ({
+    expression: key[0]!.start < 0 ? key[0]!.text : textOf(sql, key),
+    column: isColumnReference(key) ? quote(identifierName(key[key.length - 1]!)) : `__k${i}`,
+  }));
+
+  const aggregates: PartialAggregate[] = [];
+  for (const call of aggregateCalls) {
+    const text = sql.slice(call.start, call.end);
+    let aggregate = aggregates.find((known) => known.call === text);
+    if (!aggregate) {
+      const merge = call.name === 'min' ? 'least' : call.name === 'max' ? 'greatest' : 'combine';
+      aggregate = { call: text, column: `__a${aggregates.length}`, merge };
+      aggregates.push(aggregate);
+    }
+    edits.push({
+      start: call.start,
+      end: call.end,
+      text: aggregate.merge === 'combine' ? `finalize(${aggregate.column})` : aggregate.column,
+    });
+  }
+  // Expression keys (not plain columns) are read back from their state column.
+  keys.forEach((key, i) => {
+    if (key.column !== `__k${i}`) return;
+    for (const match of findSequence(tokens, keysTokens[i]!, clauses.select[0]!.start)) {
+      if (!edits.some((edit) => match.start < edit.end && match.end > edit.start))
+        edits.push({ ...match, text: key.column });
+    }
+  });
+  const windowEdits: Edit[] = [];
+  if (window?.syntax === 'spark') {
+    tokens.forEach((token, i) => {
+      if (
+        isWord(token, 'WINDOW') &&
+        !isSymbol(tokens[i + 1], '(') &&
+        token.start >= clauses.select[0]!.start &&
+        token.start < clauses.from[0]!.start
+      ) {
+        windowEdits.push({ start: token.start, end: token.end, text: '"window"' });
+      }
+    });
+  }
+  edits.push(...windowEdits);
+
+  const rewritten = (part: Token[] | undefined, using = edits) =>
+    part && applyEdits(sql, using).slice(...shifted(sql, using, part));
+  const whereSql = clauses.where ? ` WHERE ${textOf(sql, clauses.where)}` : '';
+  const groupSql = keys.length ? ` GROUP BY ${keys.map((key) => key.expression).join(', ')}` : '';
+  const havingSql = clauses.having ? ` HAVING ${rewritten(clauses.having, windowEdits)}` : '';
+  const eventTime = eventTimeOf(window, keys, source);
+  if (outputMode === 'append' && (!eventTime || !source.watermark)) {
+    throw new PlanError(
+      'Append mode emits each result row once, when it is final; without a watermark on the grouped event time, no row ever becomes final.',
+      source.watermark
+        ? `Group by a window over ${source.eventTime} (or by ${source.eventTime} itself), or use update or complete mode.`
+        : `Give the source ${source.name} a watermark (e.g. "watermark": "10 seconds"), or use update or complete mode.`,
+      SPARK_MESSAGES.appendWithoutWatermark,
+    );
+  }
+  return {
+    kind: 'aggregate',
+    sources: used,
+    ...(window && { window }),
+    reference: `SELECT ${rewritten(clauses.select, windowEdits)} FROM ${inputRelation}${whereSql}${groupSql}${havingSql}`,
+    input: `SELECT * FROM ${inputRelation}${whereSql}`,
+    alias: from?.alias ?? source.name,
+    keys,
+    aggregates,
+    output: rewritten(clauses.select)!,
+    ...(clauses.having && { having: rewritten(clauses.having) }),
+    ...(clauses.orderBy && { orderBy: rewritten(clauses.orderBy) }),
+    ...(clauses.limit && { limit: textOf(sql, clauses.limit) }),
+    eventTime,
+    sourceColumns: source.columns.map(([name]) => name),
+    ...(source.eventTime && { eventTimeColumn: source.eventTime }),
+  };
+}
+
+function requireSource(byName: Map<string, SourceSpec>, name: string, at: number): void {
+  if (!byName.has(name))
+    throw new PlanError(
+      `There is no stream named ${name}.`,
+      `Streams: ${[...byName.values()].map((s) => s.name).join(', ') || 'none'}.`,
+      undefined,
+      at,
+    );
+}
+
+function streamsUsed(tokens: Token[], byName: Map<string, SourceSpec>): string[] {
+  const used = new Set<string>();
+  tokens.forEach((token, i) => {
+    if (
+      (token.kind === 'word' || token.kind === 'quoted') &&
+      byName.has(identifierName(token)) &&
+      !isSymbol(tokens[i - 1], '.') &&
+      !isSymbol(tokens[i + 1], '(') &&
+      !isSymbol(tokens[i + 1], '.')
+    ) {
+      const previous = tokens[i - 1];
+      if (isWord(previous, 'FROM', 'JOIN', 'TABLE') || isSymbol(previous, ',') || isSymbol(previous, '('))
+        used.add(identifierName(token));
+    }
+  });
+  return [...used];
+}
+
+interface AggregateCall {
+  name: string;
+  start: number;
+  end: number;
+  distinct: boolean;
+}
+
+/** Aggregate calls, with their FILTER clause; calls followed by OVER are window functions, not aggregates. */
+function findAggregates(tokens: Token[], aggregateFunctions: Set<string>): AggregateCall[] {
+  const calls: AggregateCall[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (
+      token.kind !== 'word' ||
+      !aggregateFunctions.has(token.text.toLowerCase()) ||
+      !isSymbol(tokens[i + 1], '(') ||
+      isSymbol(tokens[i - 1], '.')
+    )
+      continue;
+    let close = closingBracket(tokens, i + 1);
+    if (close < 0) continue;
+    if (isWord(tokens[close + 1], 'FILTER') && isSymbol(tokens[close + 2], '('))
+      close = closingBracket(tokens, close + 2);
+    if (isWord(tokens[close + 1], 'OVER')) continue;
+    calls.push({
+      name: token.text.toLowerCase(),
+      start: token.start,
+      end: tokens[close]!.end,
+      distinct: isWord(tokens[i + 2], 'DISTINCT'),
+    });
+    i = close;
+  }
+  return calls;
+}
+
+/** `FROM stream [AS] alias`: the stream and its alias, when FROM holds the stream alone. */
+function fromItem(
+  sql: string,
+  from: Token[],
+  byName: Map<string, SourceSpec>,
+): { source: string; alias: string } | null {
+  const [name, ...rest] = from;
+  if (!name || !byName.has(identifierName(name))) {
+    // a windowed relation in brackets: `(SELECT ...) [AS] alias`
+    return null;
+  }
+  const aliasTokens = isWord(rest[0], 'AS') ? rest.slice(1) : rest;
+  if (aliasTokens.length > 1) return null;
+  return {
+    source: identifierName(name),
+    alias: aliasTokens[0] ? identifierName(aliasTokens[0]) : identifierName(name),
+  };
+}
+
+function isColumnReference(key: Token[]): boolean {
+  const names = key.filter((_, i) => i % 2 === 0);
+  const dots = key.filter((_, i) => i % 2 === 1);
+  return (
+    names.every((t) => t.kind === 'word' || t.kind === 'quoted') &&
+    dots.every((t) => isSymbol(t, '.')) &&
+    key.length % 2 === 1 &&
+    key.length <= 3
+  );
+}
+
+function withoutAlias(item: Token[]): Token[] {
+  const as = item.findIndex((token, i) => isWord(token, 'AS') && i === item.length - 2);
+  if (as > 0) return item.slice(0, as);
+  return item;
+}
+
+/** GROUP BY 1 or GROUP BY <select alias> stand for a select item's expression. */
+function resolveKeyReference(key: Token[], selectItems: Token[][]): Token[] {
+  if (key.length !== 1) return key;
+  const [token] = key;
+  if (token!.kind === 'number') {
+    const item = selectItems[Number(token!.text) - 1];
+    return item ? withoutAlias(item) : key;
+  }
+  for (const item of selectItems) {
+    const alias = item[item.length - 1]!;
+    if (item.length >= 3 && isWord(item[item.length - 2], 'AS') && identifierName(alias) === identifierName(token!))
+      return item.slice(0, -2);
+  }
+  return key;
+}
+
+function findSequence(tokens: Token[], sequence: Token[], from: number): { start: number; end: number }[] {
+  const same = (a: Token, b: Token) => a.text.toLowerCase() === b.text.toLowerCase();
+  const matches: { start: number; end: number }[] = [];
+  for (let i = 0; i + sequence.length <= tokens.length; i++) {
+    if (tokens[i]!.start < from) continue;
+    if (sequence.every((token, j) => same(tokens[i + j]!, token))) {
+      matches.push({ start: tokens[i]!.start, end: tokens[i + sequence.length - 1]!.end });
+    }
+  }
+  return matches;
+}
+
+/** The character range of `part` once the edits before and inside it are applied. */
+function shifted(sql: string, edits: Edit[], part: Token[]): [number, number] {
+  const start = part[0]!.start;
+  const end = part[part.length - 1]!.end;
+  const delta = (upTo: number) =>
+    edits.filter((edit) => edit.end <= upTo).reduce((sum, edit) => sum + edit.text.length - (edit.end - edit.start), 0);
+  return [start + delta(start), end + delta(end)];
+}
+
+function eventTimeOf(window: WindowSpec | undefined, keys: GroupKey[], source: SourceSpec): AggregatePlan['eventTime'] {
+  if (window?.syntax === 'flink') {
+    return keys.some((key) => key.column === '"window_end"') ? { input: 'window_end', state: '"window_end"' } : null;
+  }
+  if (window?.syntax === 'spark') return { input: '"window"."end"', state: '"window"."end"' };
+  const eventColumn = source.eventTime && quote(source.eventTime.toLowerCase());
+  const key = keys.find((k) => k.column === eventColumn);
+  return key ? { input: key.expression, state: key.column } : null;
+}

@@ -1,0 +1,356 @@
+import type { BatchReport, LateRow, Progress } from '../../protocol';
+import type { Database } from '../database';
+import type { OutputMode, Scenario } from '../scenario';
+import { quote } from '../sql/windows';
+import { formatTimestampMicros, tableToJsonRows, type JsonValue } from '../values';
+import { planQuery, type AggregatePlan, type Catalog, type QueryPlan } from './plan';
+import type { SourceBatchStats } from './sources';
+import { END_OF_TIME, WatermarkTracker } from './watermark';
+import { parseDuration } from '../validate';
+
+/** What survives a restart: Spark's offset log (batch id, watermarks) and the state store. */
+export interface Checkpoint {
+  nextBatchId: number;
+  watermark: bigint;
+  lateWatermark: bigint;
+  /** A snapshot table of the state store, when the query keeps state. */
+  stateSnapshot?: string;
+}
+
+/** The watermarks one batch runs with. */
+interface BatchWatermarks {
+  /** Closes and evicts windows: the watermark computed after the previous batch. */
+  eviction: bigint;
+  /** Drops late input rows: the watermark the previous batch ran with (Spark 3.4+). */
+  late: bigint;
+}
+
+function timestampSql(us: bigint): string {
+  return us === END_OF_TIME ? "'infinity'::TIMESTAMP" : `make_timestamp(${us}::BIGINT)`;
+}
+
+export function formatWatermark(us: bigint): string {
+  return us === END_OF_TIME ? 'infinity' : formatTimestampMicros(us);
+}
+
+/**
+ * One streaming query: its plan, its state store and its watermark. Each `runBatch` reads the
+ * streams' batch tables and emits what Spark's micro-batch would emit in the query's output mode.
+ */
+export class StreamingQuery {
+  private nextBatchId: number;
+  private lateWatermark: bigint;
+  /** The watermark the last batch ran with, to tell whether a no-data batch is due. */
+  private lastBatchWatermark: bigint;
+  private readonly tables: { state: string; input: string; partial: string; touched: string };
+  private readonly columns: string[];
+
+  private constructor(
+    private readonly db: Database,
+    readonly plan: QueryPlan,
+    readonly outputMode: OutputMode,
+    private readonly watermark: WatermarkTracker,
+    query: string,
+    prefix: string,
+    checkpoint?: Checkpoint,
+  ) {
+    this.tables = {
+      state: `${prefix}_state`,
+      input: `${prefix}_input`,
+      partial: `${prefix}_partial`,
+      touched: `${prefix}_touched`,
+    };
+    this.nextBatchId = checkpoint?.nextBatchId ?? 0;
+    this.lateWatermark = checkpoint?.lateWatermark ?? 0n;
+    this.lastBatchWatermark = checkpoint?.watermark ?? 0n;
+    this.columns = this.describeColumns(query);
+    if (plan.kind === 'aggregate') {
+      if (checkpoint?.stateSnapshot) {
+        db.query(`CREATE OR REPLACE TABLE ${this.tables.state} AS SELECT * FROM ${checkpoint.stateSnapshot}`);
+      } else {
+        db.query(`CREATE OR REPLACE TABLE ${this.tables.state} AS ${this.partialSql(plan, `(${plan.input})`)} LIMIT 0`);
+      }
+    }
+  }
+
+  /** Plans the scenario's query and checks it as Spark checks it before the first batch. */
+  static start(
+    db: Database,
+    scenario: Scenario,
+    catalog: Catalog,
+    prefix = 'q0',
+    checkpoint?: Checkpoint,
+  ): StreamingQuery {
+    const plan = planQuery(scenario.query, scenario.sources, scenario.outputMode, catalog);
+    const inputs = scenario.sources
+      .filter((source) => plan.sources.includes(source.name.toLowerCase()) && source.watermark)
+      .map((source) => ({ name: source.name, delayUs: parseDuration(source.watermark!)! }));
+    const tracker = new WatermarkTracker(inputs, scenario.watermarkPolicy, checkpoint?.watermark ?? 0n);
+    return new StreamingQuery(db, plan, scenario.outputMode, tracker, scenario.query, prefix, checkpoint);
+  }
+
+  get hasWatermark(): boolean {
+    return this.watermark.active;
+  }
+
+  get isStateful(): boolean {
+    return this.plan.kind === 'aggregate';
+  }
+
+  /** Spark runs a no-data batch when the watermark moved and a stateful operator could emit or evict. */
+  get needsNoDataBatch(): boolean {
+    return (
+      this.plan.kind === 'aggregate' &&
+      this.plan.eventTime !== null &&
+      this.outputMode !== 'complete' &&
+      this.watermark.active &&
+      this.watermark.global > this.lastBatchWatermark
+    );
+  }
+
+  /** Whether ending the input has anything to flush. */
+  get flushesAtEnd(): boolean {
+    return this.plan.kind === 'aggregate' && this.outputMode !== 'complete' && this.watermark.active;
+  }
+
+  end(): void {
+    this.watermark.end();
+  }
+
+  checkpoint(): Checkpoint {
+    const checkpoint: Checkpoint = {
+      nextBatchId: this.nextBatchId,
+      watermark: this.watermark.global,
+      lateWatermark: this.lateWatermark,
+    };
+    if (this.plan.kind === 'aggregate') {
+      checkpoint.stateSnapshot = `${this.tables.state}_checkpoint`;
+      this.db.query(`CREATE OR REPLACE TABLE ${checkpoint.stateSnapshot} AS SELECT * FROM ${this.tables.state}`);
+    }
+    return checkpoint;
+  }
+
+  /** Forgets everything in memory; a new query resumes from the checkpoint. */
+  dispose(): void {
+    for (const table of [this.tables.state, this.tables.input, this.tables.partial, this.tables.touched]) {
+      this.db.query(`DROP TABLE IF EXISTS ${table}`);
+    }
+  }
+
+  runBatch(stats: Map<string, SourceBatchStats>, startedAt: number = Date.now()): BatchReport {
+    const started = performance.now();
+    const batchId = this.nextBatchId++;
+    const watermarks: BatchWatermarks = { eviction: this.watermark.global, late: this.lateWatermark };
+    const inputs = this.plan.sources
+      .map((name) => [...stats.entries()].find(([source]) => source.toLowerCase() === name))
+      .filter((entry) => entry !== undefined);
+    const numInputRows = inputs.reduce((sum, [, s]) => sum + s.rows, 0);
+
+    const result =
+      this.plan.kind === 'stateless' ? this.runStateless(this.plan) : this.runAggregate(this.plan, watermarks, batchId);
+    const executedMs = performance.now() - started;
+
+    this.lateWatermark = watermarks.eviction;
+    this.lastBatchWatermark = watermarks.eviction;
+    this.watermark.observe(
+      new Map(inputs.filter(([, s]) => s.maxUs !== undefined).map(([name, s]) => [name, s.maxUs!])),
+    );
+
+    const eventStats = inputs.map(([, s]) => s).filter((s) => s.rows > 0);
+    const eventTime: Progress['eventTime'] = {};
+    if (this.watermark.active) eventTime.watermark = formatWatermark(watermarks.eviction);
+    if (eventStats.length > 0 && eventStats.every((s) => s.minUs !== undefined)) {
+      const rows = eventStats.reduce((sum, s) => sum + s.rows, 0);
+      eventTime.min = formatTimestampMicros(
+        eventStats.reduce((m, s) => (s.minUs! < m ? s.minUs! : m), eventStats[0]!.minUs!),
+      );
+      eventTime.max = formatTimestampMicros(
+        eventStats.reduce((m, s) => (s.maxUs! > m ? s.maxUs! : m), eventStats[0]!.maxUs!),
+      );
+      eventTime.avg = formatTimestampMicros(
+        eventStats.reduce((sum, s) => sum + s.avgUs! * BigInt(s.rows), 0n) / BigInt(rows),
+      );
+    }
+    const seconds = Math.max(executedMs, 0.001) / 1000;
+    const progress: Progress = {
+      batchId,
+      timestamp: new Date(startedAt).toISOString(),
+      numInputRows,
+      inputRowsPerSecond: numInputRows / seconds,
+      processedRowsPerSecond: numInputRows / seconds,
+      durationMs: {
+        addBatch: Math.round(executedMs * 1000) / 1000,
+        triggerExecution: Math.round(executedMs * 1000) / 1000,
+      },
+      eventTime,
+      stateOperators: result.state ? [result.state] : [],
+      sink: { numOutputRows: result.rows.length },
+    };
+    const lateRows: Record<string, JsonValue[][]> = Object.fromEntries(inputs.map(([name]) => [name, []]));
+    for (const row of result.late) lateRows[row.source]!.push(row.values);
+    return {
+      batchId,
+      watermark: this.watermark.active ? formatWatermark(watermarks.eviction) : null,
+      numInputRows,
+      columns: this.columns,
+      rows: result.rows,
+      lateRows,
+      numRowsDroppedByWatermark: result.state?.numRowsDroppedByWatermark ?? 0,
+      progress,
+      late: result.late,
+    };
+  }
+
+  /**
+   * Runs the query once over the empty streams: checks it before the first batch, as Spark's analysis
+   * does, and learns DuckDB's names for its columns. DuckDB's error positions only point into the
+   * user's text when the planner did not rewrite it.
+   */
+  private describeColumns(query: string): string[] {
+    const sql = this.plan.kind === 'stateless' ? this.plan.sql : this.plan.reference;
+    try {
+      return this.db.query(sql).schema.fields.map((field) => field.name);
+    } catch (error) {
+      if (sql === query.trim().replace(/;\s*$/, '') || !(error instanceof Error)) throw error;
+      throw new Error(error.message.replace(/\n\s*\nLINE \d+:[\s\S]*$/, ''));
+    }
+  }
+
+  private runStateless(plan: Extract<QueryPlan, { kind: 'stateless' }>): BatchOutcome {
+    return { rows: tableToJsonRows(this.db.query(plan.sql)).rows, late: [] };
+  }
+
+  private partialSql(plan: AggregatePlan, from: string, where?: string): string {
+    const keys = plan.keys.map((key) => `${key.expression} AS ${key.column}`);
+    const aggregates = plan.aggregates.map(
+      (a) => `${a.call}${a.merge === 'combine' ? ' EXPORT_STATE' : ''} AS ${a.column}`,
+    );
+    const groupBy = plan.keys.length ? ` GROUP BY ${plan.keys.map((key) => key.expression).join(', ')}` : '';
+    return `SELECT ${[...keys, ...aggregates].join(', ')} FROM ${from} AS ${quote(plan.alias)}${where ? ` WHERE ${where}` : ''}${groupBy}`;
+  }
+
+  private runAggregate(plan: AggregatePlan, watermarks: BatchWatermarks, batchId: number): BatchOutcome {
+    const { state, input, partial, touched } = this.tables;
+    const dropsLate = this.outputMode !== 'complete' && this.watermark.active && plan.eventTime !== null;
+    this.db.query(`CREATE OR REPLACE TEMP TABLE ${input} AS ${plan.input}`);
+
+    let late: LateRow[] = [];
+    let droppedKeys = 0;
+    let onTime: string | undefined;
+    if (dropsLate) {
+      const isLate = `${plan.eventTime!.input} <= ${timestampSql(watermarks.late)}`;
+      onTime = `NOT (${isLate})`;
+      late = this.lateRows(plan, isLate, watermarks.late, batchId);
+      if (late.length > 0) {
+        const keys = plan.keys.map((key) => key.expression).join(', ') || '1';
+        droppedKeys = this.count(`SELECT DISTINCT ${keys} FROM ${input} AS ${quote(plan.alias)} WHERE ${isLate}`);
+      }
+    }
+
+    this.db.query(`CREATE OR REPLACE TEMP TABLE ${partial} AS ${this.partialSql(plan, input, onTime)}`);
+    const sameKey =
+      plan.keys.map((key) => `p.${key.column} IS NOT DISTINCT FROM s.${key.column}`).join(' AND ') || 'TRUE';
+    const merged = plan.aggregates.map((a) => {
+      const both =
+        a.merge === 'combine' ? `combine(s.${a.column}, p.${a.column})` : `${a.merge}(s.${a.column}, p.${a.column})`;
+      return `CASE WHEN s.__present THEN ${both} ELSE p.${a.column} END AS ${a.column}`;
+    });
+    const keyColumns = plan.keys.map((key) => `p.${key.column}`);
+    this.db.query(
+      `CREATE OR REPLACE TEMP TABLE ${touched} AS SELECT ${[...keyColumns, ...merged].join(', ')} FROM ${partial} AS p LEFT JOIN (SELECT *, TRUE AS __present FROM ${state}) AS s ON ${sameKey}`,
+    );
+    const updated = this.count(`SELECT * FROM ${touched}`);
+    this.db.query(`DELETE FROM ${state} AS s USING ${touched} AS p WHERE ${sameKey}`);
+    this.db.query(`INSERT INTO ${state} SELECT * FROM ${touched}`);
+
+    const closed =
+      plan.eventTime && this.watermark.active
+        ? `${plan.eventTime.state} <= ${timestampSql(watermarks.eviction)}`
+        : null;
+    let rows: JsonValue[][];
+    if (this.outputMode === 'complete') {
+      rows = this.emit(plan, state);
+    } else if (this.outputMode === 'update') {
+      rows = this.emit(plan, touched);
+    } else {
+      rows = closed ? this.emit(plan, state, closed) : [];
+    }
+    let removed = 0;
+    if (closed && this.outputMode !== 'complete') {
+      removed = this.count(`SELECT * FROM ${state} AS ${quote(plan.alias)} WHERE ${closed}`);
+      this.db.query(`DELETE FROM ${state} AS ${quote(plan.alias)} WHERE ${closed}`);
+    }
+    const total = this.count(`SELECT * FROM ${state}`);
+    return {
+      rows,
+      late,
+      state: {
+        operatorName: 'stateStoreSave',
+        numRowsTotal: total,
+        numRowsUpdated: updated,
+        numRowsRemoved: removed,
+        numRowsDroppedByWatermark: droppedKeys,
+        memoryUsedBytes: total ? this.stateBytes(plan) : 0,
+      },
+    };
+  }
+
+  /** The user's select list over state rows, named as DuckDB names the user's query's columns. */
+  private emit(plan: AggregatePlan, from: string, where?: string): JsonValue[][] {
+    const filters = [where, plan.having && `(${plan.having})`].filter(Boolean).join(' AND ');
+    const order = plan.orderBy ? ` ORDER BY ${plan.orderBy}` : '';
+    const names = this.columns.map(quote).join(', ');
+    const select = `SELECT ${plan.output} FROM ${from} AS ${quote(plan.alias)}${filters ? ` WHERE ${filters}` : ''}${order}${plan.limit ? ` LIMIT ${plan.limit}` : ''}`;
+    const sql = `SELECT * FROM (${select}) AS __out(${names})${plan.orderBy ? '' : ' ORDER BY ALL'}`;
+    return tableToJsonRows(this.db.query(sql)).rows;
+  }
+
+  private lateRows(plan: AggregatePlan, isLate: string, watermark: bigint, batchId: number): LateRow[] {
+    const source = plan.sources[0]!;
+    const columns = plan.sourceColumns.map((name) => `${quote(plan.alias)}.${quote(name)}`).join(', ');
+    const eventColumn = plan.eventTimeColumn ? `epoch_us(${quote(plan.alias)}.${quote(plan.eventTimeColumn)})` : 'NULL';
+    const distinct = plan.window && plan.window.kind !== 'tumble' ? 'DISTINCT ' : '';
+    const table = this.db.query(
+      `SELECT ${distinct}${columns}, ${eventColumn} AS __event_us FROM ${this.tables.input} AS ${quote(plan.alias)} WHERE ${isLate} ORDER BY ALL`,
+    );
+    const { rows } = tableToJsonRows(table);
+    return rows.map((row) => {
+      const eventUs = BigInt(row[row.length - 1] as number);
+      return {
+        source,
+        values: row.slice(0, -1),
+        eventTime: formatTimestampMicros(eventUs),
+        watermark: formatWatermark(watermark),
+        latenessMs: Number(watermark - eventUs) / 1000,
+        batchId,
+        operator: plan.window ? `${plan.window.kind} window aggregation` : 'aggregation',
+      };
+    });
+  }
+
+  private count(sql: string): number {
+    return Number(this.db.query(`SELECT count(*) AS n FROM (${sql})`).getChildAt(0)!.get(0));
+  }
+
+  /** The state's size: each partial state's bytes, plus each key's size as text. */
+  private stateBytes(plan: AggregatePlan): number {
+    const sizes = [
+      ...plan.keys.map((key) => `coalesce(strlen(${key.column}::VARCHAR), 0)`),
+      ...plan.aggregates.map((a) =>
+        a.merge === 'combine' ? `octet_length(${a.column}::BLOB)` : `coalesce(strlen(${a.column}::VARCHAR), 0)`,
+      ),
+    ];
+    return Number(
+      this.db
+        .query(`SELECT coalesce(sum(${sizes.join(' + ') || '0'}), 0)::BIGINT FROM ${this.tables.state}`)
+        .getChildAt(0)!
+        .get(0),
+    );
+  }
+}
+
+interface BatchOutcome {
+  rows: JsonValue[][];
+  late: LateRow[];
+  state?: Progress['stateOperators'][number];
+}
