@@ -212,7 +212,7 @@ export class StreamingQuery {
       return this.db.query(sql).schema.fields.map((field) => field.name);
     } catch (error) {
       if (sql === query.trim().replace(/;\s*$/, '') || !(error instanceof Error)) throw error;
-      throw new Error(error.message.replace(/\n\s*\nLINE \d+:[\s\S]*$/, ''));
+      throw new Error(error.message.replace(/\n\s*\nLINE \d+:[\s\S]*$/, ''), { cause: error });
     }
   }
 

@@ -1,0 +1,366 @@
+import { describe, expect, it } from 'vitest';
+import type { BatchReport } from '../../protocol';
+import { describeFailure } from '../failures';
+import { emitted, runScenario } from './harness';
+
+const at = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+const rows = (...seconds: number[]) => seconds.map((s) => [at(s), 1]);
+
+/** Spark's EventTimeWatermarkSuite shape: 5-second windows, a 10-second watermark. */
+function events(
+  steps: unknown[],
+  outputMode = 'append',
+  trigger: object = { kind: 'processingTime', interval: '1 second' },
+) {
+  return {
+    version: 1,
+    sources: [
+      {
+        name: 'events',
+        columns: [
+          ['ts', 'TIMESTAMP'],
+          ['v', 'INTEGER'],
+        ],
+        eventTime: 'ts',
+        watermark: '10 seconds',
+      },
+    ],
+    query:
+      "SELECT window.start AS window_start, window.end AS window_end, count(*) AS count FROM events GROUP BY window(ts, '5 seconds')",
+    outputMode,
+    trigger,
+    steps,
+  };
+}
+
+const summary = (batches: BatchReport[]) =>
+  batches.map((b) => ({ watermark: b.watermark, input: b.numInputRows, rows: b.rows }));
+
+describe('watermarks, late rows and append mode (Spark)', () => {
+  it('emits a window once the watermark passes its end, in the no-data batch after the data', async () => {
+    const batches = await runScenario(
+      events([{ add: { events: rows(10, 11, 12, 13, 14, 15) } }, { add: { events: rows(25) } }]),
+    );
+    expect(summary(batches)).toEqual([
+      { watermark: at(0), input: 6, rows: [] },
+      { watermark: at(5), input: 0, rows: [] }, // no-data batch: watermark moved to 15 - 10
+      { watermark: at(5), input: 1, rows: [] },
+      { watermark: at(15), input: 0, rows: [[at(10), at(15), 5]] }, // no-data batch: 25 - 10 = 15 closes [10, 15)
+    ]);
+    expect(batches[3]!.progress.stateOperators[0]).toMatchObject({ numRowsTotal: 2, numRowsRemoved: 1 });
+  });
+
+  it('drops rows whose window ended at or before the watermark, and counts them per key as Spark does', async () => {
+    const batches = await runScenario(
+      events([
+        { add: { events: rows(10, 11, 12, 13, 14, 15) } },
+        { add: { events: rows(25) } },
+        { add: { events: rows(10, 11, 12) } },
+      ]),
+    );
+    const last = batches.at(-1)!;
+    expect(last.watermark).toBe(at(15));
+    expect(last.lateRows).toEqual({ events: rows(10, 11, 12) });
+    expect(last.numRowsDroppedByWatermark).toBe(1); // three late rows, one window
+    expect(last.late[0]).toMatchObject({ source: 'events', eventTime: at(10), watermark: at(15), latenessMs: 5000 });
+    expect(last.rows).toEqual([]);
+  });
+
+  it('keeps a row at or below the watermark whose window is still open (the window end decides)', async () => {
+    const batches = await runScenario(
+      events([{ add: { events: rows(22) } }, { add: { events: rows(12, 14) } }, { end: true }]),
+    );
+    expect(batches[2]!.watermark).toBe(at(12));
+    expect(batches[2]!.lateRows.events).toEqual([]); // 12 <= watermark 12, but its window [10, 15) is open
+    expect(emitted(batches)).toEqual([
+      [at(10), at(15), 2],
+      [at(20), at(25), 1],
+    ]);
+  });
+
+  it('treats the window end inclusively: a window ending exactly at the watermark is closed', async () => {
+    const batches = await runScenario(
+      events([{ add: { events: rows(10) } }, { add: { events: rows(25) } }, { add: { events: rows(14) } }]),
+    );
+    expect(batches.at(-1)!.watermark).toBe(at(15));
+    expect(batches.at(-1)!.lateRows.events).toEqual(rows(14));
+  });
+
+  it('never moves the watermark backwards', async () => {
+    const batches = await runScenario(
+      events([{ add: { events: rows(40) } }, { add: { events: rows(20) } }, { add: { events: rows(21) } }]),
+    );
+    expect(batches.map((b) => b.watermark)).toEqual([at(0), at(30), at(30), at(30)]);
+  });
+
+  it('filters late rows against the previous batch’s watermark when data batches follow each other (trigger once)', async () => {
+    const batches = await runScenario(
+      events(
+        [
+          { add: { events: rows(10, 11, 12, 13, 14, 15) } },
+          { add: { events: rows(25) } },
+          { add: { events: rows(10) } },
+        ],
+        'append',
+        { kind: 'once' },
+      ),
+    );
+    expect(batches).toHaveLength(3); // no no-data batches
+    // Batch 2 evicts with watermark 15 but filters with batch 1's watermark 5: the row at 10 still counts.
+    expect(summary(batches)[2]).toEqual({ watermark: at(15), input: 1, rows: [[at(10), at(15), 6]] });
+    expect(batches[2]!.lateRows.events).toEqual([]);
+  });
+
+  it('emits every open window when the input ends', async () => {
+    const batches = await runScenario(events([{ add: { events: rows(10, 16, 27) } }, { end: true }]));
+    expect(batches.at(-1)!.watermark).toBe('infinity');
+    expect(emitted(batches)).toEqual([
+      [at(10), at(15), 1],
+      [at(15), at(20), 1],
+      [at(25), at(30), 1],
+    ]);
+  });
+});
+
+describe('output modes (Spark)', () => {
+  const steps = [
+    { add: { events: rows(10, 11, 16) } },
+    { add: { events: rows(12, 30) } },
+    { add: { events: rows(13) } },
+  ];
+
+  it('update: each batch emits the rows its data changed, after late rows are dropped', async () => {
+    const batches = await runScenario(events(steps, 'update'));
+    expect(summary(batches).filter((b) => b.input > 0)).toEqual([
+      {
+        watermark: at(0),
+        input: 3,
+        rows: [
+          [at(10), at(15), 2],
+          [at(15), at(20), 1],
+        ],
+      },
+      {
+        watermark: at(6),
+        input: 2,
+        rows: [
+          [at(10), at(15), 3],
+          [at(30), at(35), 1],
+        ],
+      },
+      { watermark: at(20), input: 1, rows: [] }, // 13 is late: [10, 15) ended before watermark 20
+    ]);
+    expect(batches.at(-1)!.lateRows.events).toEqual(rows(13));
+  });
+
+  it('complete: each batch emits the whole result table; nothing is dropped or evicted', async () => {
+    const batches = await runScenario(events(steps, 'complete'));
+    expect(batches).toHaveLength(3); // complete mode runs no no-data batches
+    expect(batches.at(-1)!.rows).toEqual([
+      [at(10), at(15), 4],
+      [at(15), at(20), 1],
+      [at(30), at(35), 1],
+    ]);
+    expect(batches.at(-1)!.lateRows.events).toEqual([]);
+  });
+
+  it('update-mode output replayed equals complete mode', async () => {
+    const update = await runScenario(events(steps, 'update'));
+    const complete = await runScenario(events(steps, 'complete'));
+    const replayed = new Map<string, unknown[]>();
+    for (const row of emitted(update)) replayed.set(JSON.stringify(row.slice(0, 2)), row);
+    // update mode dropped the late row that complete mode counted; compare the batches before it
+    expect([...replayed.values()].sort()).toEqual(complete[1]!.rows.slice().sort());
+  });
+});
+
+describe("Spark's programming guide: windowed word count with a 10-minute watermark", () => {
+  const t = (hhmm: string) => `2024-01-01 ${hhmm}:00`;
+  const words = (...pairs: [string, string][]) => pairs.map(([time, word]) => [t(time), word]);
+  const scenario = (outputMode: string) => ({
+    version: 1,
+    sources: [
+      {
+        name: 'words',
+        columns: [
+          ['timestamp', 'TIMESTAMP'],
+          ['word', 'VARCHAR'],
+        ],
+        eventTime: 'timestamp',
+        watermark: '10 minutes',
+      },
+    ],
+    query:
+      "SELECT window, word, count(*) AS count FROM words GROUP BY window(timestamp, '10 minutes', '5 minutes'), word",
+    outputMode,
+    steps: [
+      { add: { words: words(['12:07', 'dog'], ['12:08', 'owl']) } },
+      { add: { words: words(['12:14', 'dog'], ['12:09', 'cat']) } },
+      { add: { words: words(['12:15', 'cat'], ['12:08', 'dog'], ['12:13', 'owl'], ['12:21', 'owl']) } },
+      { add: { words: words(['12:17', 'owl'], ['12:04', 'donkey']) } },
+    ],
+  });
+  const w = (start: string, end: string) => ({ start: t(start), end: t(end) });
+
+  it('update mode', async () => {
+    const batches = (await runScenario(scenario('update'))).filter((b) => b.numInputRows > 0);
+    expect(batches.map((b) => b.rows)).toEqual([
+      [
+        [w('12:00', '12:10'), 'dog', 1],
+        [w('12:00', '12:10'), 'owl', 1],
+        [w('12:05', '12:15'), 'dog', 1],
+        [w('12:05', '12:15'), 'owl', 1],
+      ],
+      [
+        [w('12:00', '12:10'), 'cat', 1],
+        [w('12:05', '12:15'), 'cat', 1],
+        [w('12:05', '12:15'), 'dog', 2],
+        [w('12:10', '12:20'), 'dog', 1],
+      ],
+      [
+        [w('12:00', '12:10'), 'dog', 2],
+        [w('12:05', '12:15'), 'dog', 3],
+        [w('12:05', '12:15'), 'owl', 2],
+        [w('12:10', '12:20'), 'cat', 1],
+        [w('12:10', '12:20'), 'owl', 1],
+        [w('12:15', '12:25'), 'cat', 1],
+        [w('12:15', '12:25'), 'owl', 1],
+        [w('12:20', '12:30'), 'owl', 1],
+      ],
+      [
+        [w('12:10', '12:20'), 'owl', 2],
+        [w('12:15', '12:25'), 'owl', 2],
+      ],
+    ]);
+    expect(batches[3]!.watermark).toBe(t('12:11'));
+    expect(batches[3]!.lateRows.words).toEqual(words(['12:04', 'donkey']));
+    expect(batches[3]!.numRowsDroppedByWatermark).toBe(2); // donkey's two windows
+  });
+
+  it('append mode emits the 12:00-12:10 window once the watermark reaches 12:11', async () => {
+    const batches = await runScenario(scenario('append'));
+    const first = batches.findIndex((b) => b.rows.length > 0);
+    expect(batches[first]!.watermark).toBe(t('12:11'));
+    expect(batches[first]!.rows).toEqual([
+      [w('12:00', '12:10'), 'cat', 1],
+      [w('12:00', '12:10'), 'dog', 2],
+      [w('12:00', '12:10'), 'owl', 1],
+    ]);
+  });
+});
+
+describe('several watermarked inputs', () => {
+  const scenario = (policy: string) => ({
+    version: 1,
+    sources: ['a', 'b'].map((name) => ({
+      name,
+      columns: [['ts', 'TIMESTAMP']],
+      eventTime: 'ts',
+      watermark: '5 seconds',
+    })),
+    query: 'SELECT ts FROM a UNION ALL SELECT ts FROM b',
+    watermarkPolicy: policy,
+    steps: [{ add: { a: [[at(100)]] } }, { add: { b: [[at(50)]] } }, { add: { a: [[at(10)]] } }],
+  });
+
+  it('min policy: the slowest input holds the watermark; an input without data counts as 0', async () => {
+    const batches = await runScenario(scenario('min'));
+    expect(batches.map((b) => b.watermark)).toEqual([at(0), at(0), at(45)]);
+  });
+
+  it('max policy: the fastest input moves the watermark', async () => {
+    const batches = await runScenario(scenario('max'));
+    expect(batches.map((b) => b.watermark)).toEqual([at(0), at(95), at(95)]);
+  });
+});
+
+describe('restart', () => {
+  it('resumes from the checkpoint with the same state, watermark and batch ids', async () => {
+    const steps = [
+      { add: { events: rows(10, 11, 12) } },
+      { add: { events: rows(25) } },
+      { add: { events: rows(26, 14) } },
+      { end: true },
+    ];
+    const straight = await runScenario(events(steps));
+    const restarted = await runScenario(
+      events([steps[0], { restart: true }, steps[1], { restart: true }, steps[2], steps[3]]),
+    );
+    expect(summary(restarted)).toEqual(summary(straight));
+    expect(restarted.map((b) => b.batchId)).toEqual(straight.map((b) => b.batchId));
+  });
+});
+
+describe('stateless queries', () => {
+  it('run per batch in append mode and never drop rows', async () => {
+    const batches = await runScenario({
+      ...events([{ add: { events: rows(40, 41) } }, { add: { events: rows(1, 42) } }]),
+      query:
+        "SELECT ts, v * 10 AS ten_v, CASE WHEN ts < TIMESTAMP '1970-01-01 00:00:30' THEN 'old' ELSE 'new' END AS age FROM events WHERE v > 0",
+    });
+    expect(batches.map((b) => b.rows)).toEqual([
+      [
+        [at(40), 10, 'new'],
+        [at(41), 10, 'new'],
+      ],
+      [
+        [at(1), 10, 'old'],
+        [at(42), 10, 'new'],
+      ],
+    ]);
+    expect(batches[1]!.lateRows.events).toEqual([]);
+  });
+});
+
+describe('queries Spark rejects, with its meaning and a hint', () => {
+  async function failure(document: object) {
+    try {
+      await runScenario(document);
+    } catch (error) {
+      return describeFailure(error);
+    }
+    throw new Error('expected the scenario to fail');
+  }
+  const base = events([]);
+
+  it('append mode aggregation without a watermark', async () => {
+    const error = await failure({ ...base, sources: [{ ...base.sources[0], watermark: undefined }] });
+    expect(error.message).toContain(
+      'Append output mode not supported when there are streaming aggregations on streaming DataFrames/DataSets without watermark',
+    );
+    expect(error.hint).toMatch(/watermark/);
+  });
+
+  it('complete mode without aggregation', async () => {
+    const error = await failure({ ...base, query: 'SELECT * FROM events', outputMode: 'complete' });
+    expect(error.message).toContain('Complete output mode not supported when there are no streaming aggregations');
+  });
+
+  it('sorting outside complete mode', async () => {
+    const error = await failure({ ...base, query: 'SELECT * FROM events ORDER BY ts' });
+    expect(error.message).toContain('Sorting is not supported on streaming DataFrames/Datasets');
+    const updateSort = await failure({ ...base, outputMode: 'update', query: `${base.query} ORDER BY window_start` });
+    expect(updateSort.message).toContain('Sorting is not supported');
+  });
+
+  it('count(DISTINCT ...)', async () => {
+    const error = await failure({
+      ...base,
+      outputMode: 'update',
+      query: "SELECT count(DISTINCT v) FROM events GROUP BY window(ts, '5 seconds')",
+    });
+    expect(error.message).toContain('Distinct aggregations are not supported');
+    expect(error.hint).toContain('approx_count_distinct');
+  });
+
+  it('sorting is allowed on an aggregation in complete mode', async () => {
+    const batches = await runScenario({
+      ...events([{ add: { events: rows(10, 11, 30) } }], 'complete'),
+      query: "SELECT window.start AS s, count(*) AS n FROM events GROUP BY window(ts, '5 seconds') ORDER BY n DESC, s",
+    });
+    expect(batches[0]!.rows).toEqual([
+      [at(10), 2],
+      [at(30), 1],
+    ]);
+  });
+});
