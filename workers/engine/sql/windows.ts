@@ -185,6 +185,7 @@ const floorTo = (us: string, stepUs: bigint, offsetUs: bigint) =>
  * `[start, end)`, aligned to the epoch plus the offset.
  */
 export function windowedRelation(spec: WindowSpec, source = spec.source): string {
+  if (spec.kind === 'session') return sessionProjection(spec, source);
   const ts = `epoch_us(${quote(spec.timeColumn)})`;
   let starts: string;
   let ends: string;
@@ -201,7 +202,7 @@ export function windowedRelation(spec: WindowSpec, source = spec.source): string
     starts = floorTo(ts, spec.sizeUs, spec.offsetUs);
     ends = `${starts} + (__w.i + 1) * ${spec.slideUs}`;
   } else {
-    throw new Error('Session windows are merged by the session operator, not expanded.');
+    throw new Error('unreachable');
   }
   const bounds =
     spec.syntax === 'flink'
@@ -218,4 +219,28 @@ export function windowedRelation(spec: WindowSpec, source = spec.source): string
 
 export function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Session windows over a table of rows: within a partition, each row opens `[t, t + gap)`, and a row
+ * joins the session before it when it starts at or before that session's end (touching sessions
+ * merge). Adds `__session_start` and `__session_end`.
+ */
+export function sessionize(spec: WindowSpec, rows: string, partitionBy: string[]): string {
+  const ts = `epoch_us(${quote(spec.timeColumn)})`;
+  const partition = partitionBy.length ? `PARTITION BY ${partitionBy.join(', ')} ` : '';
+  const previousEnd = `max(${ts}) OVER (${partition}ORDER BY ${ts} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + ${spec.gapUs}`;
+  const island = `sum(CASE WHEN __previous_end IS NULL OR ${ts} > __previous_end THEN 1 ELSE 0 END) OVER (${partition}ORDER BY ${ts} ROWS UNBOUNDED PRECEDING)`;
+  const session = `(PARTITION BY ${[...partitionBy, '__island'].join(', ')})`;
+  return `SELECT * EXCLUDE (__previous_end, __island), make_timestamp(min(${ts}) OVER ${session}) AS __session_start, make_timestamp(max(${ts}) OVER ${session} + ${spec.gapUs}) AS __session_end, __island AS __session_id
+    FROM (SELECT *, ${island} AS __island FROM (SELECT *, ${previousEnd} AS __previous_end FROM ${rows}))`;
+}
+
+/** A sessionized table's rows with their session as Flink's window columns or Spark's `session_window` struct. */
+function sessionProjection(spec: WindowSpec, sessions: string): string {
+  const bounds =
+    spec.syntax === 'flink'
+      ? `__session_start AS window_start, __session_end AS window_end, __session_end - INTERVAL 1 MILLISECOND AS window_time`
+      : `{'start': __session_start, 'end': __session_end} AS session_window`;
+  return `SELECT * EXCLUDE (__session_start, __session_end, __session_id), ${bounds} FROM ${quote(sessions)}`;
 }

@@ -70,7 +70,34 @@ export interface AggregatePlan {
   eventTimeColumn?: string;
 }
 
-export type QueryPlan = StatelessPlan | AggregatePlan;
+/** Session windows: the rows of open sessions are the state; sessions are merged anew each batch. */
+export interface SessionPlan {
+  kind: 'session';
+  sources: string[];
+  window: WindowSpec;
+  alias: string;
+  /** The batch's rows after WHERE, with the source's columns. */
+  input: string;
+  /** What splits rows into independent sessions: Flink's PARTITION BY, Spark's other grouping keys. */
+  partitionBy: string[];
+  /** The user's query over the sessionized rows table. */
+  reference: string;
+  sourceColumns: string[];
+  eventTimeColumn: string;
+}
+
+export type QueryPlan = StatelessPlan | AggregatePlan | SessionPlan;
+
+/** The tables a query's plan reads and writes, named after the query. */
+export function stateTables(prefix: string) {
+  return {
+    state: `${prefix}_state`,
+    input: `${prefix}_input`,
+    partial: `${prefix}_partial`,
+    touched: `${prefix}_touched`,
+    sessions: `${prefix}_sessions`,
+  };
+}
 
 export const SPARK_MESSAGES = {
   appendWithoutWatermark:
@@ -116,7 +143,14 @@ function applyEdits(sql: string, edits: Edit[]): string {
  * functions and Spark's window() become window assignment over the batch; aggregates become
  * partial states merged batch by batch.
  */
-export function planQuery(query: string, sources: SourceSpec[], outputMode: OutputMode, catalog: Catalog): QueryPlan {
+export function planQuery(
+  query: string,
+  sources: SourceSpec[],
+  outputMode: OutputMode,
+  catalog: Catalog,
+  prefix = 'q0',
+): QueryPlan {
+  const sessions = stateTables(prefix).sessions;
   const byName = new Map(sources.map((source) => [source.name.toLowerCase(), source]));
   let sql = query.trim().replace(/;\s*$/, '');
   const tableFunctions = findTableFunctions(sql, significant(sql), catalog.durationOf);
@@ -129,11 +163,18 @@ export function planQuery(query: string, sources: SourceSpec[], outputMode: Outp
   for (const call of tableFunctions) requireSource(byName, call.spec.source, call.start);
   sql = applyEdits(
     sql,
-    tableFunctions.map((call) => ({ start: call.start, end: call.end, text: `(${windowedRelation(call.spec)})` })),
+    tableFunctions.map((call) => ({
+      start: call.start,
+      end: call.end,
+      text: `(${windowedRelation(call.spec, call.spec.kind === 'session' ? sessions : undefined)})`,
+    })),
   );
 
   const tokens = significant(sql);
-  const used = streamsUsed(tokens, byName);
+  // Streams by their declared names; a window table function's stream counts as read.
+  const used = [...new Set([...tableFunctions.map((call) => call.spec.source), ...streamsUsed(tokens, byName)])].map(
+    (name) => byName.get(name)!.name,
+  );
   const aggregateCalls = findAggregates(tokens, catalog.aggregateFunctions);
   const clauses = selectClauses(tokens);
   const grouped = clauses?.groupBy !== undefined || aggregateCalls.length > 0;
@@ -193,8 +234,8 @@ export function planQuery(query: string, sources: SourceSpec[], outputMode: Outp
       'Remove LIMIT, or switch to complete mode.',
     );
 
-  const source = byName.get(used[0]!)!;
-  const from = fromItem(sql, clauses.from, byName);
+  const source = byName.get(used[0]!.toLowerCase())!;
+  const from = fromItem(clauses.from, byName);
   let inputRelation = textOf(sql, clauses.from);
   let keysTokens = clauses.groupBy ? splitTopLevel(clauses.groupBy) : [];
   const selectItems = splitTopLevel(clauses.select);
@@ -216,7 +257,7 @@ export function planQuery(query: string, sources: SourceSpec[], outputMode: Outp
         undefined,
         key[0].start,
       );
-    if (!from)
+    if (!from || from.relation)
       throw new PlanError(
         'window(...) needs the stream alone in FROM.',
         'Write FROM <stream> GROUP BY window(ts, ...), ...',
@@ -232,12 +273,9 @@ export function planQuery(query: string, sources: SourceSpec[], outputMode: Outp
       key[0].start,
     );
     const column = window.kind === 'session' ? 'session_window' : 'window';
-    if (window.kind !== 'session') inputRelation = `(${windowedRelation(window)}) AS ${quote(from.alias)}`;
+    inputRelation = `(${windowedRelation(window, window.kind === 'session' ? sessions : undefined)}) AS ${quote(from.alias)}`;
     return [{ kind: 'quoted', text: quote(column), start: -1, end: -1 }];
   });
-  if (window?.kind === 'session') {
-    throw new PlanError('Session windows are not supported yet.', 'Use a tumbling or sliding window for now.');
-  }
   if (window && window.timeColumn !== source.eventTime?.toLowerCase()) {
     throw new PlanError(
       `The window's time column ${window.timeColumn} is not the event-time column of ${source.name}.`,
@@ -302,6 +340,40 @@ export function planQuery(query: string, sources: SourceSpec[], outputMode: Outp
   const whereSql = clauses.where ? ` WHERE ${textOf(sql, clauses.where)}` : '';
   const groupSql = keys.length ? ` GROUP BY ${keys.map((key) => key.expression).join(', ')}` : '';
   const havingSql = clauses.having ? ` HAVING ${rewritten(clauses.having, windowEdits)}` : '';
+  const alias = from?.alias ?? source.name;
+  if (window?.kind === 'session') {
+    if (outputMode === 'update') {
+      throw new PlanError(
+        'Update mode would re-emit sessions that later merge into others: the rows emitted earlier would no longer exist.',
+        'Use append mode (each session once, when it closes) or complete mode.',
+        SPARK_MESSAGES.updateSession,
+      );
+    }
+    if (outputMode === 'append' && !source.watermark) {
+      throw new PlanError(
+        'Append mode emits a session once it is closed, and only a watermark can tell that it is.',
+        `Give the source ${source.name} a watermark (e.g. "watermark": "10 seconds"), or use complete mode.`,
+        SPARK_MESSAGES.appendWithoutWatermark,
+      );
+    }
+    const partitionBy =
+      window.syntax === 'flink'
+        ? window.partitionBy.map(quote)
+        : keys.filter((key) => key.column !== '"session_window"').map((key) => key.expression);
+    return {
+      kind: 'session',
+      sources: used,
+      window,
+      alias,
+      input: `SELECT * FROM ${quote(source.name)} AS ${quote(alias)}${whereSql}`,
+      partitionBy,
+      reference: `SELECT ${rewritten(clauses.select, windowEdits)} FROM ${inputRelation}${whereSql}${groupSql}${havingSql}${
+        clauses.orderBy ? ` ORDER BY ${textOf(sql, clauses.orderBy)}` : ''
+      }${clauses.limit ? ` LIMIT ${textOf(sql, clauses.limit)}` : ''}`,
+      sourceColumns: source.columns.map(([name]) => name),
+      eventTimeColumn: source.eventTime!,
+    };
+  }
   const eventTime = eventTimeOf(window, keys, source);
   if (outputMode === 'append' && (!eventTime || !source.watermark)) {
     throw new PlanError(
@@ -318,7 +390,7 @@ export function planQuery(query: string, sources: SourceSpec[], outputMode: Outp
     ...(window && { window }),
     reference: `SELECT ${rewritten(clauses.select, windowEdits)} FROM ${inputRelation}${whereSql}${groupSql}${havingSql}`,
     input: `SELECT * FROM ${inputRelation}${whereSql}`,
-    alias: from?.alias ?? source.name,
+    alias,
     keys,
     aggregates,
     output: rewritten(clauses.select)!,
@@ -396,15 +468,21 @@ function findAggregates(tokens: Token[], aggregateFunctions: Set<string>): Aggre
 
 /** `FROM stream [AS] alias`: the stream and its alias, when FROM holds the stream alone. */
 function fromItem(
-  sql: string,
   from: Token[],
   byName: Map<string, SourceSpec>,
-): { source: string; alias: string } | null {
+): { source: string; alias: string; relation?: boolean } | null {
   const [name, ...rest] = from;
-  if (!name || !byName.has(identifierName(name))) {
-    // a windowed relation in brackets: `(SELECT ...) [AS] alias`
-    return null;
+  if (isSymbol(name, '(')) {
+    // a window table function, already replaced by its relation: `(SELECT ... FROM stream) [AS] alias`
+    const close = closingBracket(from, 0);
+    const after = from.slice(close + 1);
+    const aliasToken = isWord(after[0], 'AS') ? after[1] : after[0];
+    const streams = streamsUsed(from.slice(1, close), byName);
+    return streams.length === 1 && aliasToken
+      ? { source: streams[0]!, alias: identifierName(aliasToken), relation: true }
+      : null;
   }
+  if (!name || !byName.has(identifierName(name))) return null;
   const aliasTokens = isWord(rest[0], 'AS') ? rest.slice(1) : rest;
   if (aliasTokens.length > 1) return null;
   return {

@@ -1,9 +1,9 @@
 import type { BatchReport, LateRow, Progress } from '../../protocol';
 import type { Database } from '../database';
 import type { OutputMode, Scenario } from '../scenario';
-import { quote } from '../sql/windows';
+import { quote, sessionize } from '../sql/windows';
 import { formatTimestampMicros, tableToJsonRows, type JsonValue } from '../values';
-import { planQuery, type AggregatePlan, type Catalog, type QueryPlan } from './plan';
+import { planQuery, stateTables, type AggregatePlan, type Catalog, type QueryPlan, type SessionPlan } from './plan';
 import type { SourceBatchStats } from './sources';
 import { END_OF_TIME, WatermarkTracker } from './watermark';
 import { parseDuration } from '../validate';
@@ -42,7 +42,7 @@ export class StreamingQuery {
   private lateWatermark: bigint;
   /** The watermark the last batch ran with, to tell whether a no-data batch is due. */
   private lastBatchWatermark: bigint;
-  private readonly tables: { state: string; input: string; partial: string; touched: string };
+  private readonly tables: ReturnType<typeof stateTables>;
   private readonly columns: string[];
 
   private constructor(
@@ -54,23 +54,23 @@ export class StreamingQuery {
     prefix: string,
     checkpoint?: Checkpoint,
   ) {
-    this.tables = {
-      state: `${prefix}_state`,
-      input: `${prefix}_input`,
-      partial: `${prefix}_partial`,
-      touched: `${prefix}_touched`,
-    };
+    this.tables = stateTables(prefix);
     this.nextBatchId = checkpoint?.nextBatchId ?? 0;
     this.lateWatermark = checkpoint?.lateWatermark ?? 0n;
     this.lastBatchWatermark = checkpoint?.watermark ?? 0n;
-    this.columns = this.describeColumns(query);
-    if (plan.kind === 'aggregate') {
-      if (checkpoint?.stateSnapshot) {
-        db.query(`CREATE OR REPLACE TABLE ${this.tables.state} AS SELECT * FROM ${checkpoint.stateSnapshot}`);
-      } else {
-        db.query(`CREATE OR REPLACE TABLE ${this.tables.state} AS ${this.partialSql(plan, `(${plan.input})`)} LIMIT 0`);
-      }
+    if (checkpoint?.stateSnapshot) {
+      db.query(`CREATE OR REPLACE TABLE ${this.tables.state} AS SELECT * FROM ${checkpoint.stateSnapshot}`);
+    } else if (plan.kind === 'aggregate') {
+      db.query(`CREATE OR REPLACE TABLE ${this.tables.state} AS ${this.partialSql(plan, `(${plan.input})`)} LIMIT 0`);
+    } else if (plan.kind === 'session') {
+      db.query(`CREATE OR REPLACE TABLE ${this.tables.state} AS ${plan.input} LIMIT 0`);
     }
+    if (plan.kind === 'session') {
+      db.query(
+        `CREATE OR REPLACE TABLE ${this.tables.sessions} AS ${this.sessionize(plan, this.tables.state)} LIMIT 0`,
+      );
+    }
+    this.columns = this.describeColumns(query);
   }
 
   /** Plans the scenario's query and checks it as Spark checks it before the first batch. */
@@ -81,9 +81,9 @@ export class StreamingQuery {
     prefix = 'q0',
     checkpoint?: Checkpoint,
   ): StreamingQuery {
-    const plan = planQuery(scenario.query, scenario.sources, scenario.outputMode, catalog);
+    const plan = planQuery(scenario.query, scenario.sources, scenario.outputMode, catalog, prefix);
     const inputs = scenario.sources
-      .filter((source) => plan.sources.includes(source.name.toLowerCase()) && source.watermark)
+      .filter((source) => plan.sources.includes(source.name) && source.watermark)
       .map((source) => ({ name: source.name, delayUs: parseDuration(source.watermark!)! }));
     const tracker = new WatermarkTracker(inputs, scenario.watermarkPolicy, checkpoint?.watermark ?? 0n);
     return new StreamingQuery(db, plan, scenario.outputMode, tracker, scenario.query, prefix, checkpoint);
@@ -94,14 +94,13 @@ export class StreamingQuery {
   }
 
   get isStateful(): boolean {
-    return this.plan.kind === 'aggregate';
+    return this.plan.kind !== 'stateless';
   }
 
   /** Spark runs a no-data batch when the watermark moved and a stateful operator could emit or evict. */
   get needsNoDataBatch(): boolean {
     return (
-      this.plan.kind === 'aggregate' &&
-      this.plan.eventTime !== null &&
+      (this.plan.kind === 'session' || (this.plan.kind === 'aggregate' && this.plan.eventTime !== null)) &&
       this.outputMode !== 'complete' &&
       this.watermark.active &&
       this.watermark.global > this.lastBatchWatermark
@@ -110,7 +109,7 @@ export class StreamingQuery {
 
   /** Whether ending the input has anything to flush. */
   get flushesAtEnd(): boolean {
-    return this.plan.kind === 'aggregate' && this.outputMode !== 'complete' && this.watermark.active;
+    return this.isStateful && this.outputMode !== 'complete' && this.watermark.active;
   }
 
   end(): void {
@@ -123,7 +122,7 @@ export class StreamingQuery {
       watermark: this.watermark.global,
       lateWatermark: this.lateWatermark,
     };
-    if (this.plan.kind === 'aggregate') {
+    if (this.isStateful) {
       checkpoint.stateSnapshot = `${this.tables.state}_checkpoint`;
       this.db.query(`CREATE OR REPLACE TABLE ${checkpoint.stateSnapshot} AS SELECT * FROM ${this.tables.state}`);
     }
@@ -132,7 +131,7 @@ export class StreamingQuery {
 
   /** Forgets everything in memory; a new query resumes from the checkpoint. */
   dispose(): void {
-    for (const table of [this.tables.state, this.tables.input, this.tables.partial, this.tables.touched]) {
+    for (const table of Object.values(this.tables)) {
       this.db.query(`DROP TABLE IF EXISTS ${table}`);
     }
   }
@@ -141,13 +140,15 @@ export class StreamingQuery {
     const started = performance.now();
     const batchId = this.nextBatchId++;
     const watermarks: BatchWatermarks = { eviction: this.watermark.global, late: this.lateWatermark };
-    const inputs = this.plan.sources
-      .map((name) => [...stats.entries()].find(([source]) => source.toLowerCase() === name))
-      .filter((entry) => entry !== undefined);
+    const inputs = this.plan.sources.map((name): [string, SourceBatchStats] => [name, stats.get(name) ?? { rows: 0 }]);
     const numInputRows = inputs.reduce((sum, [, s]) => sum + s.rows, 0);
 
     const result =
-      this.plan.kind === 'stateless' ? this.runStateless(this.plan) : this.runAggregate(this.plan, watermarks, batchId);
+      this.plan.kind === 'stateless'
+        ? this.runStateless(this.plan)
+        : this.plan.kind === 'session'
+          ? this.runSession(this.plan, watermarks, batchId)
+          : this.runAggregate(this.plan, watermarks, batchId);
     const executedMs = performance.now() - started;
 
     this.lateWatermark = watermarks.eviction;
@@ -209,6 +210,7 @@ export class StreamingQuery {
   private describeColumns(query: string): string[] {
     const sql = this.plan.kind === 'stateless' ? this.plan.sql : this.plan.reference;
     try {
+      // Runs over the empty streams and state: cheap, and it checks the query as Spark's analysis would.
       return this.db.query(sql).schema.fields.map((field) => field.name);
     } catch (error) {
       if (sql === query.trim().replace(/;\s*$/, '') || !(error instanceof Error)) throw error;
@@ -295,6 +297,75 @@ export class StreamingQuery {
     };
   }
 
+  private sessionize(plan: SessionPlan, rows: string): string {
+    return sessionize(plan.window, `${quote(rows)} AS ${quote(plan.alias)}`, plan.partitionBy);
+  }
+
+  /**
+   * Session windows: rows of open sessions are the state. Each batch merges the batch's rows into
+   * them, drops the batch's sessions that ended at or before the watermark (Spark checks the
+   * batch-local session), and emits the sessions the watermark has closed.
+   */
+  private runSession(plan: SessionPlan, watermarks: BatchWatermarks, batchId: number): BatchOutcome {
+    const { state, input, sessions, partial, touched } = this.tables;
+    const sessionKey = [...plan.partitionBy, '__session_id'].join(', ');
+    const countSessions = (table: string) =>
+      this.count(`SELECT DISTINCT ${sessionKey} FROM ${table} AS ${quote(plan.alias)}`);
+    const dropsLate = this.outputMode !== 'complete' && this.watermark.active;
+    const sourceColumns = plan.sourceColumns.map(quote).join(', ');
+    this.db.query(`CREATE OR REPLACE TEMP TABLE ${input} AS ${plan.input}`);
+    this.db.query(`CREATE OR REPLACE TEMP TABLE ${partial} AS ${this.sessionize(plan, input)}`);
+    let late: LateRow[] = [];
+    let droppedSessions = 0;
+    const isLate = `__session_end <= ${timestampSql(watermarks.late)}`;
+    if (dropsLate) {
+      late = this.lateRowsOf(plan, partial, isLate, watermarks.late, batchId, 'session window aggregation');
+      droppedSessions = this.count(
+        `SELECT DISTINCT ${sessionKey} FROM ${partial} AS ${quote(plan.alias)} WHERE ${isLate}`,
+      );
+    }
+    this.db.query(
+      `INSERT INTO ${state} SELECT ${sourceColumns} FROM ${partial}${dropsLate ? ` WHERE NOT (${isLate})` : ''}`,
+    );
+
+    const closed = dropsLate ? `__session_end <= ${timestampSql(watermarks.eviction)}` : null;
+    this.db.query(`CREATE OR REPLACE TABLE ${sessions} AS ${this.sessionize(plan, state)}`);
+    const before = countSessions(sessions);
+    let rows: JsonValue[][] = [];
+    let removed = 0;
+    if (this.outputMode === 'complete') {
+      rows = this.emitReference(plan);
+    } else if (closed) {
+      this.db.query(`CREATE OR REPLACE TEMP TABLE ${touched} AS SELECT * FROM ${sessions} WHERE NOT (${closed})`);
+      this.db.query(`DELETE FROM ${sessions} WHERE NOT (${closed})`);
+      removed = countSessions(sessions);
+      rows = this.emitReference(plan);
+      this.db.query(`CREATE OR REPLACE TABLE ${state} AS SELECT ${sourceColumns} FROM ${touched}`);
+    }
+    return {
+      rows,
+      late,
+      state: {
+        operatorName: 'sessionWindowStateStoreSaveExec',
+        numRowsTotal: before - removed,
+        numRowsUpdated: this.count(`SELECT * FROM ${input}`) - late.length,
+        numRowsRemoved: removed,
+        numRowsDroppedByWatermark: droppedSessions,
+        memoryUsedBytes: Number(
+          this.db.query(`SELECT coalesce(sum(strlen(t::VARCHAR)), 0)::BIGINT FROM ${state} AS t`).getChildAt(0)!.get(0),
+        ),
+      },
+    };
+  }
+
+  private emitReference(plan: SessionPlan): JsonValue[][] {
+    const names = this.columns.map(quote).join(', ');
+    const ordered = /\bORDER\s+BY\b[^)]*$/i.test(plan.reference);
+    return tableToJsonRows(
+      this.db.query(`SELECT * FROM (${plan.reference}) AS __out(${names})${ordered ? '' : ' ORDER BY ALL'}`),
+    ).rows;
+  }
+
   /** The user's select list over state rows, named as DuckDB names the user's query's columns. */
   private emit(plan: AggregatePlan, from: string, where?: string): JsonValue[][] {
     const filters = [where, plan.having && `(${plan.having})`].filter(Boolean).join(' AND ');
@@ -306,14 +377,27 @@ export class StreamingQuery {
   }
 
   private lateRows(plan: AggregatePlan, isLate: string, watermark: bigint, batchId: number): LateRow[] {
+    const operator = plan.window ? `${plan.window.kind} window aggregation` : 'aggregation';
+    return this.lateRowsOf(plan, this.tables.input, isLate, watermark, batchId, operator);
+  }
+
+  /** The input rows of `table` that `isLate` picks, once each, as the user sent them. */
+  private lateRowsOf(
+    plan: AggregatePlan | SessionPlan,
+    table: string,
+    isLate: string,
+    watermark: bigint,
+    batchId: number,
+    operator: string,
+  ): LateRow[] {
     const source = plan.sources[0]!;
     const columns = plan.sourceColumns.map((name) => `${quote(plan.alias)}.${quote(name)}`).join(', ');
     const eventColumn = plan.eventTimeColumn ? `epoch_us(${quote(plan.alias)}.${quote(plan.eventTimeColumn)})` : 'NULL';
-    const distinct = plan.window && plan.window.kind !== 'tumble' ? 'DISTINCT ' : '';
-    const table = this.db.query(
-      `SELECT ${distinct}${columns}, ${eventColumn} AS __event_us FROM ${this.tables.input} AS ${quote(plan.alias)} WHERE ${isLate} ORDER BY ALL`,
+    const overlapping = plan.window && (plan.window.kind === 'hop' || plan.window.kind === 'cumulate');
+    const result = this.db.query(
+      `SELECT ${overlapping ? 'DISTINCT ' : ''}${columns}, ${eventColumn} AS __event_us FROM ${table} AS ${quote(plan.alias)} WHERE ${isLate} ORDER BY ALL`,
     );
-    const { rows } = tableToJsonRows(table);
+    const { rows } = tableToJsonRows(result);
     return rows.map((row) => {
       const eventUs = BigInt(row[row.length - 1] as number);
       return {
@@ -323,7 +407,7 @@ export class StreamingQuery {
         watermark: formatWatermark(watermark),
         latenessMs: Number(watermark - eventUs) / 1000,
         batchId,
-        operator: plan.window ? `${plan.window.kind} window aggregation` : 'aggregation',
+        operator,
       };
     });
   }

@@ -134,3 +134,100 @@ describe("Spark's window() gives the same results as Flink's TVFs", () => {
     ]);
   });
 });
+
+/** The session example's Bid table (window-tvf.md, SESSION). */
+const SESSION_BIDS = [
+  ['2020-04-15 08:07:00', 4.0, 'A'],
+  ['2020-04-15 08:06:00', 2.0, 'A'],
+  ['2020-04-15 08:09:00', 5.0, 'B'],
+  ['2020-04-15 08:08:00', 3.0, 'A'],
+  ['2020-04-15 08:17:00', 1.0, 'B'],
+];
+
+function sessionScenario(
+  query: string,
+  steps: unknown[] = [{ add: { Bid: SESSION_BIDS } }, { end: true }],
+  outputMode = 'append',
+) {
+  return { version: 1, sources: [{ ...BID, columns: BID.columns.slice(0, 3) }], query, outputMode, steps };
+}
+
+describe('session windows', () => {
+  it('Flink SESSION with PARTITION BY', async () => {
+    const batches = await runScenario(
+      sessionScenario(`SELECT window_start, window_end, item, SUM(price) AS total_price
+        FROM TABLE(SESSION(TABLE Bid PARTITION BY item, DESCRIPTOR(bidtime), INTERVAL '5' MINUTES))
+        GROUP BY item, window_start, window_end`),
+    );
+    expect(emitted(batches)).toEqual([
+      [t('08:06'), t('08:13'), 'A', '9.00'],
+      [t('08:09'), t('08:14'), 'B', '5.00'],
+      [t('08:17'), t('08:22'), 'B', '1.00'],
+    ]);
+  });
+
+  it('Flink SESSION without partition keys', async () => {
+    const batches = await runScenario(
+      sessionScenario(`SELECT window_start, window_end, SUM(price) AS total_price
+        FROM TABLE(SESSION(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '5' MINUTES))
+        GROUP BY window_start, window_end`),
+    );
+    expect(emitted(batches)).toEqual([
+      [t('08:06'), t('08:14'), '14.00'],
+      [t('08:17'), t('08:22'), '1.00'],
+    ]);
+  });
+
+  it("Spark's session_window gives the same sessions, merging across batches and emitting each once it closes", async () => {
+    const steps = SESSION_BIDS.map((bid) => ({ add: { Bid: [bid] } }));
+    const batches = await runScenario(
+      sessionScenario(
+        `SELECT session_window.start AS s, session_window.end AS e, item, sum(price) AS total_price
+         FROM Bid GROUP BY session_window(bidtime, '5 minutes'), item`,
+        [...steps, { end: true }],
+      ),
+    );
+    expect(emitted(batches)).toEqual([
+      [t('08:06'), t('08:13'), 'A', '9.00'],
+      [t('08:09'), t('08:14'), 'B', '5.00'],
+      [t('08:17'), t('08:22'), 'B', '1.00'],
+    ]);
+    // the A session closes in the no-data batch after 08:17 arrives (watermark 08:16:59)
+    const closing = batches.find((b) => b.rows.length > 0)!;
+    expect(closing.watermark).toBe('2020-04-15 08:16:59');
+    expect(closing.rows.map((row) => row[2])).toEqual(['A', 'B']);
+  });
+
+  it('drops a row whose own session ended at or before the watermark', async () => {
+    const batches = await runScenario(
+      sessionScenario(
+        `SELECT session_window.start AS s, item, count(*) AS n FROM Bid GROUP BY session_window(bidtime, '5 minutes'), item`,
+        [
+          { add: { Bid: [['2020-04-15 08:30:00', 1, 'A']] } },
+          {
+            add: {
+              Bid: [
+                ['2020-04-15 08:20:00', 1, 'B'],
+                ['2020-04-15 08:26:00', 1, 'B'],
+              ],
+            },
+          },
+        ],
+      ),
+    );
+    // watermark 08:29:59: the 08:20 row's session ends 08:25, late; the 08:26 row's ends 08:31, kept
+    expect(batches[2]!.lateRows.Bid).toEqual([['2020-04-15 08:20:00', '1.00', 'B']]);
+  });
+
+  it('rejects update mode, as Spark does', async () => {
+    await expect(
+      runScenario(
+        sessionScenario(
+          `SELECT item, count(*) FROM Bid GROUP BY session_window(bidtime, '5 minutes'), item`,
+          [],
+          'update',
+        ),
+      ),
+    ).rejects.toThrow(/Update mode would re-emit sessions/);
+  });
+});
