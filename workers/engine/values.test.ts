@@ -19,6 +19,8 @@ describe('JSON values', () => {
       [1, 2] AS list,
       {'k': 'v'} AS struct,
       NULL::INTEGER AS nothing,
+      sum(7) AS hugeint_sum,
+      170141183460469231731687303715884105727::HUGEINT AS huge,
       true AS flag`);
     const { rows } = tableToJsonRows(table);
     expect(rows[0]).toEqual([
@@ -35,6 +37,8 @@ describe('JSON values', () => {
       [1, 2],
       { k: 'v' },
       null,
+      7,
+      '170141183460469231731687303715884105727',
       true,
     ]);
   });

@@ -63,8 +63,10 @@ function cellToJson(data: Data, i: number, value: () => unknown): JsonValue {
     return formatTimestampMicros(toMicros(raw, type.unit)).slice(11);
   }
   if (DataType.isDecimal(type)) {
-    const words = data.values as Uint32Array;
-    return formatDecimal(wordsToBigInt(words, index * 4, type.bitWidth / 32), type.scale);
+    const unscaled = wordsToBigInt(data.values as Uint32Array, index * 4, type.bitWidth / 32);
+    // DuckDB exports HUGEINT (e.g. sum of integers) as DECIMAL(38,0): an integer, so a number when safe.
+    if (type.scale === 0 && type.precision === 38) return plainToJson(unscaled);
+    return formatDecimal(unscaled, type.scale);
   }
   if (DataType.isInterval(type)) {
     return formatInterval(data.values as Int32Array, index, type.unit);

@@ -3,7 +3,15 @@ import type { Database } from '../database';
 import type { OutputMode, Scenario } from '../scenario';
 import { quote, sessionize } from '../sql/windows';
 import { formatTimestampMicros, tableToJsonRows, type JsonValue } from '../values';
-import { planQuery, stateTables, type AggregatePlan, type Catalog, type QueryPlan, type SessionPlan } from './plan';
+import {
+  PlanError,
+  planQuery,
+  stateTables,
+  type AggregatePlan,
+  type Catalog,
+  type QueryPlan,
+  type SessionPlan,
+} from './plan';
 import type { SourceBatchStats } from './sources';
 import { END_OF_TIME, WatermarkTracker } from './watermark';
 import { parseDuration } from '../validate';
@@ -61,7 +69,7 @@ export class StreamingQuery {
     if (checkpoint?.stateSnapshot) {
       db.query(`CREATE OR REPLACE TABLE ${this.tables.state} AS SELECT * FROM ${checkpoint.stateSnapshot}`);
     } else if (plan.kind === 'aggregate') {
-      db.query(`CREATE OR REPLACE TABLE ${this.tables.state} AS ${this.partialSql(plan, `(${plan.input})`)} LIMIT 0`);
+      this.createAggregateState(plan);
     } else if (plan.kind === 'session') {
       db.query(`CREATE OR REPLACE TABLE ${this.tables.state} AS ${plan.input} LIMIT 0`);
     }
@@ -71,6 +79,23 @@ export class StreamingQuery {
       );
     }
     this.columns = this.describeColumns(query);
+  }
+
+  private createAggregateState(plan: AggregatePlan): void {
+    try {
+      this.db.query(
+        `CREATE OR REPLACE TABLE ${this.tables.state} AS ${this.partialSql(plan, `(${plan.input})`)} LIMIT 0`,
+      );
+    } catch (error) {
+      if (!(error instanceof Error && error.message.includes('EXPORT_STATE'))) throw error;
+      const holistic = plan.aggregates.filter((a) => a.merge === 'combine').map((a) => a.call.split('(')[0]);
+      throw new PlanError(
+        `A streaming aggregate must be kept as a running partial state merged batch by batch, and one of ${holistic.join(', ')} has none in DuckDB (it needs all the values at once).`,
+        'Use aggregates that merge: count, sum, avg, min, max, approx_count_distinct, stddev, var, bool_and, bool_or, first, last...',
+        undefined,
+        undefined,
+      );
+    }
   }
 
   /** Plans the scenario's query and checks it as Spark checks it before the first batch. */

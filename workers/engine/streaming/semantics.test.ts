@@ -364,3 +364,56 @@ describe('queries Spark rejects, with its meaning and a hint', () => {
     ]);
   });
 });
+
+describe('aggregates', () => {
+  it('merges partial states across batches for count, sum, avg, min and max of numbers, timestamps and text, and approx_count_distinct', async () => {
+    const batches = await runScenario({
+      version: 1,
+      sources: [
+        {
+          name: 's',
+          columns: [
+            ['ts', 'TIMESTAMP'],
+            ['k', 'VARCHAR'],
+            ['x', 'DOUBLE'],
+          ],
+          eventTime: 'ts',
+        },
+      ],
+      query: `SELECT k, count(*) AS n, count(x) AS nx, sum(x) AS total, avg(x) AS mean, min(x) AS lo, max(ts) AS last_seen,
+                min(k || x::INTEGER) AS first_label, approx_count_distinct(x) AS distinct_x
+              FROM s GROUP BY k`,
+      outputMode: 'update',
+      steps: [
+        {
+          add: {
+            s: [
+              [at(1), 'a', 5],
+              [at(2), 'a', null],
+              [at(3), 'b', 1],
+            ],
+          },
+        },
+        {
+          add: {
+            s: [
+              [at(4), 'a', 2],
+              [at(5), 'a', 5],
+            ],
+          },
+        },
+      ],
+    });
+    expect(batches[1]!.rows).toEqual([['a', 4, 3, 12, 4, 2, at(5), 'a2', 2]]);
+  });
+
+  it('explains why an aggregate without a mergeable state cannot stream', async () => {
+    await expect(
+      runScenario({
+        ...events([]),
+        outputMode: 'update',
+        query: "SELECT median(v) FROM events GROUP BY window(ts, '5 seconds')",
+      }),
+    ).rejects.toThrow(/running partial state/);
+  });
+});
