@@ -3,11 +3,12 @@ import { createDuckDB, getPlatformFeatures, VoidLogger, BROWSER_RUNTIME } from '
 import ehModule from '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url';
 import mvpModule from '@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm?url';
 import { Database } from './engine/database';
+import { LiveSession } from './engine/session';
 import type { EngineApi, EngineInfo } from './protocol';
 
 const started = performance.now();
 
-async function open(): Promise<{ database: Database; info: EngineInfo }> {
+async function open(): Promise<{ database: Database; session: LiveSession; info: EngineInfo }> {
   const features = await getPlatformFeatures();
   const bindings = await createDuckDB(
     {
@@ -25,7 +26,7 @@ async function open(): Promise<{ database: Database; info: EngineInfo }> {
     bundle: features.wasmExceptions ? 'eh' : 'mvp',
     startupMs: performance.now() - started,
   };
-  return { database, info };
+  return { database, session: new LiveSession(database), info };
 }
 
 function absolute(url: string): string {
@@ -41,6 +42,21 @@ const api: EngineApi = {
   async query(sql) {
     const outcome = (await ready).database.run(sql);
     return outcome.ok ? Comlink.transfer(outcome, [outcome.arrow.buffer]) : outcome;
+  },
+  async load(scenario, listener) {
+    return (await ready).session.load(scenario, listener);
+  },
+  async play() {
+    (await ready).session.play();
+  },
+  async pause() {
+    (await ready).session.pause();
+  },
+  async step() {
+    (await ready).session.step();
+  },
+  async reset() {
+    return (await ready).session.reset();
   },
 };
 

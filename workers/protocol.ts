@@ -36,8 +36,37 @@ export type QueryOutcome =
 
 export interface EngineApi {
   info(): Promise<EngineInfo>;
+  /** Runs one SQL statement against the engine's database (static tables, the streams' last batch). */
   query(sql: string): Promise<QueryOutcome>;
+  /** Validates and plans a scenario document and gets it ready to play; events go to `listener`. */
+  load(scenario: unknown, listener: LiveListener): Promise<LoadOutcome>;
+  play(): Promise<void>;
+  pause(): Promise<void>;
+  /** Moves processing time one step and runs the batch due then. */
+  step(): Promise<void>;
+  /** Starts the loaded scenario over: same seed, same events. */
+  reset(): Promise<LoadOutcome>;
 }
+
+export type LoadOutcome = { ok: true; columns: string[] } | { ok: false; error: EngineError };
+
+export interface LiveStatus {
+  state: 'running' | 'paused' | 'finished';
+  /** A batch overran its trigger interval, so the next one started at once. */
+  fallingBehind: boolean;
+  /** Simulated processing time since the run started; it passes only while the run plays. */
+  processingMs: number;
+  batches: number;
+  /** Generated events no batch has read yet. */
+  pending: number;
+}
+
+export type LiveEvent =
+  | { kind: 'batch'; report: BatchReport; status: LiveStatus }
+  | { kind: 'status'; status: LiveStatus }
+  | { kind: 'error'; error: EngineError };
+
+export type LiveListener = (event: LiveEvent) => void;
 
 /** One dropped input row: what it was, and which watermark it missed. */
 export interface LateRow {

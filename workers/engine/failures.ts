@@ -1,5 +1,6 @@
 import type { EngineError } from '../protocol';
 import { describeError } from './database';
+import { GeneratorConfigError } from './generator';
 import { PlanError } from './streaming/plan';
 import { QueryShapeError } from './sql/windows';
 import { ScenarioError } from './validate';
@@ -7,6 +8,8 @@ import { ScenarioError } from './validate';
 /** Any failure of the engine, in words the user can act on. */
 export function describeFailure(error: unknown): EngineError {
   if (error instanceof ScenarioError) return { message: error.message, ...(error.hint && { hint: error.hint }) };
+  if (error instanceof GeneratorConfigError)
+    return { message: error.message, hint: 'Check the generator knobs of the source.' };
   if (error instanceof QueryShapeError) {
     const spark = error instanceof PlanError && error.spark ? ` Spark says: "${error.spark}".` : '';
     return { message: error.message + spark, ...(error.hint && { hint: error.hint }) };

@@ -51,7 +51,7 @@ export class StreamingQuery {
   /** The watermark the last batch ran with, to tell whether a no-data batch is due. */
   private lastBatchWatermark: bigint;
   private readonly tables: ReturnType<typeof stateTables>;
-  private readonly columns: string[];
+  readonly columns: string[];
 
   private constructor(
     private readonly db: Database,

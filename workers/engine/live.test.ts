@@ -1,0 +1,222 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { BatchReport, LiveEvent } from '../protocol';
+import type { Database } from './database';
+import { openNodeDatabase } from './node';
+import { Scheduler, type BatchSource, type Timers } from './scheduler';
+import { LiveSession } from './session';
+
+/** Timers that move only when the test says so. */
+class ManualTimers implements Timers {
+  private time = 0;
+  private queue: { at: number; callback: () => void; id: number }[] = [];
+  private ids = 0;
+  now = () => this.time;
+  setTimeout = (callback: () => void, ms: number) => {
+    const id = ++this.ids;
+    this.queue.push({ at: this.time + ms, callback, id });
+    return id;
+  };
+  clearTimeout = (handle: unknown) => {
+    this.queue = this.queue.filter((entry) => entry.id !== handle);
+  };
+  /** Moves time forward, firing each timer at its due time. */
+  advance(ms: number) {
+    const end = this.time + ms;
+    for (;;) {
+      this.queue.sort((a, b) => a.at - b.at);
+      const next = this.queue[0];
+      if (!next || next.at > end) break;
+      this.queue.shift();
+      this.time = Math.max(this.time, next.at);
+      next.callback();
+    }
+    this.time = Math.max(this.time, end);
+  }
+  spend(ms: number) {
+    this.time += ms;
+  }
+}
+
+const CLICKS = {
+  name: 'clicks',
+  columns: [
+    ['ts', 'TIMESTAMP'],
+    ['user_id', 'INTEGER'],
+    ['page', 'VARCHAR'],
+    ['referrer', 'VARCHAR'],
+    ['device', 'VARCHAR'],
+  ],
+  eventTime: 'ts',
+  watermark: '2 seconds',
+  generator: { kind: 'clicks', seed: 7, rate: 100, start: '2024-01-01 00:00:00' },
+};
+
+function scenario(trigger: object, extra: object = {}) {
+  return {
+    version: 1,
+    sources: [CLICKS],
+    query: `SELECT window_start, count(*) AS clicks FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end`,
+    outputMode: 'update',
+    trigger,
+    ...extra,
+  };
+}
+
+let db: Database;
+beforeAll(async () => {
+  db = await openNodeDatabase();
+});
+
+function session(timers = new ManualTimers()) {
+  const events: LiveEvent[] = [];
+  const live = new LiveSession(db, timers);
+  const batches = () => events.filter((e) => e.kind === 'batch').map((e) => (e as { report: BatchReport }).report);
+  return { live, events, batches, timers };
+}
+
+describe('live runs', () => {
+  it('processing-time trigger: one batch per aligned tick, each reading the events generated since the last', () => {
+    const { live, batches, timers } = session();
+    expect(live.load(scenario({ kind: 'processingTime', interval: '1 second' }), () => {})).toMatchObject({ ok: true });
+    const events: LiveEvent[] = [];
+    live.load(scenario({ kind: 'processingTime', interval: '1 second' }), (event) => events.push(event));
+    live.play();
+    timers.advance(3500);
+    const reports = events.filter((e) => e.kind === 'batch').map((e) => (e as { report: BatchReport }).report);
+    expect(reports.map((r) => r.numInputRows)).toEqual([100, 100, 100]);
+    expect(reports.map((r) => r.batchId)).toEqual([0, 1, 2]);
+    expect(batches()).toEqual([]); // the first listener was replaced by the second load
+    live.pause();
+    timers.advance(5000);
+    expect(events.filter((e) => e.kind === 'batch')).toHaveLength(3); // paused: processing time stands still
+  });
+
+  it('manual steps move processing time one interval each', () => {
+    const { live, events } = session();
+    live.load(scenario({ kind: 'manual' }), (event) => events.push(event));
+    live.step();
+    live.step();
+    const reports = events.filter((e) => e.kind === 'batch').map((e) => (e as { report: BatchReport }).report);
+    expect(reports.map((r) => r.numInputRows)).toEqual([100, 100]);
+    expect(reports[1]!.rows.length).toBeGreaterThan(0);
+  });
+
+  it('the same scenario and seed replay the same batches', () => {
+    const run = () => {
+      const { live, events } = session();
+      live.load(scenario({ kind: 'manual' }), (event) => events.push(event));
+      for (let i = 0; i < 4; i++) live.step();
+      return events.filter((e) => e.kind === 'batch').map((e) => (e as { report: BatchReport }).report.rows);
+    };
+    expect(run()).toEqual(run());
+  });
+
+  it('once: a single batch, then the run is finished', () => {
+    const { live, events, timers } = session();
+    live.load(scenario({ kind: 'once' }), (event) => events.push(event));
+    live.play();
+    timers.advance(5000);
+    live.play();
+    const reports = events.filter((e) => e.kind === 'batch').map((e) => (e as { report: BatchReport }).report);
+    expect(reports.map((r) => r.numInputRows)).toEqual([100]);
+    expect(events.at(-1)).toMatchObject({ kind: 'status', status: { state: 'finished' } });
+  });
+
+  it('available-now: every available event, then the no-data batches, then finished', () => {
+    const { live, events, timers } = session();
+    live.load(scenario({ kind: 'availableNow' }), (event) => events.push(event));
+    live.play();
+    timers.advance(100);
+    const reports = events.filter((e) => e.kind === 'batch').map((e) => (e as { report: BatchReport }).report);
+    expect(reports[0]!.numInputRows).toBe(100);
+    expect(reports.slice(1).every((r) => r.numInputRows === 0)).toBe(true);
+    expect(reports.length).toBeGreaterThan(1); // the watermark moved: Spark's trailing no-data batch
+    expect(events.at(-1)).toMatchObject({ kind: 'status', status: { state: 'finished' } });
+  });
+
+  it('a bad scenario is refused with a clear error, and the loaded one keeps running', () => {
+    const { live, events, timers } = session();
+    live.load(scenario({ kind: 'processingTime', interval: '1 second' }), (event) => events.push(event));
+    live.play();
+    timers.advance(1000);
+    const refused = live.load({ ...scenario({ kind: 'manual' }), query: 'SELEC nope' }, () => {});
+    expect(refused).toMatchObject({ ok: false, error: { message: expect.stringContaining('syntax error') } });
+    const badKnob = live.load(
+      { ...scenario({ kind: 'manual' }), sources: [{ ...CLICKS, generator: { ...CLICKS.generator, rate: -1 } }] },
+      () => {},
+    );
+    expect(badKnob.ok).toBe(false);
+    timers.advance(1000);
+    expect(events.filter((e) => e.kind === 'batch')).toHaveLength(2);
+  });
+
+  it('reset starts over with the same events', () => {
+    const { live, events } = session();
+    live.load(scenario({ kind: 'manual' }), (event) => events.push(event));
+    live.step();
+    live.reset();
+    live.step();
+    const reports = events.filter((e) => e.kind === 'batch').map((e) => (e as { report: BatchReport }).report);
+    expect(reports.map((r) => r.batchId)).toEqual([0, 0]);
+    expect(reports[1]!.rows).toEqual(reports[0]!.rows);
+  });
+
+  it('refuses a source whose columns differ from its generator’s', () => {
+    const { live } = session();
+    const outcome = live.load(
+      { ...scenario({ kind: 'manual' }), sources: [{ ...CLICKS, columns: [['ts', 'TIMESTAMP']] }] },
+      () => {},
+    );
+    expect(outcome).toMatchObject({ ok: false, error: { message: expect.stringContaining('sources[0].columns') } });
+  });
+});
+
+describe('Scheduler', () => {
+  it('marks the run as falling behind when a batch overruns its interval, and starts the next at once', () => {
+    const timers = new ManualTimers();
+    const due: number[] = [];
+    const slowSource: BatchSource = {
+      batchAt(processingMs) {
+        due.push(processingMs);
+        timers.spend(due.length === 1 ? 2500 : 10); // the first batch takes 2.5 intervals
+        return { batchId: due.length - 1 } as BatchReport;
+      },
+      pending: () => 0,
+    };
+    const statuses: boolean[] = [];
+    const scheduler = new Scheduler(
+      slowSource,
+      { kind: 'processingTime', interval: '1 second' },
+      (_r, status) => statuses.push(status.fallingBehind),
+      () => {},
+      timers,
+    );
+    scheduler.play();
+    timers.advance(1000); // tick 1 runs and overruns to 3500
+    expect(scheduler.status().fallingBehind).toBe(true);
+    timers.advance(0); // the next batch starts at once, for tick 3000 (ticks 2000 is skipped, not replayed)
+    expect(due).toEqual([1000, 3000]);
+    timers.advance(1000);
+    expect(due).toEqual([1000, 3000, 4000]);
+    expect(scheduler.status().fallingBehind).toBe(false);
+  });
+
+  it('available-now: drains what was available when it started, then finishes', () => {
+    const timers = new ManualTimers();
+    let pending = 3;
+    const source: BatchSource = {
+      batchAt: () => (pending-- > 0 ? ({} as BatchReport) : null),
+      pending: () => Math.max(pending, 0),
+    };
+    const scheduler = new Scheduler(
+      source,
+      { kind: 'availableNow' },
+      () => {},
+      () => {},
+      timers,
+    );
+    scheduler.play();
+    timers.advance(10);
+    expect(scheduler.status()).toMatchObject({ state: 'finished', batches: 3 });
+  });
+});

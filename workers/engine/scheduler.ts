@@ -1,0 +1,161 @@
+import type { BatchReport, LiveStatus } from '../protocol';
+import type { TriggerSpec } from './scenario';
+import { parseDuration } from './validate';
+
+/** What the scheduler drives: a live run that can produce the batch due at a processing time. */
+export interface BatchSource {
+  batchAt(processingMs: number, wallClock?: number): BatchReport | null;
+  pending(processingMs: number): number;
+}
+
+export interface Timers {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const REAL_TIMERS: Timers = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** How far one manual step moves processing time. */
+export const MANUAL_STEP_MS = 1000;
+
+/**
+ * Spark's triggers over simulated processing time, which only passes while the run plays:
+ * processing-time intervals (aligned ticks; an overrunning batch makes the next start at once and marks
+ * the run as falling behind; missed ticks are not replayed), once, available-now, and manual steps.
+ */
+export class Scheduler {
+  private processingBase = 0;
+  private resumedAt: number | null = null;
+  private timer: unknown = null;
+  private batches = 0;
+  private fallingBehind = false;
+  private finished = false;
+  private readonly intervalMs: number;
+
+  constructor(
+    private readonly source: BatchSource,
+    private readonly trigger: TriggerSpec,
+    private readonly onBatch: (report: BatchReport, status: LiveStatus) => void,
+    private readonly onStatus: (status: LiveStatus) => void,
+    private readonly timers: Timers = REAL_TIMERS,
+  ) {
+    this.intervalMs =
+      trigger.kind === 'processingTime' ? Number(parseDuration(trigger.interval)! / 1000n) : MANUAL_STEP_MS;
+  }
+
+  get processingMs(): number {
+    return this.processingBase + (this.resumedAt === null ? 0 : this.timers.now() - this.resumedAt);
+  }
+
+  status(): LiveStatus {
+    const state = this.finished ? 'finished' : this.resumedAt === null ? 'paused' : 'running';
+    return {
+      state,
+      fallingBehind: this.fallingBehind,
+      processingMs: this.processingMs,
+      batches: this.batches,
+      pending: this.source.pending(this.processingMs),
+    };
+  }
+
+  /**
+   * Once and available-now read what the sources hold after one step of processing time: one batch,
+   * or as many as it takes. The processing-time trigger ticks while the run plays; manual waits for steps.
+   */
+  play(): void {
+    if (this.resumedAt !== null || this.finished) return;
+    if (this.trigger.kind === 'once') {
+      this.processingBase += MANUAL_STEP_MS;
+      this.runAt(this.processingBase);
+      this.finish();
+      return;
+    }
+    this.resumedAt = this.timers.now();
+    if (this.trigger.kind === 'availableNow') {
+      this.processingBase += MANUAL_STEP_MS;
+      this.resumedAt = null;
+      this.drain(this.processingBase);
+    } else if (this.trigger.kind === 'processingTime') {
+      this.scheduleTick();
+    }
+    this.onStatus(this.status());
+  }
+
+  pause(): void {
+    if (this.resumedAt === null) return;
+    this.processingBase = this.processingMs;
+    this.resumedAt = null;
+    this.cancel();
+    this.onStatus(this.status());
+  }
+
+  /** One batch by hand: processing time moves one step and the batch due then runs. */
+  step(): BatchReport | null {
+    if (this.finished) return null;
+    this.pause();
+    this.processingBase += this.trigger.kind === 'processingTime' ? this.intervalMs : MANUAL_STEP_MS;
+    const report = this.runAt(this.processingBase);
+    this.onStatus(this.status());
+    return report;
+  }
+
+  stop(): void {
+    this.pause();
+    this.finished = true;
+  }
+
+  private runAt(processingMs: number): BatchReport | null {
+    const report = this.source.batchAt(processingMs);
+    if (report) {
+      this.batches++;
+      this.onBatch(report, this.status());
+    }
+    return report;
+  }
+
+  /** Aligned ticks: the batch of tick k runs at processing time k × interval. */
+  private scheduleTick(): void {
+    const now = this.processingMs;
+    const next = Math.floor(now / this.intervalMs + 1) * this.intervalMs;
+    this.timer = this.timers.setTimeout(() => this.tick(next), next - now);
+  }
+
+  private tick(due: number): void {
+    this.timer = null;
+    if (this.resumedAt === null) return;
+    this.runAt(due);
+    this.fallingBehind = this.processingMs > due + this.intervalMs;
+    if (this.fallingBehind) {
+      // Overran: the next batch starts at once, at the tick it is due for now; missed ticks are skipped.
+      const next = Math.floor(this.processingMs / this.intervalMs) * this.intervalMs;
+      this.timer = this.timers.setTimeout(() => this.tick(next), 0);
+    } else {
+      this.scheduleTick();
+    }
+  }
+
+  /** Available-now: everything available when it started, in as many batches as needed, then the no-data batches. */
+  private drain(until: number): void {
+    if (this.finished) return;
+    if (this.runAt(until)) {
+      this.timer = this.timers.setTimeout(() => this.drain(until), 0);
+    } else {
+      this.finish();
+    }
+  }
+
+  private finish(): void {
+    this.stop();
+    this.onStatus(this.status());
+  }
+
+  private cancel(): void {
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
