@@ -8,11 +8,11 @@ async function runQuery(page: Page, sql: string) {
 
 test.beforeEach(async ({ page }) => {
   await page.goto('./');
-  await expect(page.getByRole('status')).toContainText('ready', { timeout: 30_000 });
+  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
 });
 
 test('runs SELECT 42 in the engine worker', async ({ page }) => {
-  await expect(page.getByRole('status')).toContainText(/DuckDB v1\.4\.\d+ \(EH\)/);
+  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText(/DuckDB v1\.4\.\d+ \(EH\)/);
   await runQuery(page, 'SELECT 42 AS answer');
   const results = page.getByRole('region', { name: 'Results' });
   await expect(results.getByRole('columnheader')).toHaveText(['answer']);

@@ -7,7 +7,12 @@ import { ScenarioError } from './validate';
 
 /** Any failure of the engine, in words the user can act on. */
 export function describeFailure(error: unknown): EngineError {
-  if (error instanceof ScenarioError) return { message: error.message, ...(error.hint && { hint: error.hint }) };
+  if (error instanceof ScenarioError) {
+    return {
+      message: error.message,
+      hint: error.hint ?? 'The scenario format is described in the README, under "Scenario documents".',
+    };
+  }
   if (error instanceof GeneratorConfigError)
     return { message: error.message, hint: 'Check the generator knobs of the source.' };
   if (error instanceof QueryShapeError) {

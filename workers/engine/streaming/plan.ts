@@ -356,6 +356,12 @@ export function planQuery(
         SPARK_MESSAGES.appendWithoutWatermark,
       );
     }
+    if (window.syntax === 'spark' && keys.length < 2) {
+      throw new PlanError(
+        'session_window(...) needs another grouping key: sessions are per user, per device...',
+        "Group by the session and a key, e.g. GROUP BY session_window(ts, '5 minutes'), user_id.",
+      );
+    }
     const partitionBy =
       window.syntax === 'flink'
         ? window.partitionBy.map(quote)

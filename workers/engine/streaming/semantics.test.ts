@@ -64,6 +64,32 @@ describe('watermarks, late rows and append mode (Spark)', () => {
     expect(last.numRowsDroppedByWatermark).toBe(1); // three late rows, one window
     expect(last.late[0]).toMatchObject({ source: 'events', eventTime: at(10), watermark: at(15), latenessMs: 5000 });
     expect(last.rows).toEqual([]);
+    // event-time statistics cover every input row, late ones included
+    expect(last.progress.eventTime).toEqual({ watermark: at(15), min: at(10), max: at(12), avg: at(11) });
+  });
+
+  it("reports Spark's progress fields for every batch", async () => {
+    const [batch] = await runScenario(events([{ add: { events: rows(10, 11) } }]));
+    expect(batch!.progress).toMatchObject({
+      batchId: 0,
+      numInputRows: 2,
+      inputRowsPerSecond: expect.any(Number),
+      processedRowsPerSecond: expect.any(Number),
+      durationMs: { addBatch: expect.any(Number), triggerExecution: expect.any(Number) },
+      eventTime: { watermark: at(0), min: at(10), max: at(11) },
+      stateOperators: [
+        {
+          numRowsTotal: 1,
+          numRowsUpdated: 1,
+          numRowsRemoved: 0,
+          numRowsDroppedByWatermark: 0,
+          memoryUsedBytes: expect.any(Number),
+        },
+      ],
+      sink: { numOutputRows: 0 },
+    });
+    expect(batch!.progress.stateOperators[0]!.memoryUsedBytes).toBeGreaterThan(0);
+    expect(Date.parse(batch!.progress.timestamp)).not.toBeNaN();
   });
 
   it('keeps a row at or below the watermark whose window is still open (the window end decides)', async () => {

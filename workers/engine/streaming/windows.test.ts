@@ -219,6 +219,36 @@ describe('session windows', () => {
     expect(batches[2]!.lateRows.Bid).toEqual([['2020-04-15 08:20:00', '1.00', 'B']]);
   });
 
+  it('merges sessions that touch: the next row starts exactly at the current end', async () => {
+    const batches = await runScenario(
+      sessionScenario(
+        `SELECT window_start, window_end, count(*) AS n FROM TABLE(SESSION(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '5' MINUTES)) GROUP BY window_start, window_end`,
+        [
+          {
+            add: {
+              Bid: [
+                [t('08:00'), 1, 'A'],
+                [t('08:05'), 1, 'A'],
+                [t('08:10:01').slice(0, 19), 1, 'A'],
+              ],
+            },
+          },
+          { end: true },
+        ],
+      ),
+    );
+    expect(emitted(batches)).toEqual([
+      [t('08:00'), t('08:10'), 2],
+      ['2020-04-15 08:10:01', '2020-04-15 08:15:01', 1],
+    ]);
+  });
+
+  it("requires another grouping key besides Spark's session_window", async () => {
+    await expect(
+      runScenario(sessionScenario(`SELECT count(*) FROM Bid GROUP BY session_window(bidtime, '5 minutes')`, [])),
+    ).rejects.toThrow(/needs another grouping key/);
+  });
+
   it('rejects update mode, as Spark does', async () => {
     await expect(
       runScenario(

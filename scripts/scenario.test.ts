@@ -1,0 +1,86 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+function cli(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/scenario.ts', ...args], {
+    input,
+    encoding: 'utf8',
+  });
+  return {
+    status: result.status,
+    lines: result.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line)),
+  };
+}
+
+describe('npm run scenario', () => {
+  it('prints one JSON object per executed micro-batch', () => {
+    const { status, lines } = cli(['examples/watermark.json']);
+    expect(status).toBe(0);
+    expect(lines.map((line) => [line.batchId, line.watermark, line.numInputRows, line.rows])).toEqual([
+      [0, '1970-01-01 00:00:00', 6, []],
+      [1, '1970-01-01 00:00:05', 0, []],
+      [2, '1970-01-01 00:00:05', 1, []],
+      [3, '1970-01-01 00:00:15', 0, [['1970-01-01 00:00:10', '1970-01-01 00:00:15', 5]]],
+      [4, '1970-01-01 00:00:15', 1, []],
+      [
+        5,
+        'infinity',
+        0,
+        [
+          ['1970-01-01 00:00:15', '1970-01-01 00:00:20', 1],
+          ['1970-01-01 00:00:25', '1970-01-01 00:00:30', 1],
+        ],
+      ],
+    ]);
+    expect(Object.keys(lines[4])).toEqual([
+      'batchId',
+      'watermark',
+      'numInputRows',
+      'columns',
+      'rows',
+      'lateRows',
+      'numRowsDroppedByWatermark',
+      'progress',
+    ]);
+    expect(lines[4]).toMatchObject({
+      lateRows: { events: [['1970-01-01 00:00:10', 4]] },
+      numRowsDroppedByWatermark: 1,
+    });
+  });
+
+  it('reads the document from standard input with -', () => {
+    const document = JSON.stringify({
+      version: 1,
+      sources: [{ name: 's', columns: [['x', 'INTEGER']] }],
+      query: 'SELECT x * 2 AS y FROM s',
+      steps: [{ add: { s: [[1], [2]] } }],
+    });
+    expect(cli(['-'], document)).toMatchObject({
+      status: 0,
+      lines: [{ batchId: 0, watermark: null, columns: ['y'], rows: [[2], [4]] }],
+    });
+  });
+
+  it('prints a single error line and exits 1 for a bad document, bad JSON or a query Spark rejects', () => {
+    for (const input of [
+      '{"version": 1, "query": 42}',
+      '{ not json',
+      JSON.stringify({
+        version: 1,
+        sources: [{ name: 's', columns: [['ts', 'TIMESTAMP']], eventTime: 'ts' }],
+        query: 'SELECT count(*) FROM s GROUP BY ts',
+        steps: [],
+      }),
+    ]) {
+      const { status, lines } = cli(['-'], input);
+      expect(status).toBe(1);
+      expect(lines).toHaveLength(1);
+      expect(lines[0].error.message).toEqual(expect.any(String));
+      expect(lines[0].error.hint).toEqual(expect.any(String));
+    }
+  });
+});
