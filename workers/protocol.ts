@@ -117,4 +117,21 @@ export interface BatchReport {
   progress: Progress;
   /** The late rows with their watermark and lateness, for the UI. */
   late: LateRow[];
+  /** Per source read by the query, what this batch read: for the timeline and the input table views. */
+  input: BatchInput[];
 }
+
+export interface BatchInput {
+  source: string;
+  rowCount: number;
+  columns: string[];
+  /** The batch's first rows, as read. */
+  head: JsonValue[][];
+  /** Event times (epoch milliseconds) of up to `INPUT_SAMPLE` of the batch's rows, sampled evenly. */
+  eventTimesMs: number[];
+}
+
+/** How many event times per source and batch the timeline gets. */
+export const INPUT_SAMPLE = 400;
+/** How many of a batch's first rows the input view gets. */
+export const INPUT_HEAD = 20;

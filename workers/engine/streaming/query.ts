@@ -1,6 +1,13 @@
-import type { BatchReport, LateRow, Progress } from '../../protocol';
+import {
+  INPUT_HEAD,
+  INPUT_SAMPLE,
+  type BatchInput,
+  type BatchReport,
+  type LateRow,
+  type Progress,
+} from '../../protocol';
 import type { Database } from '../database';
-import type { OutputMode, Scenario } from '../scenario';
+import type { OutputMode, Scenario, SourceSpec } from '../scenario';
 import { quote, sessionize } from '../sql/windows';
 import { formatTimestampMicros, tableToJsonRows, type JsonValue } from '../values';
 import {
@@ -53,15 +60,19 @@ export class StreamingQuery {
   private readonly tables: ReturnType<typeof stateTables>;
   readonly columns: string[];
 
+  readonly outputMode: OutputMode;
+  private readonly sources: SourceSpec[];
+
   private constructor(
     private readonly db: Database,
     readonly plan: QueryPlan,
-    readonly outputMode: OutputMode,
+    scenario: Scenario,
     private readonly watermark: WatermarkTracker,
-    query: string,
     prefix: string,
     checkpoint?: Checkpoint,
   ) {
+    this.outputMode = scenario.outputMode;
+    this.sources = scenario.sources;
     this.tables = stateTables(prefix);
     this.nextBatchId = checkpoint?.nextBatchId ?? 0;
     this.lateWatermark = checkpoint?.lateWatermark ?? 0n;
@@ -78,7 +89,7 @@ export class StreamingQuery {
         `CREATE OR REPLACE TABLE ${this.tables.sessions} AS ${this.sessionize(plan, this.tables.state)} LIMIT 0`,
       );
     }
-    this.columns = this.describeColumns(query);
+    this.columns = this.describeColumns(scenario.query);
   }
 
   private createAggregateState(plan: AggregatePlan): void {
@@ -111,7 +122,7 @@ export class StreamingQuery {
       .filter((source) => plan.sources.includes(source.name) && source.watermark)
       .map((source) => ({ name: source.name, delayUs: parseDuration(source.watermark!)! }));
     const tracker = new WatermarkTracker(inputs, scenario.watermarkPolicy, checkpoint?.watermark ?? 0n);
-    return new StreamingQuery(db, plan, scenario.outputMode, tracker, scenario.query, prefix, checkpoint);
+    return new StreamingQuery(db, plan, scenario, tracker, prefix, checkpoint);
   }
 
   get hasWatermark(): boolean {
@@ -224,7 +235,24 @@ export class StreamingQuery {
       numRowsDroppedByWatermark: result.state?.numRowsDroppedByWatermark ?? 0,
       progress,
       late: result.late,
+      input: inputs.map(([name, stats]) => this.describeInput(name, stats.rows)),
     };
+  }
+
+  /** What the batch read from a source: its first rows, and an even sample of its event times. */
+  private describeInput(source: string, rowCount: number): BatchInput {
+    const spec = this.sources.find((known) => known.name === source)!;
+    const table = quote(source);
+    const head = tableToJsonRows(this.db.query(`SELECT * FROM ${table} LIMIT ${INPUT_HEAD}`));
+    let eventTimesMs: number[] = [];
+    if (spec.eventTime && rowCount > 0) {
+      const every = Math.max(1, Math.ceil(rowCount / INPUT_SAMPLE));
+      const sample = this.db.query(
+        `SELECT epoch_ms(${quote(spec.eventTime)})::DOUBLE AS ms FROM (SELECT ${quote(spec.eventTime)}, row_number() OVER () AS n FROM ${table}) WHERE n % ${every} = 0 OR ${every} = 1`,
+      );
+      eventTimesMs = Array.from(sample.getChildAt(0)!, (ms) => Number(ms));
+    }
+    return { source, rowCount, columns: head.columns, head: head.rows, eventTimesMs };
   }
 
   /**

@@ -89,6 +89,9 @@ describe('watermarks, late rows and append mode (Spark)', () => {
       sink: { numOutputRows: 0 },
     });
     expect(batch!.progress.stateOperators[0]!.memoryUsedBytes).toBeGreaterThan(0);
+    expect(batch!.input).toEqual([
+      { source: 'events', rowCount: 2, columns: ['ts', 'v'], head: rows(10, 11), eventTimesMs: [10_000, 11_000] },
+    ]);
     expect(Date.parse(batch!.progress.timestamp)).not.toBeNaN();
   });
 
