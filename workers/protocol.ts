@@ -48,7 +48,25 @@ export interface EngineApi {
   reset(): Promise<LoadOutcome>;
 }
 
-export type LoadOutcome = { ok: true; columns: string[] } | { ok: false; error: EngineError };
+export type LoadOutcome = { ok: true; queries: QueryInfo[] } | { ok: false; error: EngineError };
+
+/** What the UI needs to know about a running query to show its results. */
+export interface QueryInfo {
+  name: string;
+  outputMode: 'append' | 'update' | 'complete';
+  columns: string[];
+  /** The output columns that identify a result row (the grouping keys); empty when the query keeps no state. */
+  keyColumns: string[];
+  stateful: boolean;
+  /** The query's window, in milliseconds, when it has one. */
+  window?: {
+    kind: 'tumble' | 'hop' | 'cumulate' | 'session';
+    sizeMs: number;
+    slideMs: number;
+    offsetMs: number;
+    gapMs: number;
+  };
+}
 
 export interface LiveStatus {
   state: 'running' | 'paused' | 'finished';

@@ -220,3 +220,29 @@ describe('Scheduler', () => {
     expect(scheduler.status()).toMatchObject({ state: 'finished', batches: 3 });
   });
 });
+
+describe('what a load tells the UI', () => {
+  it('names the query, its columns, its key columns and its window', () => {
+    const { live } = session();
+    const outcome = live.load(
+      {
+        ...scenario({ kind: 'manual' }),
+        query: `SELECT window_start, page, count(*) AS clicks FROM TABLE(HOP(TABLE clicks, DESCRIPTOR(ts), INTERVAL '2' SECONDS, INTERVAL '10' SECONDS)) GROUP BY window_start, window_end, page`,
+      },
+      () => {},
+    );
+    expect(outcome).toEqual({
+      ok: true,
+      queries: [
+        {
+          name: 'query',
+          outputMode: 'update',
+          columns: ['window_start', 'page', 'clicks'],
+          keyColumns: ['window_start', 'page'],
+          stateful: true,
+          window: { kind: 'hop', sizeMs: 10_000, slideMs: 2_000, offsetMs: 0, gapMs: 0 },
+        },
+      ],
+    });
+  });
+});

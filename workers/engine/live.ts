@@ -1,4 +1,4 @@
-import type { BatchReport } from '../protocol';
+import type { BatchReport, QueryInfo } from '../protocol';
 import type { Database } from './database';
 import { createGenerator, type EventGenerator } from './generator';
 import type { Scenario, TableSpec } from './scenario';
@@ -75,7 +75,7 @@ export class LiveRun {
     return this.query.runBatch(this.streams.load({}, arrow), wallClock);
   }
 
-  get columns(): string[] {
-    return this.query.columns;
+  get queries(): QueryInfo[] {
+    return [this.query.info()];
   }
 }

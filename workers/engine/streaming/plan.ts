@@ -68,6 +68,8 @@ export interface AggregatePlan {
   /** The source columns of the input, to report late rows as the user sent them. */
   sourceColumns: string[];
   eventTimeColumn?: string;
+  /** Which select items hold no aggregate: the output columns that identify a result row. */
+  keyItems: boolean[];
 }
 
 /** Session windows: the rows of open sessions are the state; sessions are merged anew each batch. */
@@ -84,6 +86,7 @@ export interface SessionPlan {
   reference: string;
   sourceColumns: string[];
   eventTimeColumn: string;
+  keyItems: boolean[];
 }
 
 export type QueryPlan = StatelessPlan | AggregatePlan | SessionPlan;
@@ -291,6 +294,9 @@ export function planQuery(
       .map(withoutAlias);
   }
   keysTokens = keysTokens.map((key) => resolveKeyReference(key, selectItems));
+  const keyItems = selectItems.map(
+    (item) => !aggregateCalls.some((call) => call.start >= item[0]!.start && call.end <= item[item.length - 1]!.end),
+  );
 
   const keys: GroupKey[] = keysTokens.map((key, i) => ({
     expression: key[0]!.start < 0 ? key[0]!.text : textOf(sql, key),
@@ -378,6 +384,7 @@ export function planQuery(
       }${clauses.limit ? ` LIMIT ${textOf(sql, clauses.limit)}` : ''}`,
       sourceColumns: source.columns.map(([name]) => name),
       eventTimeColumn: source.eventTime!,
+      keyItems,
     };
   }
   const eventTime = eventTimeOf(window, keys, source);
@@ -406,6 +413,7 @@ export function planQuery(
     eventTime,
     sourceColumns: source.columns.map(([name]) => name),
     ...(source.eventTime && { eventTimeColumn: source.eventTime }),
+    keyItems,
   };
 }
 

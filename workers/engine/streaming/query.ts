@@ -5,6 +5,7 @@ import {
   type BatchReport,
   type LateRow,
   type Progress,
+  type QueryInfo,
 } from '../../protocol';
 import type { Database } from '../database';
 import type { OutputMode, Scenario, SourceSpec } from '../scenario';
@@ -236,6 +237,29 @@ export class StreamingQuery {
       progress,
       late: result.late,
       input: inputs.map(([name, stats]) => this.describeInput(name, stats.rows)),
+    };
+  }
+
+  /** What the UI needs to show this query's results. */
+  info(name = 'query'): QueryInfo {
+    const plan = this.plan;
+    const window = plan.kind === 'stateless' ? undefined : plan.window;
+    const ms = (us: bigint) => Number(us / 1000n);
+    return {
+      name,
+      outputMode: this.outputMode,
+      columns: this.columns,
+      keyColumns: plan.kind === 'stateless' ? [] : this.columns.filter((_, i) => plan.keyItems[i]),
+      stateful: this.isStateful,
+      ...(window && {
+        window: {
+          kind: window.kind,
+          sizeMs: ms(window.sizeUs),
+          slideMs: ms(window.slideUs),
+          offsetMs: ms(window.offsetUs),
+          gapMs: ms(window.gapUs),
+        },
+      }),
     };
   }
 
