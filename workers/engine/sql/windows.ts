@@ -131,7 +131,8 @@ export function sparkWindow(
 ): WindowSpec {
   const session = name === 'session_window';
   const [column, ...rest] = args;
-  if (!column || column.length !== 1 || rest.length < 1 || rest.length > (session ? 1 : 3)) {
+  const qualified = column?.length === 3 && isSymbol(column[1], '.');
+  if (!column || (column.length !== 1 && !qualified) || rest.length < 1 || rest.length > (session ? 1 : 3)) {
     throw new QueryShapeError(
       `${name}(...) takes ${session ? 'an event-time column and a gap' : 'an event-time column, a size, and optionally a slide and a start offset'}.`,
       session
@@ -145,7 +146,7 @@ export function sparkWindow(
     kind: session ? 'session' : durations[1] !== undefined && durations[1] !== durations[0] ? 'hop' : 'tumble',
     syntax: 'spark',
     source,
-    timeColumn: identifierName(column[0]!),
+    timeColumn: identifierName(column[column.length - 1]!),
     sizeUs: session ? 0n : durations[0]!,
     slideUs: session ? 0n : (durations[1] ?? durations[0]!),
     offsetUs: session ? 0n : (durations[2] ?? 0n),

@@ -53,8 +53,9 @@ export interface AggregatePlan {
   window?: WindowSpec;
   /** The user's query as a plain query over one batch: names the output columns and checks the SQL early. */
   reference: string;
-  /** The batch's input rows after FROM (windows assigned) and WHERE, under `alias`. */
-  input: string;
+  /** The FROM clause over the batch, windows assigned, the stream under `alias`. */
+  from: string;
+  where?: string;
   alias: string;
   keys: GroupKey[];
   aggregates: PartialAggregate[];
@@ -166,11 +167,14 @@ export function planQuery(
   for (const call of tableFunctions) requireSource(byName, call.spec.source, call.start);
   sql = applyEdits(
     sql,
-    tableFunctions.map((call) => ({
-      start: call.start,
-      end: call.end,
-      text: `(${windowedRelation(call.spec, call.spec.kind === 'session' ? sessions : undefined)})`,
-    })),
+    tableFunctions.map((call) => {
+      // The relation is named after its stream unless the query names it.
+      const next = significant(sql.slice(call.end))[0];
+      const named =
+        isWord(next, 'AS') || (next?.kind === 'word' && !isWord(next, ...CLAUSE_WORDS)) || next?.kind === 'quoted';
+      const relation = `(${windowedRelation(call.spec, call.spec.kind === 'session' ? sessions : undefined)})`;
+      return { start: call.start, end: call.end, text: named ? relation : `${relation} AS ${quote(call.spec.source)}` };
+    }),
   );
 
   const tokens = significant(sql);
@@ -238,7 +242,7 @@ export function planQuery(
     );
 
   const source = byName.get(used[0]!.toLowerCase())!;
-  const from = fromItem(clauses.from, byName);
+  const from = streamInFrom(clauses.from, source.name, byName);
   let inputRelation = textOf(sql, clauses.from);
   let keysTokens = clauses.groupBy ? splitTopLevel(clauses.groupBy) : [];
   const selectItems = splitTopLevel(clauses.select);
@@ -260,10 +264,10 @@ export function planQuery(
         undefined,
         key[0].start,
       );
-    if (!from || from.relation)
+    if (!from?.range)
       throw new PlanError(
-        'window(...) needs the stream alone in FROM.',
-        'Write FROM <stream> GROUP BY window(ts, ...), ...',
+        'window(...) groups the rows of a stream named in FROM.',
+        'Write FROM <stream> [alias] ... GROUP BY window(ts, ...), ...',
         undefined,
         key[0].start,
       );
@@ -276,7 +280,11 @@ export function planQuery(
       key[0].start,
     );
     const column = window.kind === 'session' ? 'session_window' : 'window';
-    inputRelation = `(${windowedRelation(window, window.kind === 'session' ? sessions : undefined)}) AS ${quote(from.alias)}`;
+    const windowed = `(${windowedRelation(window, window.kind === 'session' ? sessions : undefined)}) AS ${quote(from.alias)}`;
+    inputRelation =
+      sql.slice(clauses.from[0]!.start, from.range.start) +
+      windowed +
+      sql.slice(from.range.end, clauses.from.at(-1)!.end);
     return [{ kind: 'quoted', text: quote(column), start: -1, end: -1 }];
   });
   if (window && window.timeColumn !== source.eventTime?.toLowerCase()) {
@@ -317,6 +325,22 @@ export function planQuery(
       end: call.end,
       text: aggregate.merge === 'combine' ? `finalize(${aggregate.column})` : aggregate.column,
     });
+  }
+  // Qualified key columns (`p.category`) are read back unqualified from the state table.
+  keys.forEach((key, i) => {
+    const tokensOfKey = keysTokens[i]!;
+    if (key.column === `__k${i}` || tokensOfKey.length !== 3) return;
+    for (const match of findSequence(tokens, tokensOfKey, clauses.select[0]!.start)) {
+      if (!edits.some((edit) => match.start < edit.end && match.end > edit.start))
+        edits.push({ ...match, text: key.column });
+    }
+  });
+  const duplicate = keys.find((key, i) => keys.findIndex((other) => other.column === key.column) !== i);
+  if (duplicate) {
+    throw new PlanError(
+      `Two grouping keys are both named ${duplicate.column}.`,
+      'Group by one of them, or rename one in a subquery.',
+    );
   }
   // Expression keys (not plain columns) are read back from their state column.
   keys.forEach((key, i) => {
@@ -402,7 +426,8 @@ export function planQuery(
     sources: used,
     ...(window && { window }),
     reference: `SELECT ${rewritten(clauses.select, windowEdits)} FROM ${inputRelation}${whereSql}${groupSql}${havingSql}`,
-    input: `SELECT * FROM ${inputRelation}${whereSql}`,
+    from: inputRelation,
+    ...(clauses.where && { where: textOf(sql, clauses.where) }),
     alias,
     keys,
     aggregates,
@@ -480,29 +505,76 @@ function findAggregates(tokens: Token[], aggregateFunctions: Set<string>): Aggre
   return calls;
 }
 
-/** `FROM stream [AS] alias`: the stream and its alias, when FROM holds the stream alone. */
-function fromItem(
-  from: Token[],
-  byName: Map<string, SourceSpec>,
-): { source: string; alias: string; relation?: boolean } | null {
-  const [name, ...rest] = from;
-  if (isSymbol(name, '(')) {
-    // a window table function, already replaced by its relation: `(SELECT ... FROM stream) [AS] alias`
-    const close = closingBracket(from, 0);
-    const after = from.slice(close + 1);
-    const aliasToken = isWord(after[0], 'AS') ? after[1] : after[0];
-    const streams = streamsUsed(from.slice(1, close), byName);
-    return streams.length === 1 && aliasToken
-      ? { source: streams[0]!, alias: identifierName(aliasToken), relation: true }
-      : null;
-  }
-  if (!name || !byName.has(identifierName(name))) return null;
-  const aliasTokens = isWord(rest[0], 'AS') ? rest.slice(1) : rest;
-  if (aliasTokens.length > 1) return null;
-  return {
-    source: identifierName(name),
-    alias: aliasTokens[0] ? identifierName(aliasTokens[0]) : identifierName(name),
+const CLAUSE_WORDS = [
+  'WHERE',
+  'GROUP',
+  'HAVING',
+  'QUALIFY',
+  'WINDOW',
+  'ORDER',
+  'LIMIT',
+  'OFFSET',
+  'UNION',
+  'EXCEPT',
+  'INTERSECT',
+];
+const NOT_AN_ALIAS = [
+  ...CLAUSE_WORDS,
+  'JOIN',
+  'LEFT',
+  'RIGHT',
+  'INNER',
+  'FULL',
+  'OUTER',
+  'CROSS',
+  'NATURAL',
+  'ON',
+  'USING',
+  'ASOF',
+  'POSITIONAL',
+  'SEMI',
+  'ANTI',
+];
+
+interface StreamReference {
+  source: string;
+  alias: string;
+  /** Character range of `stream [AS] alias` in the query text; absent for a window table function's relation. */
+  range?: { start: number; end: number };
+}
+
+/** Where FROM reads the stream: as `stream [AS] alias`, or as a window table function's `(...) [AS] alias`. */
+function streamInFrom(from: Token[], source: string, byName: Map<string, SourceSpec>): StreamReference | null {
+  const aliasAfter = (i: number): Token | undefined => {
+    const next = isWord(from[i], 'AS') ? from[i + 1] : from[i];
+    return next && (next.kind === 'word' || next.kind === 'quoted') && !isWord(next, ...NOT_AN_ALIAS)
+      ? next
+      : undefined;
   };
+  for (let i = 0; i < from.length; i++) {
+    const token = from[i]!;
+    if (isSymbol(token, '(')) {
+      const close = closingBracket(from, i);
+      if (streamsUsed(from.slice(i + 1, close), byName).some((name) => name === source.toLowerCase())) {
+        const alias = aliasAfter(close + 1);
+        return { source, alias: alias ? identifierName(alias) : source };
+      }
+      i = close;
+    } else if (
+      (token.kind === 'word' || token.kind === 'quoted') &&
+      identifierName(token) === source.toLowerCase() &&
+      !isSymbol(from[i - 1], '.')
+    ) {
+      const alias = aliasAfter(i + 1);
+      const end = alias ?? token;
+      return {
+        source,
+        alias: alias ? identifierName(alias) : identifierName(token),
+        range: { start: token.start, end: end.end },
+      };
+    }
+  }
+  return null;
 }
 
 function isColumnReference(key: Token[]): boolean {

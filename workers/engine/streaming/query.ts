@@ -95,9 +95,7 @@ export class StreamingQuery {
 
   private createAggregateState(plan: AggregatePlan): void {
     try {
-      this.db.query(
-        `CREATE OR REPLACE TABLE ${this.tables.state} AS ${this.partialSql(plan, `(${plan.input})`)} LIMIT 0`,
-      );
+      this.db.query(`CREATE OR REPLACE TABLE ${this.tables.state} AS ${this.partialSql(plan)} LIMIT 0`);
     } catch (error) {
       if (!(error instanceof Error && error.message.includes('EXPORT_STATE'))) throw error;
       const holistic = plan.aggregates.filter((a) => a.merge === 'combine').map((a) => a.call.split('(')[0]);
@@ -299,19 +297,24 @@ export class StreamingQuery {
     return { rows: tableToJsonRows(this.db.query(plan.sql)).rows, late: [] };
   }
 
-  private partialSql(plan: AggregatePlan, from: string, where?: string): string {
+  /** The batch's rows: FROM and WHERE of the user's query, and any further conditions. */
+  private batchRows(plan: AggregatePlan, ...conditions: (string | undefined)[]): string {
+    const where = [plan.where && `(${plan.where})`, ...conditions].filter(Boolean).join(' AND ');
+    return `FROM ${plan.from}${where ? ` WHERE ${where}` : ''}`;
+  }
+
+  private partialSql(plan: AggregatePlan, condition?: string): string {
     const keys = plan.keys.map((key) => `${key.expression} AS ${key.column}`);
     const aggregates = plan.aggregates.map(
       (a) => `${a.call}${a.merge === 'combine' ? ' EXPORT_STATE' : ''} AS ${a.column}`,
     );
     const groupBy = plan.keys.length ? ` GROUP BY ${plan.keys.map((key) => key.expression).join(', ')}` : '';
-    return `SELECT ${[...keys, ...aggregates].join(', ')} FROM ${from} AS ${quote(plan.alias)}${where ? ` WHERE ${where}` : ''}${groupBy}`;
+    return `SELECT ${[...keys, ...aggregates].join(', ')} ${this.batchRows(plan, condition)}${groupBy}`;
   }
 
   private runAggregate(plan: AggregatePlan, watermarks: BatchWatermarks, batchId: number): BatchOutcome {
-    const { state, input, partial, touched } = this.tables;
+    const { state, partial, touched } = this.tables;
     const dropsLate = this.outputMode !== 'complete' && this.watermark.active && plan.eventTime !== null;
-    this.db.query(`CREATE OR REPLACE TEMP TABLE ${input} AS ${plan.input}`);
 
     let late: LateRow[] = [];
     let droppedKeys = 0;
@@ -319,14 +322,15 @@ export class StreamingQuery {
     if (dropsLate) {
       const isLate = `${plan.eventTime!.input} <= ${timestampSql(watermarks.late)}`;
       onTime = `NOT (${isLate})`;
-      late = this.lateRows(plan, isLate, watermarks.late, batchId);
+      const operator = plan.window ? `${plan.window.kind} window aggregation` : 'aggregation';
+      late = this.lateRowsOf(plan, this.batchRows(plan, isLate), watermarks.late, batchId, operator);
       if (late.length > 0) {
         const keys = plan.keys.map((key) => key.expression).join(', ') || '1';
-        droppedKeys = this.count(`SELECT DISTINCT ${keys} FROM ${input} AS ${quote(plan.alias)} WHERE ${isLate}`);
+        droppedKeys = this.count(`SELECT DISTINCT ${keys} ${this.batchRows(plan, isLate)}`);
       }
     }
 
-    this.db.query(`CREATE OR REPLACE TEMP TABLE ${partial} AS ${this.partialSql(plan, input, onTime)}`);
+    this.db.query(`CREATE OR REPLACE TEMP TABLE ${partial} AS ${this.partialSql(plan, onTime)}`);
     const sameKey =
       plan.keys.map((key) => `p.${key.column} IS NOT DISTINCT FROM s.${key.column}`).join(' AND ') || 'TRUE';
     const merged = plan.aggregates.map((a) => {
@@ -396,7 +400,13 @@ export class StreamingQuery {
     let droppedSessions = 0;
     const isLate = `__session_end <= ${timestampSql(watermarks.late)}`;
     if (dropsLate) {
-      late = this.lateRowsOf(plan, partial, isLate, watermarks.late, batchId, 'session window aggregation');
+      late = this.lateRowsOf(
+        plan,
+        `FROM ${partial} AS ${quote(plan.alias)} WHERE ${isLate}`,
+        watermarks.late,
+        batchId,
+        'session window aggregation',
+      );
       droppedSessions = this.count(
         `SELECT DISTINCT ${sessionKey} FROM ${partial} AS ${quote(plan.alias)} WHERE ${isLate}`,
       );
@@ -453,16 +463,10 @@ export class StreamingQuery {
     return tableToJsonRows(this.db.query(sql)).rows;
   }
 
-  private lateRows(plan: AggregatePlan, isLate: string, watermark: bigint, batchId: number): LateRow[] {
-    const operator = plan.window ? `${plan.window.kind} window aggregation` : 'aggregation';
-    return this.lateRowsOf(plan, this.tables.input, isLate, watermark, batchId, operator);
-  }
-
-  /** The input rows of `table` that `isLate` picks, once each, as the user sent them. */
+  /** The stream's rows that `rows` (a FROM ... WHERE ...) picks, once each, as the user sent them. */
   private lateRowsOf(
     plan: AggregatePlan | SessionPlan,
-    table: string,
-    isLate: string,
+    rows: string,
     watermark: bigint,
     batchId: number,
     operator: string,
@@ -472,10 +476,9 @@ export class StreamingQuery {
     const eventColumn = plan.eventTimeColumn ? `epoch_us(${quote(plan.alias)}.${quote(plan.eventTimeColumn)})` : 'NULL';
     const overlapping = plan.window && (plan.window.kind === 'hop' || plan.window.kind === 'cumulate');
     const result = this.db.query(
-      `SELECT ${overlapping ? 'DISTINCT ' : ''}${columns}, ${eventColumn} AS __event_us FROM ${table} AS ${quote(plan.alias)} WHERE ${isLate} ORDER BY ALL`,
+      `SELECT ${overlapping ? 'DISTINCT ' : ''}${columns}, ${eventColumn} AS __event_us ${rows} ORDER BY ALL`,
     );
-    const { rows } = tableToJsonRows(result);
-    return rows.map((row) => {
+    return tableToJsonRows(result).rows.map((row) => {
       const eventUs = BigInt(row[row.length - 1] as number);
       return {
         source,
