@@ -52,6 +52,30 @@ describe('npm run scenario', () => {
     });
   });
 
+  it('names the query on each line when a scenario runs several over one stream', () => {
+    const { status, lines } = cli(['examples/two-queries.json']);
+    expect(status).toBe(0);
+    expect(lines.map((line) => `${line.query} ${line.batchId} ${line.rows.length}`)).toEqual([
+      'appended 0 0',
+      'updated 0 2',
+      'appended 1 0',
+      'updated 1 0',
+      'appended 2 0',
+      'updated 2 1',
+      'appended 3 2',
+      'updated 3 0',
+      'appended 4 0',
+      'updated 4 0',
+    ]);
+    // each query drops the late row on its own
+    expect(lines.slice(-2).map((line) => line.lateRows.clicks)).toEqual([
+      [['2024-01-01 12:00:05', 'home']],
+      [['2024-01-01 12:00:05', 'home']],
+    ]);
+    expect(Object.keys(lines[0])[0]).toBe('query');
+    expect(Object.keys(cli(['examples/watermark.json']).lines[0])).not.toContain('query');
+  });
+
   it('reads the document from standard input with -', () => {
     const document = JSON.stringify({
       version: 1,

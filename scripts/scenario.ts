@@ -28,17 +28,20 @@ async function main(path: string | undefined): Promise<number> {
     const scenario = parseScenario(document);
     const db = await openNodeDatabase();
     const run = ScenarioRun.start(db, scenario);
-    for (const batch of run.steps()) process.stdout.write(JSON.stringify(cliLine(batch)) + '\n');
+    const several = (scenario.queries?.length ?? 1) > 1;
+    for (const batch of run.steps()) process.stdout.write(JSON.stringify(cliLine(batch, several)) + '\n');
     return 0;
   } catch (error) {
     return fail(describeFailure(error));
   }
 }
 
-/** The CLI contract's fields, in its order. */
-function cliLine(batch: BatchReport) {
-  const { batchId, watermark, numInputRows, columns, rows, lateRows, numRowsDroppedByWatermark, progress } = batch;
-  return { batchId, watermark, numInputRows, columns, rows, lateRows, numRowsDroppedByWatermark, progress };
+/** The CLI contract's fields, in its order; with several queries, which query the batch is of. */
+function cliLine(batch: BatchReport, several: boolean) {
+  const { query, batchId, watermark, numInputRows, columns, rows, lateRows, numRowsDroppedByWatermark, progress } =
+    batch;
+  const line = { batchId, watermark, numInputRows, columns, rows, lateRows, numRowsDroppedByWatermark, progress };
+  return several ? { query, ...line } : line;
 }
 
 function fail(error: { message: string; hint?: string }): number {

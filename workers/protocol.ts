@@ -121,6 +121,8 @@ export interface Progress {
 
 /** What one micro-batch did: the CLI prints these fields as one JSON line. */
 export interface BatchReport {
+  /** The query's name: "query" for a scenario's single query. */
+  query: string;
   batchId: number;
   /** The watermark this batch ran with; null when the query has no watermark. */
   watermark: string | null;

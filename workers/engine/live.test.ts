@@ -179,7 +179,7 @@ describe('Scheduler', () => {
       batchAt(processingMs) {
         due.push(processingMs);
         timers.spend(due.length === 1 ? 2500 : 10); // the first batch takes 2.5 intervals
-        return { batchId: due.length - 1 } as BatchReport;
+        return [{ batchId: due.length - 1 } as BatchReport];
       },
       pending: () => 0,
     };
@@ -205,7 +205,7 @@ describe('Scheduler', () => {
     const timers = new ManualTimers();
     let pending = 3;
     const source: BatchSource = {
-      batchAt: () => (pending-- > 0 ? ({} as BatchReport) : null),
+      batchAt: () => (pending-- > 0 ? [{} as BatchReport] : []),
       pending: () => Math.max(pending, 0),
     };
     const scheduler = new Scheduler(

@@ -1,52 +1,67 @@
 import type { BatchReport } from '../protocol';
 import type { Database } from './database';
-import type { Scenario } from './scenario';
+import { queriesOf, type Scenario } from './scenario';
 import { databaseCatalog } from './streaming/catalog';
-import type { Catalog } from './streaming/plan';
 import { StreamingQuery } from './streaming/query';
 import { Streams } from './streaming/sources';
 
+/** Plans every query of a scenario over the same streams; each keeps its own state tables (`q0_...`, `q1_...`). */
+export function startQueries(db: Database, scenario: Scenario): StreamingQuery[] {
+  const catalog = databaseCatalog(db);
+  return queriesOf(scenario).map((spec, i) => StreamingQuery.start(db, scenario, spec, catalog, `q${i}`));
+}
+
 /**
  * Runs a scenario's scripted steps the way Spark's test harness does: each `add` is one
- * micro-batch, followed by the no-data batches Spark would run (none with the `once` trigger);
- * `restart` resumes from a checkpoint; `end` closes every window.
+ * micro-batch of every query, followed by the no-data batches Spark would run (none with the `once`
+ * trigger); `restart` resumes every query from its checkpoint; `end` closes every window.
  */
 export class ScenarioRun {
-  private query: StreamingQuery;
-
   private constructor(
     private readonly db: Database,
     private readonly scenario: Scenario,
-    private readonly catalog: Catalog,
     private readonly streams: Streams,
-  ) {
-    this.query = StreamingQuery.start(db, scenario, catalog);
-  }
+    private queries: StreamingQuery[],
+  ) {}
 
-  /** Sets up the streams and plans the query; throws a clear error for a query Spark would reject. */
+  /** Sets up the streams and plans the queries; throws a clear error for a query Spark would reject. */
   static start(db: Database, scenario: Scenario): ScenarioRun {
     const streams = Streams.create(db, scenario.sources, scenario.tables);
-    return new ScenarioRun(db, scenario, databaseCatalog(db), streams);
+    return new ScenarioRun(db, scenario, streams, startQueries(db, scenario));
   }
 
   *steps(): Generator<BatchReport> {
     for (const step of this.scenario.steps ?? []) {
       if ('add' in step) {
-        yield this.query.runBatch(this.streams.load(step.add));
+        const stats = this.streams.load(step.add);
+        for (const query of this.queries) yield query.runBatch(stats);
         yield* this.noDataBatches();
       } else if ('restart' in step) {
-        const checkpoint = this.query.checkpoint();
-        this.query.dispose();
-        this.query = StreamingQuery.start(this.db, this.scenario, this.catalog, 'q0', checkpoint);
+        const catalog = databaseCatalog(this.db);
+        const specs = queriesOf(this.scenario);
+        this.queries = this.queries.map((query, i) => {
+          const checkpoint = query.checkpoint();
+          query.dispose();
+          return StreamingQuery.start(this.db, this.scenario, specs[i]!, catalog, `q${i}`, checkpoint);
+        });
       } else {
-        this.query.end();
-        if (this.query.flushesAtEnd) yield this.query.runBatch(this.streams.load({}));
+        const flushing = this.queries.filter((query) => query.flushesAtEnd);
+        for (const query of this.queries) query.end();
+        if (flushing.length > 0) {
+          const stats = this.streams.load({});
+          for (const query of flushing) yield query.runBatch(stats);
+        }
       }
     }
   }
 
   private *noDataBatches(): Generator<BatchReport> {
     if (this.scenario.trigger.kind === 'once') return;
-    while (this.query.needsNoDataBatch) yield this.query.runBatch(this.streams.load({}));
+    for (;;) {
+      const due = this.queries.filter((query) => query.needsNoDataBatch);
+      if (due.length === 0) return;
+      const stats = this.streams.load({});
+      for (const query of due) yield query.runBatch(stats);
+    }
   }
 }

@@ -42,15 +42,30 @@ export type TriggerSpec =
 
 export type Step = { add: Record<string, Cell[][]> } | { restart: true } | { end: true };
 
+/** One of several queries reading the same streams, each with its own state, output mode and progress. */
+export interface QuerySpec {
+  name: string;
+  query: string;
+  outputMode: OutputMode;
+}
+
 export interface Scenario {
   version: 1;
   sources: SourceSpec[];
   tables: TableSpec[];
-  query: string;
+  /** The query; or, instead, `queries`. */
+  query?: string;
+  queries?: QuerySpec[];
+  /** The output mode of `query`, and of each of `queries` that names none. */
   outputMode: OutputMode;
   trigger: TriggerSpec;
   watermarkPolicy: 'min' | 'max';
   steps?: Step[];
   /** UI-only state, carried along by share links; the engine ignores it. */
   ui?: Record<string, unknown>;
+}
+
+/** The scenario's queries: its single `query` (named "query") or its `queries`. */
+export function queriesOf(scenario: Scenario): QuerySpec[] {
+  return scenario.queries ?? [{ name: 'query', query: scenario.query ?? '', outputMode: scenario.outputMode }];
 }

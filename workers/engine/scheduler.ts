@@ -4,7 +4,7 @@ import { parseDuration } from './validate';
 
 /** What the scheduler drives: a live run that can produce the batch due at a processing time. */
 export interface BatchSource {
-  batchAt(processingMs: number, wallClock?: number): BatchReport | null;
+  batchAt(processingMs: number, wallClock?: number): BatchReport[];
   pending(processingMs: number): number;
 }
 
@@ -95,8 +95,8 @@ export class Scheduler {
   }
 
   /** One batch by hand: processing time moves one step and the batch due then runs. */
-  step(): BatchReport | null {
-    if (this.finished) return null;
+  step(): BatchReport[] {
+    if (this.finished) return [];
     this.pause();
     this.processingBase += this.trigger.kind === 'processingTime' ? this.intervalMs : MANUAL_STEP_MS;
     const report = this.runAt(this.processingBase);
@@ -109,13 +109,11 @@ export class Scheduler {
     this.finished = true;
   }
 
-  private runAt(processingMs: number): BatchReport | null {
-    const report = this.source.batchAt(processingMs);
-    if (report) {
-      this.batches++;
-      this.onBatch(report, this.status());
-    }
-    return report;
+  private runAt(processingMs: number): BatchReport[] {
+    const reports = this.source.batchAt(processingMs);
+    if (reports.length > 0) this.batches++;
+    for (const report of reports) this.onBatch(report, this.status());
+    return reports;
   }
 
   /** Aligned ticks: the batch of tick k runs at processing time k × interval. */
@@ -142,7 +140,7 @@ export class Scheduler {
   /** Available-now: everything available when it started, in as many batches as needed, then the no-data batches. */
   private drain(until: number): void {
     if (this.finished) return;
-    if (this.runAt(until)) {
+    if (this.runAt(until).length > 0) {
       this.timer = this.timers.setTimeout(() => this.drain(until), 0);
     } else {
       this.finish();

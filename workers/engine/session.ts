@@ -75,7 +75,7 @@ export class LiveSession {
         this.timers,
       );
       listener({ kind: 'status', status: this.scheduler.status() });
-      return { ok: true, queries: run.queries };
+      return { ok: true, queries: run.describe() };
     } catch (error) {
       this.db.query(`USE ${previous ?? 'main'}`);
       this.db.query(`DROP SCHEMA IF EXISTS ${next} CASCADE`);

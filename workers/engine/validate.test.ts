@@ -170,8 +170,37 @@ describe('parseScenario: the whole document', () => {
     const error = expectError({ ...base(), qeury: 'SELECT 1' }, 'qeury', /unknown field; the document takes/);
     expect(error.hint).toBe('did you mean "query"?');
     expectError({ ...base(), 'two words': 1 }, '"two words"', /unknown field/);
-    const queries = expectError({ ...base(), queries: [] }, 'queries', /unknown field/);
-    expect(queries.hint).toMatch(/use "query"/);
+  });
+
+  it('takes several named queries instead of one, each with its own output mode', () => {
+    const { query: _single, ...rest } = base();
+    const scenario = parseScenario({
+      ...rest,
+      outputMode: 'update',
+      queries: [
+        { name: 'appended', query: 'SELECT 1', outputMode: 'append' },
+        { name: 'updated', query: 'SELECT 2' },
+      ],
+    });
+    expect(scenario.queries).toEqual([
+      { name: 'appended', query: 'SELECT 1', outputMode: 'append' },
+      { name: 'updated', query: 'SELECT 2', outputMode: 'update' },
+    ]);
+    expect(scenario.query).toBeUndefined();
+    expectError({ ...base(), queries: [{ name: 'a', query: 'SELECT 1' }] }, 'queries', /either "query" or "queries"/);
+    expectError({ ...rest, queries: [] }, 'queries', /non-empty array/);
+    expectError(
+      {
+        ...rest,
+        queries: [
+          { name: 'a', query: 'x' },
+          { name: 'A', query: 'y' },
+        ],
+      },
+      'queries[1].name',
+      /already named/,
+    );
+    expectError({ ...rest, queries: [{ name: 'a', query: 'x', mode: 'append' }] }, 'queries[0].mode', /unknown field/);
   });
 
   it('reports the first problem in document order', () => {

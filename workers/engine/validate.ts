@@ -11,6 +11,7 @@ import type {
   ColumnSpec,
   GeneratorSpec,
   OutputMode,
+  QuerySpec,
   Scenario,
   SourceSpec,
   Step,
@@ -229,6 +230,30 @@ function readEnum<T extends string>(value: unknown, field: string, options: read
     value,
     typeof value === 'string' ? suggest(value, options) : undefined,
   );
+}
+
+function readQueries(value: unknown, defaultMode: OutputMode): QuerySpec[] {
+  const items = readArray(value, 'queries', 'a non-empty array of { "name", "query", "outputMode"? }');
+  if (items.length === 0) expected('queries', 'a non-empty array of { "name", "query", "outputMode"? }', value);
+  const names = new Set<string>();
+  return items.map((item, i) => {
+    const path = childPath('queries', i);
+    const object = readObject(item, path, 'a query { "name", "query", "outputMode"? }');
+    checkKeys(object, path, ['name', 'query', 'outputMode']);
+    const name = readIdentifier(get(object, 'name'), childPath(path, 'name'), "the query's name");
+    if (names.has(name.toLowerCase()))
+      fail(childPath(path, 'name'), `another query is already named "${name}"`, 'give each query its own name');
+    names.add(name.toLowerCase());
+    const query = get(object, 'query');
+    if (typeof query !== 'string' || query.trim() === '')
+      expected(childPath(path, 'query'), 'the SQL query, a non-empty string', query);
+    const mode = get(object, 'outputMode');
+    return {
+      name,
+      query,
+      outputMode: mode === undefined ? defaultMode : readEnum(mode, childPath(path, 'outputMode'), OUTPUT_MODES),
+    };
+  });
 }
 
 /** Reads a duration string at `field`; `what` describes what is expected, e.g. 'a duration such as "10 seconds"'. */
@@ -728,6 +753,7 @@ const TOP_LEVEL_FIELDS = [
   'sources',
   'tables',
   'query',
+  'queries',
   'outputMode',
   'trigger',
   'watermarkPolicy',
@@ -760,7 +786,6 @@ export function parseScenario(input: unknown): Scenario {
   }
 
   checkKeys(input, '', TOP_LEVEL_FIELDS, {
-    queries: 'one query per scenario for now: use "query"',
     sql: 'the SQL goes in "query"',
   });
 
@@ -774,12 +799,18 @@ export function parseScenario(input: unknown): Scenario {
     readTable(table, childPath('tables', i), taken),
   );
 
-  const query = get(input, 'query');
-  if (query === undefined) missing('query', 'the SQL query, a non-empty string');
-  if (typeof query !== 'string' || query.trim() === '') expected('query', 'the SQL query, a non-empty string', query);
-
   const outputModeValue = get(input, 'outputMode');
   const outputMode = outputModeValue === undefined ? 'append' : readEnum(outputModeValue, 'outputMode', OUTPUT_MODES);
+
+  const query = get(input, 'query');
+  const queriesValue = get(input, 'queries');
+  if (query !== undefined && queriesValue !== undefined) {
+    fail('queries', 'give either "query" or "queries", not both', 'several queries go in "queries", each with a name');
+  }
+  if (queriesValue === undefined) {
+    if (query === undefined) missing('query', 'the SQL query, a non-empty string');
+    if (typeof query !== 'string' || query.trim() === '') expected('query', 'the SQL query, a non-empty string', query);
+  }
 
   const triggerValue = get(input, 'trigger');
   const trigger = triggerValue === undefined ? { ...DEFAULT_TRIGGER } : readTrigger(triggerValue);
@@ -792,7 +823,7 @@ export function parseScenario(input: unknown): Scenario {
     version: 1,
     sources: readSources.map((source) => source.spec),
     tables,
-    query,
+    ...(queriesValue === undefined ? { query: query as string } : { queries: readQueries(queriesValue, outputMode) }),
     outputMode,
     trigger,
     watermarkPolicy,

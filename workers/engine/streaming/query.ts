@@ -8,7 +8,7 @@ import {
   type QueryInfo,
 } from '../../protocol';
 import type { Database } from '../database';
-import type { OutputMode, Scenario, SourceSpec } from '../scenario';
+import type { OutputMode, QuerySpec, Scenario, SourceSpec } from '../scenario';
 import { quote, sessionize } from '../sql/windows';
 import { formatTimestampMicros, tableToJsonRows, type JsonValue } from '../values';
 import {
@@ -64,15 +64,19 @@ export class StreamingQuery {
   readonly outputMode: OutputMode;
   private readonly sources: SourceSpec[];
 
+  readonly name: string;
+
   private constructor(
     private readonly db: Database,
     readonly plan: QueryPlan,
     scenario: Scenario,
+    spec: QuerySpec,
     private readonly watermark: WatermarkTracker,
     prefix: string,
     checkpoint?: Checkpoint,
   ) {
-    this.outputMode = scenario.outputMode;
+    this.name = spec.name;
+    this.outputMode = spec.outputMode;
     this.sources = scenario.sources;
     this.tables = stateTables(prefix);
     this.nextBatchId = checkpoint?.nextBatchId ?? 0;
@@ -90,7 +94,7 @@ export class StreamingQuery {
         `CREATE OR REPLACE TABLE ${this.tables.sessions} AS ${this.sessionize(plan, this.tables.state)} LIMIT 0`,
       );
     }
-    this.columns = this.describeColumns(scenario.query);
+    this.columns = this.describeColumns(spec.query);
   }
 
   private createAggregateState(plan: AggregatePlan): void {
@@ -112,16 +116,17 @@ export class StreamingQuery {
   static start(
     db: Database,
     scenario: Scenario,
+    spec: QuerySpec,
     catalog: Catalog,
-    prefix = 'q0',
+    prefix: string,
     checkpoint?: Checkpoint,
   ): StreamingQuery {
-    const plan = planQuery(scenario.query, scenario.sources, scenario.outputMode, catalog, prefix);
+    const plan = planQuery(spec.query, scenario.sources, spec.outputMode, catalog, prefix);
     const inputs = scenario.sources
       .filter((source) => plan.sources.includes(source.name) && source.watermark)
       .map((source) => ({ name: source.name, delayUs: parseDuration(source.watermark!)! }));
     const tracker = new WatermarkTracker(inputs, scenario.watermarkPolicy, checkpoint?.watermark ?? 0n);
-    return new StreamingQuery(db, plan, scenario, tracker, prefix, checkpoint);
+    return new StreamingQuery(db, plan, scenario, spec, tracker, prefix, checkpoint);
   }
 
   get hasWatermark(): boolean {
@@ -225,6 +230,7 @@ export class StreamingQuery {
     const lateRows: Record<string, JsonValue[][]> = Object.fromEntries(inputs.map(([name]) => [name, []]));
     for (const row of result.late) lateRows[row.source]!.push(row.values);
     return {
+      query: this.name,
       batchId,
       watermark: this.watermark.active ? formatWatermark(watermarks.eviction) : null,
       numInputRows,
@@ -239,8 +245,9 @@ export class StreamingQuery {
   }
 
   /** What the UI needs to show this query's results. */
-  info(name = 'query'): QueryInfo {
+  info(): QueryInfo {
     const plan = this.plan;
+    const name = this.name;
     const window = plan.kind === 'stateless' ? undefined : plan.window;
     const ms = (us: bigint) => Number(us / 1000n);
     return {
