@@ -173,7 +173,8 @@ describe('parseScenario: the whole document', () => {
   });
 
   it('takes several named queries instead of one, each with its own output mode', () => {
-    const { query: _single, ...rest } = base();
+    const rest: Record<string, unknown> = base();
+    delete rest.query;
     const scenario = parseScenario({
       ...rest,
       outputMode: 'update',
