@@ -71,6 +71,8 @@ export interface AggregatePlan {
   eventTimeColumn?: string;
   /** Which select items hold no aggregate: the output columns that identify a result row. */
   keyItems: boolean[];
+  /** A query over each batch's emitted rows (the table `emitted`), e.g. Flink's window Top-N. */
+  after?: string;
 }
 
 /** Session windows: the rows of open sessions are the state; sessions are merged anew each batch. */
@@ -88,6 +90,7 @@ export interface SessionPlan {
   sourceColumns: string[];
   eventTimeColumn: string;
   keyItems: boolean[];
+  after?: string;
 }
 
 export type QueryPlan = StatelessPlan | AggregatePlan | SessionPlan;
@@ -97,6 +100,7 @@ export function stateTables(prefix: string) {
   return {
     state: `${prefix}_state`,
     input: `${prefix}_input`,
+    emitted: `${prefix}_emitted`,
     partial: `${prefix}_partial`,
     touched: `${prefix}_touched`,
     sessions: `${prefix}_sessions`,
@@ -153,6 +157,75 @@ export function planQuery(
   outputMode: OutputMode,
   catalog: Catalog,
   prefix = 'q0',
+): QueryPlan {
+  const stages = splitAfterAggregation(query.trim().replace(/;\s*$/, ''));
+  if (!stages) return planSingle(query, sources, outputMode, catalog, prefix);
+  const plan = planSingle(stages.inner, sources, outputMode, catalog, prefix);
+  if (plan.kind === 'stateless') return planSingle(query, sources, outputMode, catalog, prefix);
+  const after = stages.outer(stateTables(prefix).emitted);
+  checkAfterAggregation(after, outputMode, catalog);
+  return { ...plan, after, keyItems: [] };
+}
+
+/**
+ * A query over a windowed aggregation's result, such as Flink's window Top-N
+ * (`SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY ...) ...
+ * FROM (<aggregation>)) WHERE rownum <= 3`): the aggregation runs incrementally, and the outer query runs
+ * over the rows each batch emits. Exact when the aggregation emits whole windows (append mode) or its
+ * whole result (complete mode), and the outer query works window by window.
+ */
+function splitAfterAggregation(sql: string): { inner: string; outer: (emitted: string) => string } | null {
+  const clauses = selectClauses(significant(sql));
+  if (!clauses || !isSymbol(clauses.from[0], '(')) return null;
+  const close = closingBracket(clauses.from, 0);
+  const body = clauses.from.slice(1, close);
+  if (!isWord(body[0], 'SELECT')) return null;
+  const [start, end] = [body[0]!.start, body[body.length - 1]!.end];
+  const replace = (text: string) => sql.slice(0, start) + text + sql.slice(end);
+  const deeper = splitAfterAggregation(sql.slice(start, end));
+  if (deeper) return { inner: deeper.inner, outer: (emitted) => replace(deeper.outer(emitted)) };
+  if (!selectClauses(body)?.groupBy) return null;
+  return { inner: sql.slice(start, end), outer: (emitted) => replace(`SELECT * FROM ${emitted}`) };
+}
+
+function checkAfterAggregation(after: string, outputMode: OutputMode, catalog: Catalog): void {
+  if (outputMode === 'update') {
+    throw new PlanError(
+      'A query over a streaming aggregation needs whole windows, and update mode emits only the rows that changed.',
+      'Use append mode (each window once it closes, as Flink’s window Top-N) or complete mode.',
+    );
+  }
+  const tokens = significant(after);
+  if (outputMode === 'append' && findAggregates(tokens, catalog.aggregateFunctions).length > 0) {
+    throw new PlanError(
+      'Aggregating the result of a streaming aggregation again (chained stateful operators) is not supported in append mode.',
+      'Aggregate once, or use complete mode.',
+    );
+  }
+  tokens.forEach((token, i) => {
+    if (!(isWord(token, 'OVER') && isSymbol(tokens[i + 1], '('))) return;
+    const spec = tokens.slice(i + 2, closingBracket(tokens, i + 1));
+    const partition = isWord(spec[0], 'PARTITION')
+      ? spec.slice(2, spec.findIndex((t) => isWord(t, 'ORDER')) >>> 0)
+      : [];
+    const perWindow = partition.some((t) => /^"?(window_start|window_end|window|session_window)"?$/i.test(t.text));
+    if (outputMode === 'append' && !perWindow) {
+      throw new PlanError(
+        'A ranking over a stream must restart with every window: each batch emits whole windows, never the whole history.',
+        'Partition by the window: OVER (PARTITION BY window_start, window_end ORDER BY ...).',
+        undefined,
+        token.start,
+      );
+    }
+  });
+}
+
+function planSingle(
+  query: string,
+  sources: SourceSpec[],
+  outputMode: OutputMode,
+  catalog: Catalog,
+  prefix: string,
 ): QueryPlan {
   const sessions = stateTables(prefix).sessions;
   const byName = new Map(sources.map((source) => [source.name.toLowerCase(), source]));

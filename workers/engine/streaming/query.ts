@@ -60,6 +60,8 @@ export class StreamingQuery {
   private lastBatchWatermark: bigint;
   private readonly tables: ReturnType<typeof stateTables>;
   readonly columns: string[];
+  /** The aggregation's own columns, when a query runs over what it emits. */
+  private aggregateColumns: string[] = [];
 
   readonly outputMode: OutputMode;
   private readonly sources: SourceSpec[];
@@ -293,7 +295,11 @@ export class StreamingQuery {
     const sql = this.plan.kind === 'stateless' ? this.plan.sql : this.plan.reference;
     try {
       // Runs over the empty streams and state: cheap, and it checks the query as Spark's analysis would.
-      return this.db.query(sql).schema.fields.map((field) => field.name);
+      const columns = this.db.query(sql).schema.fields.map((field) => field.name);
+      if (this.plan.kind === 'stateless' || !this.plan.after) return columns;
+      this.aggregateColumns = columns;
+      this.db.query(`CREATE OR REPLACE TEMP TABLE ${this.tables.emitted} AS ${sql} LIMIT 0`);
+      return this.db.query(this.plan.after).schema.fields.map((field) => field.name);
     } catch (error) {
       if (sql === query.trim().replace(/;\s*$/, '') || !(error instanceof Error)) throw error;
       throw new Error(error.message.replace(/\n\s*\nLINE \d+:[\s\S]*$/, ''), { cause: error });
@@ -453,21 +459,27 @@ export class StreamingQuery {
   }
 
   private emitReference(plan: SessionPlan): JsonValue[][] {
-    const names = this.columns.map(quote).join(', ');
     const ordered = /\bORDER\s+BY\b[^)]*$/i.test(plan.reference);
-    return tableToJsonRows(
-      this.db.query(`SELECT * FROM (${plan.reference}) AS __out(${names})${ordered ? '' : ' ORDER BY ALL'}`),
-    ).rows;
+    return this.output(plan, plan.reference, ordered);
+  }
+
+  /** Names the aggregation's rows as DuckDB names the user's columns, then runs any query over them. */
+  private output(plan: AggregatePlan | SessionPlan, select: string, ordered: boolean): JsonValue[][] {
+    const names = (plan.after ? this.aggregateColumns : this.columns).map(quote).join(', ');
+    const named = `SELECT * FROM (${select}) AS __out(${names})`;
+    if (!plan.after) return tableToJsonRows(this.db.query(named + (ordered ? '' : ' ORDER BY ALL'))).rows;
+    this.db.query(`CREATE OR REPLACE TEMP TABLE ${this.tables.emitted} AS ${named}`);
+    const afterOrdered = /\bORDER\s+BY\b[^)]*$/i.test(plan.after);
+    return tableToJsonRows(this.db.query(afterOrdered ? plan.after : `SELECT * FROM (${plan.after}) ORDER BY ALL`))
+      .rows;
   }
 
   /** The user's select list over state rows, named as DuckDB names the user's query's columns. */
   private emit(plan: AggregatePlan, from: string, where?: string): JsonValue[][] {
     const filters = [where, plan.having && `(${plan.having})`].filter(Boolean).join(' AND ');
     const order = plan.orderBy ? ` ORDER BY ${plan.orderBy}` : '';
-    const names = this.columns.map(quote).join(', ');
     const select = `SELECT ${plan.output} FROM ${from} AS ${quote(plan.alias)}${filters ? ` WHERE ${filters}` : ''}${order}${plan.limit ? ` LIMIT ${plan.limit}` : ''}`;
-    const sql = `SELECT * FROM (${select}) AS __out(${names})${plan.orderBy ? '' : ' ORDER BY ALL'}`;
-    return tableToJsonRows(this.db.query(sql)).rows;
+    return this.output(plan, select, plan.orderBy !== undefined);
   }
 
   /** The stream's rows that `rows` (a FROM ... WHERE ...) picks, once each, as the user sent them. */

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { emitted, runScenario } from './harness';
+
+const t = (hhmm: string) => `2020-04-15 ${hhmm}:00`;
+
+/** The Bid table of Flink's window Top-N documentation (window-topn.md). */
+const BIDS = [
+  [t('08:05'), 4.0, 'A', 'supplier1'],
+  [t('08:06'), 4.0, 'C', 'supplier2'],
+  [t('08:07'), 2.0, 'G', 'supplier1'],
+  [t('08:08'), 2.0, 'B', 'supplier3'],
+  [t('08:09'), 5.0, 'D', 'supplier4'],
+  [t('08:11'), 2.0, 'B', 'supplier3'],
+  [t('08:13'), 1.0, 'E', 'supplier1'],
+  [t('08:15'), 3.0, 'H', 'supplier2'],
+  [t('08:17'), 6.0, 'F', 'supplier5'],
+];
+
+const TOP_3 = `SELECT *
+  FROM (
+    SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY price DESC) as rownum
+    FROM (
+      SELECT window_start, window_end, supplier_id, SUM(price) as price, COUNT(*) as cnt
+      FROM TABLE(
+        TUMBLE(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '10' MINUTES))
+      GROUP BY window_start, window_end, supplier_id
+    )
+  ) WHERE rownum <= 3`;
+
+function scenario(query: string, outputMode = 'append', steps: unknown[] = [{ add: { Bid: BIDS } }, { end: true }]) {
+  return {
+    version: 1,
+    sources: [
+      {
+        name: 'Bid',
+        columns: [
+          ['bidtime', 'TIMESTAMP'],
+          ['price', 'DECIMAL(10,2)'],
+          ['item', 'VARCHAR'],
+          ['supplier_id', 'VARCHAR'],
+        ],
+        eventTime: 'bidtime',
+        watermark: '1 second',
+      },
+    ],
+    query,
+    outputMode,
+    steps,
+  };
+}
+
+describe("Flink's window Top-N", () => {
+  it('the documentation example: top 3 suppliers by price per 10-minute window', async () => {
+    const batches = await runScenario(scenario(TOP_3));
+    expect(batches.at(-1)!.columns).toEqual(['window_start', 'window_end', 'supplier_id', 'price', 'cnt', 'rownum']);
+    expect(emitted(batches)).toEqual([
+      [t('08:00'), t('08:10'), 'supplier1', '6.00', 2, 1],
+      [t('08:00'), t('08:10'), 'supplier2', '4.00', 1, 3],
+      [t('08:00'), t('08:10'), 'supplier4', '5.00', 1, 2],
+      [t('08:10'), t('08:20'), 'supplier2', '3.00', 1, 2],
+      [t('08:10'), t('08:20'), 'supplier3', '2.00', 1, 3],
+      [t('08:10'), t('08:20'), 'supplier5', '6.00', 1, 1],
+    ]);
+  });
+
+  it('emits each window’s top rows once, when the window closes', async () => {
+    const batches = await runScenario(
+      scenario(TOP_3, 'append', [{ add: { Bid: BIDS.slice(0, 5) } }, { add: { Bid: BIDS.slice(5) } }, { end: true }]),
+    );
+    const withRows = batches.filter((b) => b.rows.length > 0);
+    expect(withRows.map((b) => b.rows.map((row) => row[0]))).toEqual([
+      [t('08:00'), t('08:00'), t('08:00')],
+      [t('08:10'), t('08:10'), t('08:10')],
+    ]);
+  });
+
+  it('refuses update mode and rankings that are not per window', async () => {
+    await expect(runScenario(scenario(TOP_3, 'update', []))).rejects.toThrow(/needs whole windows/);
+    await expect(runScenario(scenario(TOP_3.replace('PARTITION BY window_start, window_end ', ''), 'append', []))).rejects.toThrow(
+      /restart with every window/,
+    );
+  });
+});
