@@ -1,4 +1,6 @@
 import type { OutputMode, SourceSpec } from '../scenario';
+import { parseDuration } from '../validate';
+import { planDedup, withWatermarkDelay, type DedupPlan } from './dedup';
 import { selectClauses } from '../sql/select';
 import {
   closingBracket,
@@ -93,7 +95,7 @@ export interface SessionPlan {
   after?: string;
 }
 
-export type QueryPlan = StatelessPlan | AggregatePlan | SessionPlan;
+export type QueryPlan = StatelessPlan | AggregatePlan | SessionPlan | DedupPlan;
 
 /** The tables a query's plan reads and writes, named after the query. */
 export function stateTables(prefix: string) {
@@ -161,7 +163,8 @@ export function planQuery(
   const stages = splitAfterAggregation(query.trim().replace(/;\s*$/, ''));
   if (!stages) return planSingle(query, sources, outputMode, catalog, prefix);
   const plan = planSingle(stages.inner, sources, outputMode, catalog, prefix);
-  if (plan.kind === 'stateless') return planSingle(query, sources, outputMode, catalog, prefix);
+  if (plan.kind === 'stateless' || plan.kind === 'dedup')
+    return planSingle(query, sources, outputMode, catalog, prefix);
   const after = stages.outer(stateTables(prefix).emitted);
   checkAfterAggregation(after, outputMode, catalog);
   return { ...plan, after, keyItems: [] };
@@ -258,6 +261,32 @@ function planSingle(
   const aggregateCalls = findAggregates(tokens, catalog.aggregateFunctions);
   const clauses = selectClauses(tokens);
   const grouped = clauses?.groupBy !== undefined || aggregateCalls.length > 0;
+
+  const stream = used.length === 1 ? byName.get(used[0]!.toLowerCase())! : undefined;
+  const dedup = stream && !grouped ? planDedup(sql, tokens, stream) : null;
+  if (dedup) {
+    if (outputMode === 'complete') {
+      throw new PlanError(
+        'Deduplication emits each row once and keeps no result table to re-emit.',
+        'Use append mode.',
+        SPARK_MESSAGES.completeWithoutAggregation,
+      );
+    }
+    if (dedup.style === 'withinWatermark' && !stream!.watermark) {
+      throw new PlanError(
+        'DEDUPLICATE_WITHIN_WATERMARK forgets a key once the watermark passes its event time plus the delay: it needs a watermark.',
+        `Give the source ${stream!.name} a watermark (e.g. "watermark": "10 minutes").`,
+      );
+    }
+    return stream!.watermark ? withWatermarkDelay(dedup, parseDuration(stream!.watermark)!) : dedup;
+  }
+  if (!grouped && tokens.some((token, i) => isWord(token, 'OVER') && isSymbol(tokens[i + 1], '('))) {
+    throw new PlanError(
+      'A window function (OVER) over a stream would rank or total rows that never stop coming.',
+      'Use a time window (TUMBLE, HOP, window()) and aggregate, the ROW_NUMBER() = 1 deduplication pattern, or rank per window over a windowed aggregation (window Top-N).',
+      'Non-time-based windows are not supported on streaming DataFrames/Datasets',
+    );
+  }
 
   if (!grouped) {
     if (window?.kind === 'session')

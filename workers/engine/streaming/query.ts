@@ -20,6 +20,7 @@ import {
   type QueryPlan,
   type SessionPlan,
 } from './plan';
+import { EMITTED, ON_TIME, type DedupPlan } from './dedup';
 import type { SourceBatchStats } from './sources';
 import { END_OF_TIME, WatermarkTracker } from './watermark';
 import { parseDuration } from '../validate';
@@ -90,6 +91,11 @@ export class StreamingQuery {
       this.createAggregateState(plan);
     } else if (plan.kind === 'session') {
       db.query(`CREATE OR REPLACE TABLE ${this.tables.state} AS ${plan.input} LIMIT 0`);
+    } else if (plan.kind === 'dedup') {
+      db.query(`CREATE OR REPLACE TEMP TABLE ${this.tables.input} AS SELECT * FROM ${quote(plan.sources[0]!)} LIMIT 0`);
+      db.query(
+        `CREATE OR REPLACE TABLE ${this.tables.state} AS SELECT ${plan.keys.join(', ')}, ${plan.evictBy ?? 'NULL::TIMESTAMP'} AS __evict FROM (${this.dedupCandidates(plan)}) LIMIT 0`,
+      );
     }
     if (plan.kind === 'session') {
       db.query(
@@ -142,7 +148,9 @@ export class StreamingQuery {
   /** Spark runs a no-data batch when the watermark moved and a stateful operator could emit or evict. */
   get needsNoDataBatch(): boolean {
     return (
-      (this.plan.kind === 'session' || (this.plan.kind === 'aggregate' && this.plan.eventTime !== null)) &&
+      (this.plan.kind === 'session' ||
+        (this.plan.kind === 'aggregate' && this.plan.eventTime !== null) ||
+        (this.plan.kind === 'dedup' && this.plan.evictBy !== undefined)) &&
       this.outputMode !== 'complete' &&
       this.watermark.active &&
       this.watermark.global > this.lastBatchWatermark
@@ -190,7 +198,9 @@ export class StreamingQuery {
         ? this.runStateless(this.plan)
         : this.plan.kind === 'session'
           ? this.runSession(this.plan, watermarks, batchId)
-          : this.runAggregate(this.plan, watermarks, batchId);
+          : this.plan.kind === 'dedup'
+            ? this.runDedup(this.plan, watermarks, batchId)
+            : this.runAggregate(this.plan, watermarks, batchId);
     const executedMs = performance.now() - started;
 
     this.lateWatermark = watermarks.eviction;
@@ -250,13 +260,14 @@ export class StreamingQuery {
   info(): QueryInfo {
     const plan = this.plan;
     const name = this.name;
-    const window = plan.kind === 'stateless' ? undefined : plan.window;
+    const window = plan.kind === 'stateless' || plan.kind === 'dedup' ? undefined : plan.window;
     const ms = (us: bigint) => Number(us / 1000n);
     return {
       name,
       outputMode: this.outputMode,
       columns: this.columns,
-      keyColumns: plan.kind === 'stateless' ? [] : this.columns.filter((_, i) => plan.keyItems[i]),
+      keyColumns:
+        plan.kind === 'stateless' || plan.kind === 'dedup' ? [] : this.columns.filter((_, i) => plan.keyItems[i]),
       stateful: this.isStateful,
       ...(window && {
         window: {
@@ -292,11 +303,17 @@ export class StreamingQuery {
    * user's text when the planner did not rewrite it.
    */
   private describeColumns(query: string): string[] {
-    const sql = this.plan.kind === 'stateless' ? this.plan.sql : this.plan.reference;
+    const plan = this.plan;
+    const sql =
+      plan.kind === 'stateless'
+        ? plan.sql
+        : plan.kind === 'dedup'
+          ? this.dedupOutput(plan, `(${this.dedupCandidates(plan)})`)
+          : plan.reference;
     try {
       // Runs over the empty streams and state: cheap, and it checks the query as Spark's analysis would.
       const columns = this.db.query(sql).schema.fields.map((field) => field.name);
-      if (this.plan.kind === 'stateless' || !this.plan.after) return columns;
+      if (this.plan.kind === 'stateless' || this.plan.kind === 'dedup' || !this.plan.after) return columns;
       this.aggregateColumns = columns;
       this.db.query(`CREATE OR REPLACE TEMP TABLE ${this.tables.emitted} AS ${sql} LIMIT 0`);
       return this.db.query(this.plan.after).schema.fields.map((field) => field.name);
@@ -304,6 +321,60 @@ export class StreamingQuery {
       if (sql === query.trim().replace(/;\s*$/, '') || !(error instanceof Error)) throw error;
       throw new Error(error.message.replace(/\n\s*\nLINE \d+:[\s\S]*$/, ''), { cause: error });
     }
+  }
+
+  private dedupCandidates(plan: DedupPlan): string {
+    return plan.candidates.replaceAll(ON_TIME, this.tables.input);
+  }
+
+  private dedupOutput(plan: DedupPlan, rows: string): string {
+    return plan.output.replaceAll(EMITTED, rows);
+  }
+
+  /** Deduplication: emits the batch's rows whose key was never seen; the watermark forgets old keys. */
+  private runDedup(plan: DedupPlan, watermarks: BatchWatermarks, batchId: number): BatchOutcome {
+    const { state, input, emitted } = this.tables;
+    const stream = quote(plan.sources[0]!);
+    const dropsLate = plan.dropsLate && this.watermark.active;
+    const isLate = `${quote(plan.eventTimeColumn ?? '')} <= ${timestampSql(watermarks.late)}`;
+    const late = dropsLate
+      ? this.lateRowsOf(
+          plan,
+          `FROM ${stream} AS ${quote(plan.alias)} WHERE ${isLate}`,
+          watermarks.late,
+          batchId,
+          'deduplication',
+        )
+      : [];
+    this.db.query(
+      `CREATE OR REPLACE TEMP TABLE ${input} AS SELECT * FROM ${stream}${dropsLate ? ` WHERE NOT (${isLate})` : ''}`,
+    );
+    const sameKey = plan.keys.map((key) => `c.${key} IS NOT DISTINCT FROM s.${key}`).join(' AND ');
+    this.db.query(
+      `CREATE OR REPLACE TEMP TABLE ${emitted} AS SELECT c.* FROM (${this.dedupCandidates(plan)}) AS c ANTI JOIN ${state} AS s ON ${sameKey}`,
+    );
+    this.db.query(`INSERT INTO ${state} SELECT ${plan.keys.join(', ')}, ${plan.evictBy ?? 'NULL'} FROM ${emitted}`);
+    const rows = tableToJsonRows(this.db.query(`SELECT * FROM (${this.dedupOutput(plan, emitted)}) ORDER BY ALL`)).rows;
+    let removed = 0;
+    if (plan.evictBy && this.watermark.active) {
+      const expired = `__evict <= ${timestampSql(watermarks.eviction)}`;
+      removed = this.count(`SELECT * FROM ${state} WHERE ${expired}`);
+      this.db.query(`DELETE FROM ${state} WHERE ${expired}`);
+    }
+    return {
+      rows,
+      late,
+      state: {
+        operatorName: 'dedupe',
+        numRowsTotal: this.count(`SELECT * FROM ${state}`),
+        numRowsUpdated: rows.length,
+        numRowsRemoved: removed,
+        numRowsDroppedByWatermark: late.length,
+        memoryUsedBytes: Number(
+          this.db.query(`SELECT coalesce(sum(strlen(s::VARCHAR)), 0)::BIGINT FROM ${state} AS s`).getChildAt(0)!.get(0),
+        ),
+      },
+    };
   }
 
   private runStateless(plan: Extract<QueryPlan, { kind: 'stateless' }>): BatchOutcome {
@@ -484,7 +555,7 @@ export class StreamingQuery {
 
   /** The stream's rows that `rows` (a FROM ... WHERE ...) picks, once each, as the user sent them. */
   private lateRowsOf(
-    plan: AggregatePlan | SessionPlan,
+    plan: AggregatePlan | SessionPlan | DedupPlan,
     rows: string,
     watermark: bigint,
     batchId: number,
@@ -493,7 +564,8 @@ export class StreamingQuery {
     const source = plan.sources[0]!;
     const columns = plan.sourceColumns.map((name) => `${quote(plan.alias)}.${quote(name)}`).join(', ');
     const eventColumn = plan.eventTimeColumn ? `epoch_us(${quote(plan.alias)}.${quote(plan.eventTimeColumn)})` : 'NULL';
-    const overlapping = plan.window && (plan.window.kind === 'hop' || plan.window.kind === 'cumulate');
+    const overlapping =
+      plan.kind !== 'dedup' && plan.window && (plan.window.kind === 'hop' || plan.window.kind === 'cumulate');
     const result = this.db.query(
       `SELECT ${overlapping ? 'DISTINCT ' : ''}${columns}, ${eventColumn} AS __event_us ${rows} ORDER BY ALL`,
     );

@@ -76,8 +76,8 @@ describe("Flink's window Top-N", () => {
 
   it('refuses update mode and rankings that are not per window', async () => {
     await expect(runScenario(scenario(TOP_3, 'update', []))).rejects.toThrow(/needs whole windows/);
-    await expect(runScenario(scenario(TOP_3.replace('PARTITION BY window_start, window_end ', ''), 'append', []))).rejects.toThrow(
-      /restart with every window/,
-    );
+    await expect(
+      runScenario(scenario(TOP_3.replace('PARTITION BY window_start, window_end ', ''), 'append', [])),
+    ).rejects.toThrow(/restart with every window/);
   });
 });

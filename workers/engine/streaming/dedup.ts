@@ -1,0 +1,185 @@
+import type { SourceSpec } from '../scenario';
+import { selectClauses, type SelectClauses } from '../sql/select';
+import {
+  closingBracket,
+  identifierName,
+  isSymbol,
+  isWord,
+  significant,
+  splitTopLevel,
+  textOf,
+  type Token,
+} from '../sql/tokens';
+import { quote } from '../sql/windows';
+
+/**
+ * Deduplication, as Spark's dropDuplicates and Flink's deduplication pattern:
+ * - `SELECT DISTINCT ...` over a stream: each distinct row once (dropDuplicates over all columns);
+ * - `... FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY ts) AS rn FROM stream) WHERE rn = 1`:
+ *   the first row per key (dropDuplicates(k));
+ * - `SELECT * FROM TABLE(DEDUPLICATE_WITHIN_WATERMARK(TABLE stream, DESCRIPTOR(k)))`: the first row per key,
+ *   forgetting the key once the watermark passes its event time plus the watermark delay
+ *   (dropDuplicatesWithinWatermark).
+ * Late rows (event time at or below the watermark) are dropped; state is evicted by the watermark when
+ * the event time is part of the key (within-watermark: always).
+ */
+export interface DedupPlan {
+  kind: 'dedup';
+  style: 'distinct' | 'first' | 'withinWatermark';
+  sources: string[];
+  alias: string;
+  /** The batch's candidate rows, one per key, from the stream's on-time rows (`ON_TIME` stands for them). */
+  candidates: string;
+  /** Columns of the candidates that make the key. */
+  keys: string[];
+  /** A candidate column holding the event time that evicts the key, when there is one. */
+  evictBy?: string;
+  /** The user's query over the new rows (the table `EMITTED` stands for). */
+  output: string;
+  sourceColumns: string[];
+  eventTimeColumn?: string;
+  /** Whether the operator drops late rows (its input carries the watermarked event time). */
+  dropsLate: boolean;
+}
+
+/** Placeholders in a dedup plan's SQL, replaced by the executor. */
+export const ON_TIME = '__on_time_rows';
+export const EMITTED = '__emitted_rows';
+
+export function planDedup(sql: string, tokens: Token[], source: SourceSpec): DedupPlan | null {
+  const clauses = selectClauses(tokens);
+  if (!clauses) return null;
+  return distinct(sql, clauses, source) ?? firstPerKey(sql, clauses, source) ?? withinWatermark(sql, tokens, source);
+}
+
+/** `DEDUPLICATE_WITHIN_WATERMARK` needs the stream's watermark delay to know when to forget a key. */
+export function withWatermarkDelay(plan: DedupPlan, delayUs: bigint): DedupPlan {
+  if (plan.style !== 'withinWatermark') return plan;
+  return { ...plan, evictBy: `make_timestamp(epoch_us(${plan.evictBy}) + ${delayUs})` };
+}
+
+function base(source: SourceSpec, alias: string) {
+  return {
+    sources: [source.name],
+    alias,
+    sourceColumns: source.columns.map(([name]) => name),
+    ...(source.eventTime && { eventTimeColumn: source.eventTime }),
+  };
+}
+
+/** `stream [AS] alias` alone in FROM: where it is, and its alias. */
+function streamAlone(from: Token[], source: SourceSpec): { alias: string; start: number; end: number } | null {
+  const [name, ...rest] = from;
+  if (!name || identifierName(name) !== source.name.toLowerCase()) return null;
+  const aliasTokens = isWord(rest[0], 'AS') ? rest.slice(1) : rest;
+  if (aliasTokens.length > 1) return null;
+  const last = aliasTokens[0] ?? name;
+  return {
+    alias: aliasTokens[0] ? identifierName(aliasTokens[0]) : identifierName(name),
+    start: name.start,
+    end: last.end,
+  };
+}
+
+function onTimeRelation(alias: string): string {
+  return `${ON_TIME} AS ${quote(alias)}`;
+}
+
+function distinct(sql: string, clauses: SelectClauses, source: SourceSpec): DedupPlan | null {
+  if (!clauses.distinct || clauses.groupBy) return null;
+  const stream = streamAlone(clauses.from, source);
+  if (!stream) return null;
+  const items = splitTopLevel(clauses.select);
+  const names = items.map((item) => identifierName(item[item.length - 1]!));
+  const eventTime = source.eventTime?.toLowerCase();
+  const selectsEventTime =
+    eventTime !== undefined &&
+    items.some((item) => identifierName(item[item.length - 1]!) === eventTime && item.length <= 3);
+  const candidates = sql.slice(0, stream.start) + onTimeRelation(stream.alias) + sql.slice(stream.end);
+  return {
+    kind: 'dedup',
+    style: 'distinct',
+    ...base(source, stream.alias),
+    candidates,
+    keys: names.map(quote),
+    ...(selectsEventTime && { evictBy: quote(eventTime) }),
+    output: `SELECT * FROM ${EMITTED}`,
+    dropsLate: selectsEventTime,
+  };
+}
+
+function firstPerKey(sql: string, clauses: SelectClauses, source: SourceSpec): DedupPlan | null {
+  if (!isSymbol(clauses.from[0], '(') || !clauses.where) return null;
+  const close = closingBracket(clauses.from, 0);
+  const inner = selectClauses(clauses.from.slice(1, close));
+  if (!inner) return null;
+  const stream = streamAlone(inner.from, source);
+  const over = inner.select.findIndex((token, i) => isWord(token, 'ROW_NUMBER') && isWord(inner.select[i + 3], 'OVER'));
+  if (!stream || over < 0) return null;
+  const spec = inner.select.slice(over + 5, closingBracket(inner.select, over + 4));
+  const orderAt = spec.findIndex((token) => isWord(token, 'ORDER'));
+  if (!isWord(spec[0], 'PARTITION') || orderAt < 0) return null;
+  const partition = splitTopLevel(spec.slice(2, orderAt));
+  const order = spec.slice(orderAt + 2);
+  const rowNumberAlias =
+    inner.select[
+      closingBracket(inner.select, over + 4) +
+        (isWord(inner.select[closingBracket(inner.select, over + 4) + 1], 'AS') ? 2 : 1)
+    ];
+  const where = clauses.where;
+  const keepsFirst =
+    rowNumberAlias &&
+    where.length === 3 &&
+    identifierName(where[0]!) === identifierName(rowNumberAlias) &&
+    (isSymbol(where[1], '=') || isSymbol(where[1], '<=')) &&
+    where[2]!.text === '1';
+  const eventTime = source.eventTime?.toLowerCase();
+  const ordering = order.filter((token) => !isWord(token, 'ASC'));
+  const byEventTime = eventTime !== undefined && ordering.length === 1 && identifierName(ordering[0]!) === eventTime;
+  if (!keepsFirst || !byEventTime) return null;
+  const innerStart = clauses.from[1]!.start;
+  const innerEnd = clauses.from[close - 1]!.end;
+  const innerSql = sql.slice(innerStart, innerEnd);
+  const candidatesInner =
+    sql.slice(innerStart, stream.start) + onTimeRelation(stream.alias) + sql.slice(stream.end, innerEnd);
+  const keys = partition.map((part) => identifierName(part[part.length - 1]!));
+  return {
+    kind: 'dedup',
+    style: 'first',
+    ...base(source, stream.alias),
+    candidates: `SELECT * FROM (${candidatesInner}) WHERE ${textOf(sql, where)}`,
+    keys: keys.map(quote),
+    ...(eventTime !== undefined && keys.includes(eventTime) && { evictBy: quote(eventTime) }),
+    output: sql.slice(0, innerStart) + `SELECT * FROM ${EMITTED}` + sql.slice(innerStart + innerSql.length),
+    dropsLate: eventTime !== undefined,
+  };
+}
+
+function withinWatermark(sql: string, tokens: Token[], source: SourceSpec): DedupPlan | null {
+  const at = tokens.findIndex(
+    (token, i) =>
+      isWord(token, 'TABLE') && isSymbol(tokens[i + 1], '(') && isWord(tokens[i + 2], 'DEDUPLICATE_WITHIN_WATERMARK'),
+  );
+  if (at < 0) return null;
+  const outerClose = closingBracket(tokens, at + 1);
+  const args = splitTopLevel(tokens.slice(at + 4, closingBracket(tokens, at + 3)));
+  const [table, descriptor] = args;
+  if (!table || !isWord(table[0], 'TABLE') || identifierName(table[1]!) !== source.name.toLowerCase()) return null;
+  if (!descriptor || !isWord(descriptor[0], 'DESCRIPTOR')) return null;
+  const keys = splitTopLevel(descriptor.slice(2, -1)).map((part) => identifierName(part[part.length - 1]!));
+  const eventTime = quote(source.eventTime ?? '');
+  const first = `SELECT * EXCLUDE (__first) FROM (SELECT *, row_number() OVER (PARTITION BY ${keys.map(quote).join(', ')} ORDER BY ${eventTime}) AS __first FROM ${ON_TIME}) WHERE __first = 1`;
+  return {
+    kind: 'dedup',
+    style: 'withinWatermark',
+    ...base(source, source.name),
+    candidates: first,
+    keys: keys.map(quote),
+    evictBy: eventTime,
+    output:
+      sql.slice(0, tokens[at]!.start) +
+      `(SELECT * FROM ${EMITTED}) AS ${quote(source.name)}` +
+      sql.slice(tokens[outerClose]!.end),
+    dropsLate: true,
+  };
+}
