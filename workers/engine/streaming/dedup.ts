@@ -5,7 +5,6 @@ import {
   identifierName,
   isSymbol,
   isWord,
-  significant,
   splitTopLevel,
   textOf,
   type Token,
