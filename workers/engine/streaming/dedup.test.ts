@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { BatchReport } from '../../protocol';
 import { runScenario } from './harness';
 
 const at = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
@@ -23,7 +24,7 @@ function clicks(query: string, steps: unknown[], outputMode = 'append') {
     steps,
   };
 }
-const dataBatches = (batches: { numInputRows: number }[]) => batches.filter((b) => b.numInputRows > 0);
+const dataBatches = (batches: BatchReport[]) => batches.filter((b) => b.numInputRows > 0);
 
 describe('deduplication (Spark dropDuplicates, Flink deduplication)', () => {
   it('SELECT DISTINCT over a stream emits each distinct row once, across batches', async () => {
