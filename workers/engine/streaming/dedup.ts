@@ -1,14 +1,6 @@
 import type { SourceSpec } from '../scenario';
 import { selectClauses, type SelectClauses } from '../sql/select';
-import {
-  closingBracket,
-  identifierName,
-  isSymbol,
-  isWord,
-  splitTopLevel,
-  textOf,
-  type Token,
-} from '../sql/tokens';
+import { closingBracket, identifierName, isSymbol, isWord, splitTopLevel, textOf, type Token } from '../sql/tokens';
 import { quote } from '../sql/windows';
 
 /**

@@ -106,3 +106,135 @@ describe('stream–static joins (Spark: stateless, nothing dropped by the join)'
     expect(batches.flatMap((b) => b.lateRows.orders)).toEqual([[at(5), 1, 100]]);
   });
 });
+
+describe('stream–stream joins (Spark: append mode, state cleaned by watermark and time range)', () => {
+  // from 1000 s on: at the epoch itself a row would be at the initial watermark, hence late
+  const at = (seconds: number) => new Date((1000 + seconds) * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  const stream = (name: string, watermark: string) => ({
+    name,
+    columns: [
+      ['ts', 'TIMESTAMP'],
+      ['ad_id', 'VARCHAR'],
+    ],
+    eventTime: 'ts',
+    watermark,
+  });
+  const adScenario = (query: string, steps: unknown[]) => ({
+    version: 1,
+    sources: [stream('impressions', '10 seconds'), stream('clicks', '20 seconds')],
+    query,
+    steps,
+  });
+  const RANGE = 'c.ad_id = i.ad_id AND c.ts BETWEEN i.ts AND i.ts + INTERVAL 1 MINUTE';
+
+  it('inner join with an event-time range: matches across batches, state evicted once no match can come', async () => {
+    const batches = await runScenario(
+      adScenario(`SELECT i.ad_id, i.ts AS shown, c.ts AS clicked FROM impressions i JOIN clicks c ON ${RANGE}`, [
+        {
+          add: {
+            impressions: [
+              [at(0), 'a1'],
+              [at(10), 'a2'],
+            ],
+          },
+        },
+        {
+          add: {
+            clicks: [
+              [at(30), 'a1'],
+              [at(5), 'a2'],
+            ],
+          },
+        }, // a2 clicked before it was shown: no match
+        { add: { clicks: [[at(65), 'a2']], impressions: [[at(200), 'a3']] } },
+        { add: { clicks: [[at(300), 'a3']] } },
+      ]),
+    );
+    expect(emitted(batches)).toEqual([
+      ['a1', at(0), at(30)],
+      ['a2', at(10), at(65)],
+    ]);
+    // watermark = min(200 - 10, 65 - 20) = 45 after batch 3: impressions at 0 (until 60) are kept,
+    // then min(190, 280) = 190 evicts every impression shown before 130 and every click before 190
+    const last = batches.at(-1)!;
+    expect(last.progress.stateOperators[0]!.numRowsTotal).toBe(2); // impression a3 and click a3
+  });
+
+  it('left outer join emits an unmatched row with NULLs once the watermark passes its range', async () => {
+    const batches = await runScenario(
+      adScenario(`SELECT i.ad_id, i.ts AS shown, c.ts AS clicked FROM impressions i LEFT JOIN clicks c ON ${RANGE}`, [
+        {
+          add: {
+            impressions: [
+              [at(0), 'a1'],
+              [at(10), 'a2'],
+            ],
+          },
+        },
+        { add: { clicks: [[at(30), 'a1']] } },
+        { add: { impressions: [[at(100), 'a9']], clicks: [[at(95), 'zz']] } },
+      ]),
+    );
+    const withRows = batches.filter((b) => b.rows.length > 0).map((b) => ({ watermark: b.watermark, rows: b.rows }));
+    expect(withRows).toEqual([
+      { watermark: '1970-01-01 00:00:00', rows: [['a1', at(0), at(30)]] }, // clicks had no data yet: min(.., 0)
+      { watermark: at(75), rows: [['a2', at(10), null]] }, // min(100 - 10, 95 - 20) = 75 >= 10 + 60
+    ]);
+  });
+
+  it("Flink's window join: rows of the same window and key", async () => {
+    const t = (hhmm: string) => `2020-04-15 ${hhmm}:00`;
+    const side = (name: string) => ({
+      name,
+      columns: [
+        ['row_time', 'TIMESTAMP'],
+        ['num', 'INTEGER'],
+        ['id', 'VARCHAR'],
+      ],
+      eventTime: 'row_time',
+      watermark: '1 second',
+    });
+    const batches = await runScenario({
+      version: 1,
+      sources: [side('LeftTable'), side('RightTable')],
+      query: `SELECT L.num as L_Num, L.id as L_Id, R.num as R_Num, R.id as R_Id, L.window_start, L.window_end
+        FROM (SELECT * FROM TABLE(TUMBLE(TABLE LeftTable, DESCRIPTOR(row_time), INTERVAL '5' MINUTES))) L
+        JOIN (SELECT * FROM TABLE(TUMBLE(TABLE RightTable, DESCRIPTOR(row_time), INTERVAL '5' MINUTES))) R
+        ON L.num = R.num AND L.window_start = R.window_start AND L.window_end = R.window_end`,
+      steps: [
+        {
+          add: {
+            LeftTable: [
+              [t('12:02'), 1, 'L1'],
+              [t('12:06'), 2, 'L2'],
+              [t('12:03'), 3, 'L3'],
+            ],
+          },
+        },
+        {
+          add: {
+            RightTable: [
+              [t('12:01'), 2, 'R2'],
+              [t('12:04'), 3, 'R3'],
+              [t('12:05'), 4, 'R4'],
+            ],
+          },
+        },
+        { end: true },
+      ],
+    });
+    expect(emitted(batches)).toEqual([[3, 'L3', 3, 'R3', t('12:00'), t('12:05')]]);
+  });
+
+  it('refuses update mode, right joins, and left joins without a time range', async () => {
+    await expect(
+      runScenario({ ...adScenario(`SELECT * FROM impressions i JOIN clicks c ON ${RANGE}`, []), outputMode: 'update' }),
+    ).rejects.toThrow(/only append mode/);
+    await expect(
+      runScenario(adScenario(`SELECT * FROM impressions i RIGHT JOIN clicks c ON ${RANGE}`, [])),
+    ).rejects.toThrow(/Right and full outer joins/);
+    await expect(
+      runScenario(adScenario('SELECT * FROM impressions i LEFT JOIN clicks c ON c.ad_id = i.ad_id', [])),
+    ).rejects.toThrow(/needs watermarks on both streams and an event-time range/);
+  });
+});

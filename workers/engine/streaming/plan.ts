@@ -1,6 +1,7 @@
 import type { OutputMode, SourceSpec } from '../scenario';
 import { parseDuration } from '../validate';
 import { planDedup, withWatermarkDelay, type DedupPlan } from './dedup';
+import { JoinShapeError, planJoin, type JoinPlan } from './join';
 import { selectClauses } from '../sql/select';
 import {
   closingBracket,
@@ -95,7 +96,7 @@ export interface SessionPlan {
   after?: string;
 }
 
-export type QueryPlan = StatelessPlan | AggregatePlan | SessionPlan | DedupPlan;
+export type QueryPlan = StatelessPlan | AggregatePlan | SessionPlan | DedupPlan | JoinPlan;
 
 /** The tables a query's plan reads and writes, named after the query. */
 export function stateTables(prefix: string) {
@@ -106,6 +107,8 @@ export function stateTables(prefix: string) {
     partial: `${prefix}_partial`,
     touched: `${prefix}_touched`,
     sessions: `${prefix}_sessions`,
+    left: `${prefix}_left`,
+    right: `${prefix}_right`,
   };
 }
 
@@ -163,7 +166,7 @@ export function planQuery(
   const stages = splitAfterAggregation(query.trim().replace(/;\s*$/, ''));
   if (!stages) return planSingle(query, sources, outputMode, catalog, prefix);
   const plan = planSingle(stages.inner, sources, outputMode, catalog, prefix);
-  if (plan.kind === 'stateless' || plan.kind === 'dedup')
+  if (plan.kind !== 'aggregate' && plan.kind !== 'session')
     return planSingle(query, sources, outputMode, catalog, prefix);
   const after = stages.outer(stateTables(prefix).emitted);
   checkAfterAggregation(after, outputMode, catalog);
@@ -235,10 +238,13 @@ function planSingle(
   let sql = query.trim().replace(/;\s*$/, '');
   const tableFunctions = findTableFunctions(sql, significant(sql), catalog.durationOf);
   let window = tableFunctions[0]?.spec;
-  if (tableFunctions.length > 1)
+  if (
+    tableFunctions.length > 2 ||
+    (tableFunctions.length === 2 && tableFunctions[0]!.spec.source === tableFunctions[1]!.spec.source)
+  )
     throw new PlanError(
-      'Only one window table function per query is supported.',
-      'Window one stream, then join or aggregate.',
+      'Only one window table function per stream is supported.',
+      'Window each stream once, then join or aggregate.',
     );
   for (const call of tableFunctions) requireSource(byName, call.spec.source, call.start);
   sql = applyEdits(
@@ -262,6 +268,40 @@ function planSingle(
   const clauses = selectClauses(tokens);
   const grouped = clauses?.groupBy !== undefined || aggregateCalls.length > 0;
 
+  const joinsStreams =
+    clauses !== null &&
+    streamsUsed([{ ...clauses.from[0]!, kind: 'symbol', text: ',' }, ...clauses.from], byName).length >= 2;
+  if (used.length === 2 && joinsStreams) {
+    if (grouped) {
+      throw new PlanError(
+        'Aggregating a join of two streams (chained stateful operators) is not supported yet.',
+        'Join the streams in one query, or aggregate each stream on its own.',
+      );
+    }
+    if (outputMode !== 'append') {
+      throw new PlanError(
+        'A join of two streams emits each match once, as it is found: it has only append mode.',
+        'Use append mode.',
+        'Join between two streaming DataFrames/Datasets is not supported in Update/Complete output mode, only in Append output mode',
+      );
+    }
+    try {
+      const windows = new Map(tableFunctions.map((call) => [call.spec.source, call.spec]));
+      return planJoin(
+        sql,
+        tokens,
+        used.map((name) => byName.get(name.toLowerCase())!),
+        windows,
+        catalog.durationOf,
+      );
+    } catch (error) {
+      if (error instanceof JoinShapeError) throw new PlanError(error.message, error.hint);
+      throw error;
+    }
+  }
+  if (used.length > 2 && joinsStreams) {
+    throw new PlanError('A query can join at most two streams.', 'Join two streams, and the static tables you need.');
+  }
   const stream = used.length === 1 ? byName.get(used[0]!.toLowerCase())! : undefined;
   const dedup = stream && !grouped ? planDedup(sql, tokens, stream) : null;
   if (dedup) {
@@ -554,7 +594,8 @@ function requireSource(byName: Map<string, SourceSpec>, name: string, at: number
     );
 }
 
-function streamsUsed(tokens: Token[], byName: Map<string, SourceSpec>): string[] {
+/** Streams read by the tokens; `anywhere`: wherever a stream is named, not only after FROM, JOIN, TABLE or a comma. */
+function streamsUsed(tokens: Token[], byName: Map<string, SourceSpec>, anywhere = false): string[] {
   const used = new Set<string>();
   tokens.forEach((token, i) => {
     if (
@@ -565,7 +606,7 @@ function streamsUsed(tokens: Token[], byName: Map<string, SourceSpec>): string[]
       !isSymbol(tokens[i + 1], '.')
     ) {
       const previous = tokens[i - 1];
-      if (isWord(previous, 'FROM', 'JOIN', 'TABLE') || isSymbol(previous, ',') || isSymbol(previous, '('))
+      if (anywhere || isWord(previous, 'FROM', 'JOIN', 'TABLE') || isSymbol(previous, ',') || isSymbol(previous, '('))
         used.add(identifierName(token));
     }
   });

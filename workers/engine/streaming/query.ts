@@ -9,7 +9,7 @@ import {
 } from '../../protocol';
 import type { Database } from '../database';
 import type { OutputMode, QuerySpec, Scenario, SourceSpec } from '../scenario';
-import { quote, sessionize } from '../sql/windows';
+import { quote, sessionize, type WindowSpec } from '../sql/windows';
 import { formatTimestampMicros, tableToJsonRows, type JsonValue } from '../values';
 import {
   PlanError,
@@ -21,6 +21,7 @@ import {
   type SessionPlan,
 } from './plan';
 import { EMITTED, ON_TIME, type DedupPlan } from './dedup';
+import type { JoinPlan } from './join';
 import type { SourceBatchStats } from './sources';
 import { END_OF_TIME, WatermarkTracker } from './watermark';
 import { parseDuration } from '../validate';
@@ -91,6 +92,12 @@ export class StreamingQuery {
       this.createAggregateState(plan);
     } else if (plan.kind === 'session') {
       db.query(`CREATE OR REPLACE TABLE ${this.tables.state} AS ${plan.input} LIMIT 0`);
+    } else if (plan.kind === 'join') {
+      plan.sides.forEach((side, i) => {
+        const table = i === 0 ? this.tables.left : this.tables.right;
+        const matched = i === 0 && plan.outer ? ', false AS __matched, 0::BIGINT AS __row' : '';
+        db.query(`CREATE OR REPLACE TABLE ${table} AS SELECT *${matched} FROM ${quote(side.source)} LIMIT 0`);
+      });
     } else if (plan.kind === 'dedup') {
       db.query(`CREATE OR REPLACE TEMP TABLE ${this.tables.input} AS SELECT * FROM ${quote(plan.sources[0]!)} LIMIT 0`);
       db.query(
@@ -149,6 +156,7 @@ export class StreamingQuery {
   get needsNoDataBatch(): boolean {
     return (
       (this.plan.kind === 'session' ||
+        (this.plan.kind === 'join' && this.plan.sides.some((side) => side.retainUs !== null)) ||
         (this.plan.kind === 'aggregate' && this.plan.eventTime !== null) ||
         (this.plan.kind === 'dedup' && this.plan.evictBy !== undefined)) &&
       this.outputMode !== 'complete' &&
@@ -200,7 +208,9 @@ export class StreamingQuery {
           ? this.runSession(this.plan, watermarks, batchId)
           : this.plan.kind === 'dedup'
             ? this.runDedup(this.plan, watermarks, batchId)
-            : this.runAggregate(this.plan, watermarks, batchId);
+            : this.plan.kind === 'join'
+              ? this.runJoin(this.plan, watermarks, batchId)
+              : this.runAggregate(this.plan, watermarks, batchId);
     const executedMs = performance.now() - started;
 
     this.lateWatermark = watermarks.eviction;
@@ -260,14 +270,14 @@ export class StreamingQuery {
   info(): QueryInfo {
     const plan = this.plan;
     const name = this.name;
-    const window = plan.kind === 'stateless' || plan.kind === 'dedup' ? undefined : plan.window;
+    const window = plan.kind === 'aggregate' || plan.kind === 'session' ? plan.window : undefined;
     const ms = (us: bigint) => Number(us / 1000n);
     return {
       name,
       outputMode: this.outputMode,
       columns: this.columns,
       keyColumns:
-        plan.kind === 'stateless' || plan.kind === 'dedup' ? [] : this.columns.filter((_, i) => plan.keyItems[i]),
+        plan.kind === 'aggregate' || plan.kind === 'session' ? this.columns.filter((_, i) => plan.keyItems[i]) : [],
       stateful: this.isStateful,
       ...(window && {
         window: {
@@ -305,7 +315,7 @@ export class StreamingQuery {
   private describeColumns(query: string): string[] {
     const plan = this.plan;
     const sql =
-      plan.kind === 'stateless'
+      plan.kind === 'stateless' || plan.kind === 'join'
         ? plan.sql
         : plan.kind === 'dedup'
           ? this.dedupOutput(plan, `(${this.dedupCandidates(plan)})`)
@@ -313,10 +323,11 @@ export class StreamingQuery {
     try {
       // Runs over the empty streams and state: cheap, and it checks the query as Spark's analysis would.
       const columns = this.db.query(sql).schema.fields.map((field) => field.name);
-      if (this.plan.kind === 'stateless' || this.plan.kind === 'dedup' || !this.plan.after) return columns;
+      if (plan.kind !== 'aggregate' && plan.kind !== 'session') return columns;
+      if (!plan.after) return columns;
       this.aggregateColumns = columns;
       this.db.query(`CREATE OR REPLACE TEMP TABLE ${this.tables.emitted} AS ${sql} LIMIT 0`);
-      return this.db.query(this.plan.after).schema.fields.map((field) => field.name);
+      return this.db.query(plan.after).schema.fields.map((field) => field.name);
     } catch (error) {
       if (sql === query.trim().replace(/;\s*$/, '') || !(error instanceof Error)) throw error;
       throw new Error(error.message.replace(/\n\s*\nLINE \d+:[\s\S]*$/, ''), { cause: error });
@@ -373,6 +384,90 @@ export class StreamingQuery {
         memoryUsedBytes: Number(
           this.db.query(`SELECT coalesce(sum(strlen(s::VARCHAR)), 0)::BIGINT FROM ${state} AS s`).getChildAt(0)!.get(0),
         ),
+      },
+    };
+  }
+
+  /**
+   * A join of two streams: the stream tables are shadowed by temporary tables of the same names, so the
+   * user's query joins (new left rows × all right rows) and then (old left rows × new right rows).
+   */
+  private runJoin(plan: JoinPlan, watermarks: BatchWatermarks, batchId: number): BatchOutcome {
+    const states = [this.tables.left, this.tables.right];
+    const late: LateRow[] = [];
+    const fresh = plan.sides.map((side, i) => {
+      const stream = quote(side.source);
+      const isLate = `${quote(side.eventTimeColumn)} <= ${timestampSql(watermarks.late)}`;
+      if (this.watermark.active) {
+        late.push(
+          ...this.lateRowsOf(
+            { ...side, sources: [side.source] },
+            `FROM ${stream} AS ${quote(side.alias)} WHERE ${isLate}`,
+            watermarks.late,
+            batchId,
+            'stream-stream join',
+          ),
+        );
+      }
+      const table = `${states[i]}_new`;
+      this.db.query(
+        `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${stream}${this.watermark.active ? ` WHERE NOT (${isLate})` : ''}`,
+      );
+      return table;
+    });
+    const columnsOf = (i: number) => plan.sides[i]!.sourceColumns.map(quote).join(', ');
+    const shadow = (i: number, relation: string) =>
+      this.db.query(`CREATE OR REPLACE TEMP TABLE ${quote(plan.sides[i]!.source)} AS ${relation}`);
+    const run = (sql: string) => tableToJsonRows(this.db.query(sql)).rows;
+
+    shadow(0, `SELECT * FROM ${fresh[0]}`);
+    shadow(1, `SELECT ${columnsOf(1)} FROM ${states[1]} UNION ALL SELECT * FROM ${fresh[1]}`);
+    const rows = run(plan.innerSql);
+    shadow(0, `SELECT ${columnsOf(0)} FROM ${states[0]}`);
+    shadow(1, `SELECT * FROM ${fresh[1]}`);
+    rows.push(...run(plan.innerSql));
+
+    if (plan.outer) {
+      const next = `(SELECT coalesce(max(__row), 0) FROM ${states[0]})`;
+      this.db.query(`INSERT INTO ${states[0]} SELECT *, false, ${next} + row_number() OVER () FROM ${fresh[0]}`);
+    } else {
+      this.db.query(`INSERT INTO ${states[0]} SELECT * FROM ${fresh[0]}`);
+    }
+    this.db.query(`INSERT INTO ${states[1]} SELECT * FROM ${fresh[1]}`);
+    const [left, right] = plan.sides;
+    if (plan.outer) {
+      this.db.query(
+        `UPDATE ${states[0]} SET __matched = true WHERE NOT __matched AND __row IN (SELECT ${quote(left.alias)}.__row FROM ${states[0]} AS ${quote(left.alias)} JOIN ${states[1]} AS ${quote(right.alias)} ON ${plan.condition})`,
+      );
+    }
+
+    let removed = 0;
+    if (this.watermark.active) {
+      plan.sides.forEach((side, i) => {
+        if (side.retainUs === null) return;
+        const expired = `epoch_us(${quote(side.eventTimeColumn)}) + ${side.retainUs} <= epoch_us(${timestampSql(watermarks.eviction)})`;
+        if (i === 0 && plan.outer) {
+          // Unmatched left rows that can no longer match: the left outer join's NULL rows.
+          shadow(0, `SELECT ${columnsOf(0)} FROM ${states[0]} WHERE NOT __matched AND ${expired}`);
+          shadow(1, `SELECT * FROM ${fresh[1]} LIMIT 0`);
+          rows.push(...run(plan.sql));
+        }
+        removed += this.count(`SELECT * FROM ${states[i]} WHERE ${expired}`);
+        this.db.query(`DELETE FROM ${states[i]} WHERE ${expired}`);
+      });
+    }
+    for (const side of plan.sides) this.db.query(`DROP TABLE IF EXISTS temp.${quote(side.source)}`);
+    rows.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+    return {
+      rows,
+      late,
+      state: {
+        operatorName: 'symmetricHashJoin',
+        numRowsTotal: this.count(`SELECT 1 FROM ${states[0]} UNION ALL SELECT 1 FROM ${states[1]}`),
+        numRowsUpdated: this.count(`SELECT 1 FROM ${fresh[0]} UNION ALL SELECT 1 FROM ${fresh[1]}`),
+        numRowsRemoved: removed,
+        numRowsDroppedByWatermark: late.length,
+        memoryUsedBytes: 0,
       },
     };
   }
@@ -555,7 +650,7 @@ export class StreamingQuery {
 
   /** The stream's rows that `rows` (a FROM ... WHERE ...) picks, once each, as the user sent them. */
   private lateRowsOf(
-    plan: AggregatePlan | SessionPlan | DedupPlan,
+    plan: Pick<AggregatePlan, 'sources' | 'alias' | 'sourceColumns' | 'eventTimeColumn'> & { window?: WindowSpec },
     rows: string,
     watermark: bigint,
     batchId: number,
@@ -564,8 +659,7 @@ export class StreamingQuery {
     const source = plan.sources[0]!;
     const columns = plan.sourceColumns.map((name) => `${quote(plan.alias)}.${quote(name)}`).join(', ');
     const eventColumn = plan.eventTimeColumn ? `epoch_us(${quote(plan.alias)}.${quote(plan.eventTimeColumn)})` : 'NULL';
-    const overlapping =
-      plan.kind !== 'dedup' && plan.window && (plan.window.kind === 'hop' || plan.window.kind === 'cumulate');
+    const overlapping = plan.window && (plan.window.kind === 'hop' || plan.window.kind === 'cumulate');
     const result = this.db.query(
       `SELECT ${overlapping ? 'DISTINCT ' : ''}${columns}, ${eventColumn} AS __event_us ${rows} ORDER BY ALL`,
     );
