@@ -33,7 +33,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['workers/**/*.test.ts', 'scripts/**/*.test.ts', 'src/**/*.test.ts'],
+    include: ['workers/**/*.test.ts', 'scripts/**/*.test.ts', 'src/**/*.test.ts', 'examples/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
   },

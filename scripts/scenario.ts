@@ -1,15 +1,19 @@
 /**
  * Runs a scenario document's steps through the engine (DuckDB-Wasm under Node) and prints one
- * JSON line per executed micro-batch. Usage: npm run --silent scenario -- <file.json | ->
+ * JSON line per executed micro-batch. A scenario without steps whose sources have generators runs
+ * live for `--batches N` (default 10) one-second steps of processing time.
+ * Usage: npm run --silent scenario -- <file.json | -> [--batches N]
  */
 import { readFileSync } from 'node:fs';
 import type { BatchReport } from '../workers/protocol';
 import { openNodeDatabase } from '../workers/engine/node';
+import { LiveRun } from '../workers/engine/live';
 import { ScenarioRun } from '../workers/engine/runner';
+import { MANUAL_STEP_MS } from '../workers/engine/scheduler';
 import { describeFailure } from '../workers/engine/failures';
 import { parseScenario } from '../workers/engine/validate';
 
-async function main(path: string | undefined): Promise<number> {
+async function main(path: string | undefined, options: string[]): Promise<number> {
   if (!path)
     return fail({
       message: 'No scenario given.',
@@ -27,9 +31,17 @@ async function main(path: string | undefined): Promise<number> {
   try {
     const scenario = parseScenario(document);
     const db = await openNodeDatabase();
-    const run = ScenarioRun.start(db, scenario);
     const several = (scenario.queries?.length ?? 1) > 1;
-    for (const batch of run.steps()) process.stdout.write(JSON.stringify(cliLine(batch, several)) + '\n');
+    const print = (batch: BatchReport) => process.stdout.write(JSON.stringify(cliLine(batch, several)) + '\n');
+    if (!scenario.steps && scenario.sources.some((source) => source.generator)) {
+      const batches = Number(options[options.indexOf('--batches') + 1] ?? 10);
+      if (!Number.isInteger(batches) || batches < 1)
+        return fail({ message: '--batches takes a whole number of batches.', hint: 'For example --batches 5.' });
+      const run = LiveRun.start(db, scenario);
+      for (let step = 1; step <= batches; step++) run.batchAt(step * MANUAL_STEP_MS, 0).forEach(print);
+      return 0;
+    }
+    for (const batch of ScenarioRun.start(db, scenario).steps()) print(batch);
     return 0;
   } catch (error) {
     return fail(describeFailure(error));
@@ -51,4 +63,4 @@ function fail(error: { message: string; hint?: string }): number {
 
 // A closed pipe (`| head`) ends the output quietly.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => process.exit(error.code === 'EPIPE' ? 0 : 1));
-process.exitCode = await main(process.argv[2]);
+process.exitCode = await main(process.argv[2], process.argv.slice(3));
