@@ -108,3 +108,27 @@ describe('npm run scenario', () => {
     }
   });
 });
+
+describe('npm run scenario, generators and export', () => {
+  it('runs a generator scenario without steps for --batches N one-second batches', () => {
+    const { status, lines } = cli(['examples/nexmark/q1.json', '--batches', '3']);
+    expect(status).toBe(0);
+    expect(lines.map((line) => line.batchId)).toEqual([0, 1, 2]);
+    expect(lines.every((line) => line.numInputRows > 0 && line.rows.length === line.numInputRows)).toBe(true);
+  });
+
+  it('prints the scenario as a PySpark or a Flink SQL script with --export', () => {
+    const pyspark = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/scenario.ts', 'examples/watermark.json', '--export', 'pyspark'],
+      { encoding: 'utf8' },
+    );
+    expect(pyspark.stdout).toContain('.withWatermark("ts", "10 seconds")');
+    const flink = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/scenario.ts', 'examples/watermark.json', '--export', 'flink'],
+      { encoding: 'utf8' },
+    );
+    expect(flink.stdout).toContain("WATERMARK FOR ts AS ts - INTERVAL '10' SECOND");
+  });
+});

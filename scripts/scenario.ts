@@ -2,12 +2,15 @@
  * Runs a scenario document's steps through the engine (DuckDB-Wasm under Node) and prints one
  * JSON line per executed micro-batch. A scenario without steps whose sources have generators runs
  * live for `--batches N` (default 10) one-second steps of processing time.
- * Usage: npm run --silent scenario -- <file.json | -> [--batches N]
+ * `--export pyspark|flink` prints the scenario as a PySpark or Flink SQL script instead.
+ * Usage: npm run --silent scenario -- <file.json | -> [--batches N] [--export pyspark|flink]
  */
 import { readFileSync } from 'node:fs';
 import type { BatchReport } from '../workers/protocol';
 import { openNodeDatabase } from '../workers/engine/node';
+import { clusterScript } from '../workers/engine/cluster';
 import { LiveRun } from '../workers/engine/live';
+import { databaseCatalog } from '../workers/engine/streaming/catalog';
 import { ScenarioRun } from '../workers/engine/runner';
 import { MANUAL_STEP_MS } from '../workers/engine/scheduler';
 import { describeFailure } from '../workers/engine/failures';
@@ -31,6 +34,13 @@ async function main(path: string | undefined, options: string[]): Promise<number
   try {
     const scenario = parseScenario(document);
     const db = await openNodeDatabase();
+    const target = options.includes('--export') ? options[options.indexOf('--export') + 1] : undefined;
+    if (target !== undefined) {
+      if (target !== 'pyspark' && target !== 'flink')
+        return fail({ message: `Cannot export to ${target}.`, hint: 'Use --export pyspark or --export flink.' });
+      process.stdout.write(clusterScript(scenario, target, databaseCatalog(db).durationOf));
+      return 0;
+    }
     const several = (scenario.queries?.length ?? 1) > 1;
     const print = (batch: BatchReport) => process.stdout.write(JSON.stringify(cliLine(batch, several)) + '\n');
     if (!scenario.steps && scenario.sources.some((source) => source.generator)) {

@@ -1,0 +1,340 @@
+import {
+  queriesOf,
+  type ColumnSpec,
+  type Scenario,
+  type SourceSpec,
+  type TableSpec,
+  type TriggerSpec,
+} from './scenario';
+import { findTableFunctions, quote, type DurationOf, type WindowSpec } from './sql/windows';
+import { closingBracket, isSymbol, isWord, significant, splitTopLevel, textOf } from './sql/tokens';
+import { parseDuration } from './validate';
+
+/**
+ * "Take it to a cluster": the scenario as a PySpark Structured Streaming script (rate source,
+ * withWatermark, Spark SQL with window()/session_window(), outputMode, trigger) or as a Flink SQL
+ * script (datagen tables with WATERMARK FOR, window table functions, a print sink). The synthetic
+ * data differs (the rate and datagen connectors make their own); the query's semantics carry over.
+ */
+export type ClusterTarget = 'pyspark' | 'flink';
+
+export function clusterScript(scenario: Scenario, target: ClusterTarget, durationOf: DurationOf): string {
+  return target === 'pyspark' ? pySpark(scenario, durationOf) : flinkSql(scenario, durationOf);
+}
+
+function seconds(us: bigint): string {
+  const value = Number(us) / 1e6;
+  return `${value} second${value === 1 ? '' : 's'}`;
+}
+
+/** The Spark SQL and Flink SQL spellings of a window over the query's stream. */
+function sparkWindowCall(spec: WindowSpec): string | null {
+  const ts = spec.timeColumn;
+  if (spec.kind === 'session') return `session_window(${ts}, '${seconds(spec.gapUs)}')`;
+  if (spec.kind === 'cumulate') return null;
+  const args = [`'${seconds(spec.sizeUs)}'`];
+  if (spec.kind === 'hop' || spec.offsetUs !== 0n) args.push(`'${seconds(spec.slideUs)}'`);
+  if (spec.offsetUs !== 0n) args.push(`'${seconds(spec.offsetUs)}'`);
+  return `window(${ts}, ${args.join(', ')})`;
+}
+
+function flinkInterval(us: bigint): string {
+  return `INTERVAL '${Number(us) / 1e6}' SECOND`;
+}
+
+function flinkTableFunction(spec: WindowSpec): string {
+  const table = `TABLE ${spec.source}`;
+  const descriptor = `DESCRIPTOR(${spec.timeColumn})`;
+  if (spec.kind === 'session') {
+    const partition = spec.partitionBy.length ? ` PARTITION BY ${spec.partitionBy.join(', ')}` : '';
+    return `TABLE(SESSION(${table}${partition}, ${descriptor}, ${flinkInterval(spec.gapUs)}))`;
+  }
+  const offset = spec.offsetUs !== 0n ? `, ${flinkInterval(spec.offsetUs)}` : '';
+  if (spec.kind === 'tumble') return `TABLE(TUMBLE(${table}, ${descriptor}, ${flinkInterval(spec.sizeUs)}${offset}))`;
+  const kind = spec.kind === 'hop' ? 'HOP' : 'CUMULATE';
+  return `TABLE(${kind}(${table}, ${descriptor}, ${flinkInterval(spec.slideUs)}, ${flinkInterval(spec.sizeUs)}${offset}))`;
+}
+
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+function apply(sql: string, edits: Edit[]): string {
+  let out = '';
+  let at = 0;
+  for (const edit of [...edits].sort((a, b) => a.start - b.start)) {
+    out += sql.slice(at, edit.start) + edit.text;
+    at = edit.end;
+  }
+  return out + sql.slice(at);
+}
+
+/** Each token's bracket depth. */
+function depths(tokens: { text: string; kind: string }[]): number[] {
+  let depth = 0;
+  return tokens.map((token) => {
+    if (token.kind === 'symbol' && token.text === ')') depth--;
+    const at = depth;
+    if (token.kind === 'symbol' && token.text === '(') depth++;
+    return at;
+  });
+}
+
+/**
+ * Flink's window TVF form rewritten to Spark's window() in the GROUP BY of the SELECT that reads it;
+ * that SELECT's window_start/window_end become window.start/window.end, under their Flink names, so
+ * queries around it read on unchanged.
+ */
+function toSparkSql(sql: string, durationOf: DurationOf): { sql: string; note?: string } {
+  const tokens = significant(sql);
+  const depth = depths(tokens);
+  const calls = findTableFunctions(sql, tokens, durationOf);
+  if (calls.length === 0) return { sql };
+  const edits: Edit[] = [];
+  for (const call of calls) {
+    const window = sparkWindowCall(call.spec);
+    if (!window) return { sql, note: 'Spark has no cumulating window: this query needs rewriting by hand.' };
+    const at = tokens.findIndex((token) => token.start === call.start);
+    const level = depth[at]!;
+    const select = tokens.findLastIndex((token, i) => i < at && depth[i] === level && isWord(token, 'SELECT'));
+    const from = tokens.findLastIndex((token, i) => i < at && depth[i] === level && isWord(token, 'FROM'));
+    edits.push({ start: call.start, end: call.end, text: call.spec.source });
+    const renames: Record<string, string> = {
+      window_start: 'window.start',
+      window_end: 'window.end',
+      window_time: 'window_time(window)',
+    };
+    for (let i = select + 1; i < from; i++) {
+      const renamed = renames[tokens[i]!.text.toLowerCase()];
+      if (!renamed || tokens[i]!.kind !== 'word' || isSymbol(tokens[i - 1], '.')) continue;
+      const aliased = isWord(tokens[i + 1], 'AS');
+      edits.push({
+        start: tokens[i]!.start,
+        end: tokens[i]!.end,
+        text: aliased ? renamed : `${renamed} AS ${tokens[i]!.text}`,
+      });
+    }
+    const group = tokens.findIndex(
+      (token, i) => i > at && depth[i] === level && isWord(token, 'GROUP') && isWord(tokens[i + 1], 'BY'),
+    );
+    if (group >= 0) {
+      let end = group + 2;
+      while (
+        end < tokens.length &&
+        depth[end]! >= level &&
+        !(depth[end] === level && isWord(tokens[end], 'HAVING', 'ORDER', 'LIMIT', 'QUALIFY', 'WINDOW'))
+      )
+        end++;
+      const items = splitTopLevel(tokens.slice(group + 2, end));
+      const kept = items.filter((item) => !(item.length === 1 && /^window_(start|end|time)$/i.test(item[0]!.text)));
+      edits.push({
+        start: tokens[group + 2]!.start,
+        end: tokens[end - 1]!.end,
+        text: [window, ...kept.map((item) => textOf(sql, item))].join(', '),
+      });
+    }
+  }
+  return { sql: apply(sql, edits) };
+}
+
+/** Spark's `GROUP BY window(ts, '10 minutes')` rewritten to a Flink window table function. */
+function toFlinkSql(sql: string, sources: SourceSpec[], durationOf: DurationOf): { sql: string; note?: string } {
+  const tokens = significant(sql);
+  const at = tokens.findIndex((token, i) => isWord(token, 'WINDOW', 'SESSION_WINDOW') && isSymbol(tokens[i + 1], '('));
+  if (at < 0) return { sql };
+  const close = closingBracket(tokens, at + 1);
+  const args = splitTopLevel(tokens.slice(at + 2, close));
+  const from = tokens.findIndex((token) => isWord(token, 'FROM'));
+  const stream = tokens[from + 1];
+  const source = sources.find((s) => stream && s.name.toLowerCase() === stream.text.toLowerCase());
+  if (!source || !stream) return { sql, note: 'Rewrite window(...) as a Flink window table function by hand.' };
+  const durations = args.slice(1).map((arg) => durationOf(textOf(sql, arg), 'window'));
+  const session = isWord(tokens[at], 'SESSION_WINDOW');
+  const others = tokens.slice(close + 1).filter((token) => !isSymbol(token, ','));
+  const spec: WindowSpec = {
+    kind: session ? 'session' : durations[1] !== undefined && durations[1] !== durations[0] ? 'hop' : 'tumble',
+    syntax: 'flink',
+    source: source.name,
+    timeColumn: textOf(sql, args[0]!),
+    sizeUs: durations[0]!,
+    slideUs: durations[1] ?? durations[0]!,
+    offsetUs: durations[2] ?? 0n,
+    gapUs: durations[0]!,
+    partitionBy: session
+      ? others
+          .filter((token) => token.kind === 'word' && !isWord(token, 'HAVING'))
+          .map((token) => token.text)
+          .slice(0, 1)
+      : [],
+  };
+  const edits: Edit[] = [
+    { start: stream.start, end: stream.end, text: flinkTableFunction(spec) },
+    { start: tokens[at]!.start, end: tokens[close]!.end, text: 'window_start, window_end' },
+  ];
+  tokens.forEach((token, i) => {
+    if (i === at || !isWord(token, 'WINDOW', 'SESSION_WINDOW') || isSymbol(tokens[i + 1], '(')) return;
+    if (isSymbol(tokens[i + 1], '.') && tokens[i + 2]) {
+      edits.push({ start: token.start, end: tokens[i + 2]!.end, text: `window_${tokens[i + 2]!.text.toLowerCase()}` });
+    } else {
+      edits.push({ start: token.start, end: token.end, text: 'window_start, window_end' });
+    }
+  });
+  return { sql: apply(sql, edits) };
+}
+
+const FLINK_TYPES: Record<string, string> = {
+  VARCHAR: 'STRING',
+  TEXT: 'STRING',
+  STRING: 'STRING',
+  INTEGER: 'INT',
+  TIMESTAMP: 'TIMESTAMP(3)',
+};
+const SPARK_TYPES: Record<string, string> = {
+  VARCHAR: 'string',
+  TEXT: 'string',
+  STRING: 'string',
+  INTEGER: 'int',
+  BIGINT: 'bigint',
+  DOUBLE: 'double',
+  FLOAT: 'float',
+  BOOLEAN: 'boolean',
+  TIMESTAMP: 'timestamp',
+  DATE: 'date',
+};
+
+const flinkType = (type: string) => FLINK_TYPES[type] ?? type;
+const sparkType = (type: string) => SPARK_TYPES[type] ?? (type.startsWith('DECIMAL') ? type.toLowerCase() : 'string');
+
+function rateOf(source: SourceSpec): number {
+  return source.generator?.rate ?? 1000;
+}
+
+/** A column of a rate-source row (`timestamp`, `value`) standing in for the scenario's column. */
+function sparkColumnFromRate([name, type]: ColumnSpec, source: SourceSpec): string {
+  if (name === source.eventTime) return `timestamp AS ${name}`;
+  if (/INT/.test(type)) return `CAST(value % 100 AS ${sparkType(type)}) AS ${name}`;
+  if (type === 'DOUBLE' || type === 'FLOAT' || type.startsWith('DECIMAL'))
+    return `CAST(rand() * 100 AS ${sparkType(type)}) AS ${name}`;
+  if (type === 'TIMESTAMP') return `timestamp AS ${name}`;
+  if (type === 'BOOLEAN') return `value % 2 = 0 AS ${name}`;
+  return `concat('${name}-', CAST(value % 10 AS string)) AS ${name}`;
+}
+
+function pythonLiteral(value: unknown): string {
+  if (value === null) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  return JSON.stringify(value);
+}
+
+function triggerArgument(trigger: TriggerSpec): string {
+  if (trigger.kind === 'once') return 'once=True';
+  if (trigger.kind === 'availableNow') return 'availableNow=True';
+  const interval = trigger.kind === 'processingTime' ? seconds(parseDuration(trigger.interval)!) : '1 second';
+  return `processingTime="${interval}"`;
+}
+
+function pySpark(scenario: Scenario, durationOf: DurationOf): string {
+  const lines = [
+    '# Generated by Tideline: the scenario as a PySpark Structured Streaming job.',
+    '# Synthetic input comes from Spark\'s rate source; to read Kafka instead, replace readStream.format("rate") with',
+    '#   spark.readStream.format("kafka").option("kafka.bootstrap.servers", "...").option("subscribe", "<topic>").load()',
+    '# and parse the value into the same columns.',
+    'from pyspark.sql import SparkSession',
+    '',
+    'spark = SparkSession.builder.appName("tideline").getOrCreate()',
+    'spark.conf.set("spark.sql.session.timeZone", "UTC")',
+    '',
+  ];
+  for (const source of scenario.sources) {
+    lines.push(
+      `${source.name} = (`,
+      `    spark.readStream.format("rate").option("rowsPerSecond", ${rateOf(source)}).load()`,
+      `    .selectExpr(${source.columns.map((column) => JSON.stringify(sparkColumnFromRate(column, source))).join(', ')})`,
+    );
+    if (source.eventTime && source.watermark)
+      lines.push(`    .withWatermark("${source.eventTime}", "${seconds(parseDuration(source.watermark)!)}")`);
+    lines.push(')', `${source.name}.createOrReplaceTempView("${source.name}")`, '');
+  }
+  for (const table of scenario.tables) lines.push(...sparkStaticTable(table), '');
+  queriesOf(scenario).forEach((query, i) => {
+    const translated = toSparkSql(query.query, durationOf);
+    if (translated.note) lines.push(`# ${translated.note}`);
+    lines.push(
+      `query_${i} = spark.sql("""`,
+      translated.sql.trim(),
+      '""")',
+      `stream_${i} = (`,
+      `    query_${i}.writeStream.outputMode("${query.outputMode}")`,
+      `    .trigger(${triggerArgument(scenario.trigger)})`,
+      `    .format("console").option("truncate", False)`,
+      `    .queryName("${query.name}")`,
+      '    .start()',
+      ')',
+      '',
+    );
+  });
+  lines.push('spark.streams.awaitAnyTermination()', '');
+  return lines.join('\n');
+}
+
+function sparkStaticTable(table: TableSpec): string[] {
+  const schema = table.columns.map(([name, type]) => `${name} ${sparkType(type)}`).join(', ');
+  const rows = table.rows.map((row) => `    (${row.map(pythonLiteral).join(', ')}${row.length === 1 ? ',' : ''}),`);
+  return [
+    `${table.name} = spark.createDataFrame([`,
+    ...rows,
+    `], "${schema}")`,
+    `${table.name}.createOrReplaceTempView("${table.name}")`,
+  ];
+}
+
+function flinkSql(scenario: Scenario, durationOf: DurationOf): string {
+  const lines = [
+    '-- Generated by Tideline: the scenario as a Flink SQL script (sql-client.sh -f this.sql).',
+    '-- Synthetic input comes from the datagen connector; the event time is the time a row is made.',
+    "SET 'table.local-time-zone' = 'UTC';",
+    '',
+  ];
+  for (const source of scenario.sources) {
+    const columns = source.columns
+      .filter(([name]) => name !== source.eventTime)
+      .map(([name, type]) => `  ${quote(name).replaceAll('"', '`')} ${flinkType(type)}`);
+    if (source.eventTime) columns.push(`  ${source.eventTime} AS CAST(CURRENT_TIMESTAMP AS TIMESTAMP(3))`);
+    if (source.eventTime && source.watermark) {
+      columns.push(
+        `  WATERMARK FOR ${source.eventTime} AS ${source.eventTime} - ${flinkInterval(parseDuration(source.watermark)!)}`,
+      );
+    }
+    lines.push(
+      `CREATE TABLE ${source.name} (`,
+      columns.join(',\n'),
+      `) WITH (`,
+      `  'connector' = 'datagen',`,
+      `  'rows-per-second' = '${rateOf(source)}'`,
+      ');',
+      '',
+    );
+  }
+  for (const table of scenario.tables) {
+    const values = table.rows.map(
+      (row) =>
+        `(${row.map((cell) => (cell === null ? 'NULL' : typeof cell === 'string' ? `'${cell.replaceAll("'", "''")}'` : String(cell))).join(', ')})`,
+    );
+    lines.push(
+      `CREATE TEMPORARY VIEW ${table.name} AS SELECT * FROM (VALUES`,
+      `  ${values.join(',\n  ')}`,
+      `) AS t(${table.columns.map(([name]) => name).join(', ')});`,
+      '',
+    );
+  }
+  queriesOf(scenario).forEach((query) => {
+    const translated = toFlinkSql(query.query, scenario.sources, durationOf);
+    if (translated.note) lines.push(`-- ${translated.note}`);
+    if (query.outputMode !== 'append')
+      lines.push(`-- Tideline ran this query in ${query.outputMode} mode; Flink emits updates as a changelog.`);
+    lines.push(`CREATE TABLE ${query.name}_results WITH ('connector' = 'print') AS`, `${translated.sql.trim()};`, '');
+  });
+  return lines.join('\n');
+}
