@@ -3,7 +3,11 @@ import { createDuckDB, getPlatformFeatures, VoidLogger, BROWSER_RUNTIME } from '
 import ehModule from '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url';
 import mvpModule from '@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm?url';
 import { Database } from './engine/database';
+import { clusterScript } from './engine/cluster';
+import { describeFailure } from './engine/failures';
 import { LiveSession } from './engine/session';
+import { databaseCatalog } from './engine/streaming/catalog';
+import { parseScenario } from './engine/validate';
 import type { EngineApi, EngineInfo } from './protocol';
 
 const started = performance.now();
@@ -57,6 +61,14 @@ const api: EngineApi = {
   },
   async reset() {
     return (await ready).session.reset();
+  },
+  async clusterScript(document, target) {
+    const { database } = await ready;
+    try {
+      return { ok: true, script: clusterScript(parseScenario(document), target, databaseCatalog(database).durationOf) };
+    } catch (error) {
+      return { ok: false, error: describeFailure(error) };
+    }
   },
 };
 

@@ -46,6 +46,11 @@ export interface EngineApi {
   step(): Promise<void>;
   /** Starts the loaded scenario over: same seed, same events. */
   reset(): Promise<LoadOutcome>;
+  /** The scenario as a PySpark Structured Streaming job or a Flink SQL script, to run on a cluster. */
+  clusterScript(
+    scenario: unknown,
+    target: 'pyspark' | 'flink',
+  ): Promise<{ ok: true; script: string } | { ok: false; error: EngineError }>;
 }
 
 export type LoadOutcome = { ok: true; queries: QueryInfo[] } | { ok: false; error: EngineError };
