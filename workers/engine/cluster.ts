@@ -7,7 +7,16 @@ import {
   type TriggerSpec,
 } from './scenario';
 import { findTableFunctions, quote, type DurationOf, type WindowSpec } from './sql/windows';
-import { closingBracket, isSymbol, isWord, significant, splitTopLevel, textOf } from './sql/tokens';
+import {
+  applyEdits,
+  closingBracket,
+  isSymbol,
+  isWord,
+  significant,
+  splitTopLevel,
+  textOf,
+  type Edit,
+} from './sql/tokens';
 import { parseDuration } from './validate';
 
 /**
@@ -53,22 +62,6 @@ function flinkTableFunction(spec: WindowSpec): string {
   if (spec.kind === 'tumble') return `TABLE(TUMBLE(${table}, ${descriptor}, ${flinkInterval(spec.sizeUs)}${offset}))`;
   const kind = spec.kind === 'hop' ? 'HOP' : 'CUMULATE';
   return `TABLE(${kind}(${table}, ${descriptor}, ${flinkInterval(spec.slideUs)}, ${flinkInterval(spec.sizeUs)}${offset}))`;
-}
-
-interface Edit {
-  start: number;
-  end: number;
-  text: string;
-}
-
-function apply(sql: string, edits: Edit[]): string {
-  let out = '';
-  let at = 0;
-  for (const edit of [...edits].sort((a, b) => a.start - b.start)) {
-    out += sql.slice(at, edit.start) + edit.text;
-    at = edit.end;
-  }
-  return out + sql.slice(at);
 }
 
 /** Each token's bracket depth. */
@@ -136,7 +129,7 @@ function toSparkSql(sql: string, durationOf: DurationOf): { sql: string; note?: 
       });
     }
   }
-  return { sql: apply(sql, edits) };
+  return { sql: applyEdits(sql, edits) };
 }
 
 /** Spark's `GROUP BY window(ts, '10 minutes')` rewritten to a Flink window table function. */
@@ -181,7 +174,7 @@ function toFlinkSql(sql: string, sources: SourceSpec[], durationOf: DurationOf):
       edits.push({ start: token.start, end: token.end, text: 'window_start, window_end' });
     }
   });
-  return { sql: apply(sql, edits) };
+  return { sql: applyEdits(sql, edits) };
 }
 
 const FLINK_TYPES: Record<string, string> = {

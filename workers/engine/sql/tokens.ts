@@ -83,3 +83,21 @@ export function textOf(sql: string, tokens: Token[]): string {
   if (tokens.length === 0) return '';
   return sql.slice(tokens[0]!.start, tokens[tokens.length - 1]!.end);
 }
+
+/** A replacement of the characters `[start, end)` of an SQL text. */
+export interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** Applies non-overlapping edits to an SQL text. */
+export function applyEdits(sql: string, edits: Edit[]): string {
+  let out = '';
+  let at = 0;
+  for (const edit of [...edits].sort((a, b) => a.start - b.start)) {
+    out += sql.slice(at, edit.start) + edit.text;
+    at = edit.end;
+  }
+  return out + sql.slice(at);
+}

@@ -4,6 +4,7 @@ import { planDedup, withWatermarkDelay, type DedupPlan } from './dedup';
 import { JoinShapeError, planJoin, type JoinPlan } from './join';
 import { selectClauses } from '../sql/select';
 import {
+  applyEdits,
   closingBracket,
   identifierName,
   isSymbol,
@@ -11,6 +12,7 @@ import {
   significant,
   splitTopLevel,
   textOf,
+  type Edit,
   type Token,
 } from '../sql/tokens';
 import {
@@ -133,22 +135,6 @@ export class PlanError extends QueryShapeError {
   ) {
     super(message, hint, at);
   }
-}
-
-interface Edit {
-  start: number;
-  end: number;
-  text: string;
-}
-
-function applyEdits(sql: string, edits: Edit[]): string {
-  let out = '';
-  let at = 0;
-  for (const edit of [...edits].sort((a, b) => a.start - b.start)) {
-    out += sql.slice(at, edit.start) + edit.text;
-    at = edit.end;
-  }
-  return out + sql.slice(at);
 }
 
 /**
