@@ -144,10 +144,6 @@ export class StreamingQuery {
     return new StreamingQuery(db, plan, scenario, spec, tracker, prefix, checkpoint);
   }
 
-  get hasWatermark(): boolean {
-    return this.watermark.active;
-  }
-
   get isStateful(): boolean {
     return this.plan.kind !== 'stateless';
   }
