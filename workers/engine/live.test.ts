@@ -246,3 +246,33 @@ describe('what a load tells the UI', () => {
     });
   });
 });
+
+describe('scripted scenarios played step by step', () => {
+  it('each step runs the next scripted add, with its no-data batches', () => {
+    const { live, events } = session();
+    const outcome = live.load(
+      {
+        version: 1,
+        sources: [{ name: 'e', columns: [['ts', 'TIMESTAMP']], eventTime: 'ts', watermark: '10 seconds' }],
+        query: "SELECT window.start AS s, count(*) AS n FROM e GROUP BY window(ts, '5 seconds')",
+        trigger: { kind: 'manual' },
+        steps: [
+          { add: { e: [['1970-01-01 00:00:10'], ['1970-01-01 00:00:11']] } },
+          { add: { e: [['1970-01-01 00:00:30']] } },
+          { end: true },
+        ],
+      },
+      (event) => events.push(event),
+    );
+    expect(outcome.ok).toBe(true);
+    const reports = () => events.filter((e) => e.kind === 'batch').map((e) => (e as { report: BatchReport }).report);
+    live.step();
+    expect(reports().map((r) => r.batchId)).toEqual([0, 1]); // the add, then Spark's no-data batch
+    live.step();
+    expect(reports().at(-1)!.rows).toEqual([['1970-01-01 00:00:10', 2]]);
+    live.step();
+    expect(reports().at(-1)!.watermark).toBe('infinity');
+    live.step();
+    expect(reports()).toHaveLength(5); // the script is over
+  });
+});

@@ -1,8 +1,8 @@
 import type { BatchReport, QueryInfo } from '../protocol';
 import type { Database } from './database';
 import { createGenerator, type EventGenerator } from './generator';
-import type { Scenario, TableSpec } from './scenario';
-import { startQueries } from './runner';
+import type { Scenario, Step, TableSpec } from './scenario';
+import { startQueries, type ScenarioRun } from './runner';
 import type { StreamingQuery } from './streaming/query';
 import { Streams } from './streaming/sources';
 import { ScenarioError } from './validate';
@@ -80,5 +80,33 @@ export class LiveRun {
 
   describe(): QueryInfo[] {
     return this.queries.map((query) => query.info());
+  }
+}
+
+/**
+ * A scripted scenario played like a live one: each batch the trigger asks for is the next scripted
+ * step (an `add` with the no-data batches after it, a `restart`, or the `end`), whatever the time.
+ */
+export class ScriptedRun {
+  private next = 0;
+
+  constructor(
+    private readonly run: ScenarioRun,
+    private readonly script: Step[],
+  ) {}
+
+  pending(): number {
+    return this.script.length - this.next;
+  }
+
+  batchAt(): BatchReport[] {
+    const reports: BatchReport[] = [];
+    while (reports.length === 0 && this.next < this.script.length)
+      reports.push(...this.run.runStep(this.script[this.next++]!));
+    return reports;
+  }
+
+  describe(): QueryInfo[] {
+    return this.run.describe();
   }
 }

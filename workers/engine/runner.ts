@@ -1,6 +1,6 @@
-import type { BatchReport } from '../protocol';
+import type { BatchReport, QueryInfo } from '../protocol';
 import type { Database } from './database';
-import { queriesOf, type Scenario } from './scenario';
+import { queriesOf, type Scenario, type Step } from './scenario';
 import { databaseCatalog } from './streaming/catalog';
 import { StreamingQuery } from './streaming/query';
 import { Streams } from './streaming/sources';
@@ -30,29 +30,37 @@ export class ScenarioRun {
     return new ScenarioRun(db, scenario, streams, startQueries(db, scenario));
   }
 
+  /** Every step's batches, in order. */
   *steps(): Generator<BatchReport> {
-    for (const step of this.scenario.steps ?? []) {
-      if ('add' in step) {
-        const stats = this.streams.load(step.add);
-        for (const query of this.queries) yield query.runBatch(stats);
-        yield* this.noDataBatches();
-      } else if ('restart' in step) {
-        const catalog = databaseCatalog(this.db);
-        const specs = queriesOf(this.scenario);
-        this.queries = this.queries.map((query, i) => {
-          const checkpoint = query.checkpoint();
-          query.dispose();
-          return StreamingQuery.start(this.db, this.scenario, specs[i]!, catalog, `q${i}`, checkpoint);
-        });
-      } else {
-        const flushing = this.queries.filter((query) => query.flushesAtEnd);
-        for (const query of this.queries) query.end();
-        if (flushing.length > 0) {
-          const stats = this.streams.load({});
-          for (const query of flushing) yield query.runBatch(stats);
-        }
+    for (const step of this.scenario.steps ?? []) yield* this.runStep(step);
+  }
+
+  /** The batches of one scripted step. */
+  *runStep(step: Step): Generator<BatchReport> {
+    if ('add' in step) {
+      const stats = this.streams.load(step.add);
+      for (const query of this.queries) yield query.runBatch(stats);
+      yield* this.noDataBatches();
+    } else if ('restart' in step) {
+      const catalog = databaseCatalog(this.db);
+      const specs = queriesOf(this.scenario);
+      this.queries = this.queries.map((query, i) => {
+        const checkpoint = query.checkpoint();
+        query.dispose();
+        return StreamingQuery.start(this.db, this.scenario, specs[i]!, catalog, `q${i}`, checkpoint);
+      });
+    } else {
+      const flushing = this.queries.filter((query) => query.flushesAtEnd);
+      for (const query of this.queries) query.end();
+      if (flushing.length > 0) {
+        const stats = this.streams.load({});
+        for (const query of flushing) yield query.runBatch(stats);
       }
     }
+  }
+
+  describe(): QueryInfo[] {
+    return this.queries.map((query) => query.info());
   }
 
   private *noDataBatches(): Generator<BatchReport> {

@@ -1,7 +1,8 @@
 import type { EngineError, LiveListener, LoadOutcome } from '../protocol';
 import type { Database } from './database';
 import { describeFailure } from './failures';
-import { LiveRun } from './live';
+import { LiveRun, ScriptedRun } from './live';
+import { ScenarioRun } from './runner';
 import type { Scenario } from './scenario';
 import { Scheduler, REAL_TIMERS, type Timers } from './scheduler';
 import { parseScenario } from './validate';
@@ -63,7 +64,9 @@ export class LiveSession {
     try {
       this.db.query(`CREATE SCHEMA ${next}`);
       this.db.query(`USE ${next}`);
-      const run = LiveRun.start(this.db, scenario);
+      const run = scenario.steps
+        ? new ScriptedRun(ScenarioRun.start(this.db, scenario), scenario.steps)
+        : LiveRun.start(this.db, scenario);
       this.scheduler?.stop();
       if (previous) this.db.query(`DROP SCHEMA ${previous} CASCADE`);
       this.schema = next;
