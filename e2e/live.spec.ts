@@ -8,35 +8,46 @@ test.beforeEach(async ({ page }) => {
 test('plays a live generator through a windowed query: batches arrive, windows close, late rows are dropped', async ({
   page,
 }, testInfo) => {
-  const live = page.getByRole('region', { name: 'Live stream' });
-  await live.getByRole('button', { name: 'Play' }).click();
-  await expect(live.getByRole('status', { name: 'Live status' })).toContainText('running');
-  const batches = live.getByRole('table', { name: 'Batches' }).getByRole('row');
-  await expect(batches).toHaveCount(9, { timeout: 15_000 }); // header + the last 8 batches
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const status = page.getByRole('status', { name: 'Run status' });
+  await expect(status).toContainText('running');
+  await page.getByRole('tab', { name: 'Progress' }).click();
+  const batches = page
+    .getByRole('region', { name: 'Progress' })
+    .getByRole('table', { name: 'Batches' })
+    .getByRole('row');
+  await expect.poll(() => batches.count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(6); // header + 5 batches
   // append mode: closed windows come out with their counts
-  await expect(live.getByRole('columnheader', { name: 'clicks' })).toBeVisible({ timeout: 15_000 });
+  const results = page.getByRole('region', { name: 'Results' });
+  await expect(results.getByRole('columnheader', { name: 'clicks' })).toBeVisible({ timeout: 15_000 });
+  await expect(results.getByRole('table', { name: 'Result table' }).getByRole('row').nth(1)).toBeVisible();
   // 5% of clicks are 30 s late: some batch drops them
-  await expect
-    .poll(async () => (await batches.allInnerTexts()).slice(1).some((row) => Number(row.split('\t')[4]) > 0), {
-      timeout: 20_000,
-    })
-    .toBe(true);
-  await live.getByRole('button', { name: 'Pause' }).click();
-  await expect(live.getByRole('status', { name: 'Live status' })).toContainText('paused');
+  await page.getByRole('tab', { name: /Late rows/ }).click();
+  const perBatch = page.getByRole('region', { name: 'Late rows' }).getByRole('table', { name: 'Late rows per batch' });
+  await expect(perBatch.getByRole('row').nth(1)).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await expect(status).toContainText('paused');
   await page.screenshot({ path: testInfo.outputPath('live.png'), fullPage: true });
 });
 
 test('steps one batch at a time, and shows a clear error for a bad streaming query', async ({ page }) => {
-  const live = page.getByRole('region', { name: 'Live stream' });
-  await live.getByLabel('Output mode').selectOption('append');
-  await live.getByLabel('Streaming query').fill('SELECT page, count(*) FROM clicks GROUP BY page');
-  await live.getByRole('button', { name: 'Play' }).click();
-  await expect(live.getByRole('alert')).toContainText('Append output mode not supported');
-  await live.getByLabel('Output mode').selectOption('update');
-  await live.getByRole('button', { name: 'Play' }).click();
-  await expect(live.getByRole('alert')).toBeHidden();
-  await live.getByRole('button', { name: 'Pause' }).click();
-  const before = await live.getByRole('table', { name: 'Batches' }).getByRole('row').count();
-  await live.getByRole('button', { name: 'Step' }).click();
-  await expect(live.getByRole('table', { name: 'Batches' }).getByRole('row')).toHaveCount(Math.min(before + 1, 9));
+  const controls = page.getByRole('region', { name: 'Controls' });
+  await controls.getByRole('radio', { name: 'append' }).check();
+  await page.getByLabel('SQL').fill('SELECT page, count(*) FROM clicks GROUP BY page');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const alert = page.getByRole('region', { name: 'Editor' }).getByRole('alert');
+  await expect(alert).toContainText('Append output mode not supported');
+  await controls.getByRole('radio', { name: 'update' }).check();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(alert).toBeHidden();
+  const status = page.getByRole('status', { name: 'Run status' });
+  await expect(status).toContainText('running');
+  await expect(status).toContainText(/[1-9]\d* batch/, { timeout: 10_000 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await expect(status).toContainText('paused');
+  await page.getByRole('tab', { name: 'Progress' }).click();
+  const rows = page.getByRole('region', { name: 'Progress' }).getByRole('table', { name: 'Batches' }).getByRole('row');
+  const before = await rows.count();
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await expect(rows).toHaveCount(before + 1);
 });

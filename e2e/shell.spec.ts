@@ -37,10 +37,11 @@ test('buckets timestamps with time_bucket, shown in UTC', async ({ page }) => {
 
 test('shows a readable error for bad SQL, then runs the next query', async ({ page }) => {
   await runQuery(page, 'SELEC 1');
-  const alert = page.getByRole('alert');
+  const alert = page.getByRole('region', { name: 'Editor' }).getByRole('alert');
   await expect(alert).toContainText('syntax error at or near "SELEC"');
   await expect(alert).toContainText('line 1, column 1');
-  await expect(page.getByLabel('SQL')).toHaveValue('SELEC 1');
+  await expect(page.getByLabel('SQL')).toHaveText('SELEC 1');
+  await expect(page.locator('.cm-lintRange-error')).toHaveText('SELEC');
   await runQuery(page, 'SELECT 1 + 1 AS two');
   await expect(alert).toBeHidden();
   await expect(page.getByRole('region', { name: 'Results' }).getByRole('cell')).toHaveText(['2']);

@@ -1,0 +1,88 @@
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+const PANELS = ['Editor', 'Sources', 'Controls', 'Results', 'Timeline', 'Late rows', 'Progress'];
+
+async function ready(page: Page) {
+  await page.goto('./');
+  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
+  await expect(page.getByRole('status', { name: 'Run status' })).toContainText('ready');
+}
+
+/** Opens the tab that holds a secondary panel (Sources, Late rows, Progress). */
+async function openTab(page: Page, name: string) {
+  await page.getByRole('tab', { name }).click();
+  await expect(page.getByRole('region', { name, exact: true })).toBeVisible();
+}
+
+test('all seven panels are there, by name', async ({ page }) => {
+  await ready(page);
+  for (const name of ['Editor', 'Controls', 'Results', 'Timeline', 'Sources']) {
+    await expect(page.getByRole('region', { name, exact: true })).toBeVisible();
+  }
+  for (const name of ['Late rows', 'Progress', 'Sources']) await openTab(page, name);
+  expect(await page.locator('section[aria-label]').evaluateAll((nodes) => nodes.map((n) => n.ariaLabel))).toEqual(
+    expect.arrayContaining(PANELS),
+  );
+  for (const name of ['Run', 'Pause', 'Step', 'Reset', 'Copy link']) {
+    await expect(page.getByRole('button', { name, exact: true })).toBeVisible();
+  }
+  // Completion knows the streams, the static tables and their columns.
+  const sql = page.getByLabel('SQL');
+  await sql.fill('SELECT * FROM clicks WHERE us');
+  await page.keyboard.press('Control+Space');
+  await expect(page.getByRole('listbox')).toContainText('user_id');
+  await page.keyboard.press('Escape');
+  await sql.fill('SELECT * FROM pag');
+  await page.keyboard.press('Control+Space');
+  await expect(page.getByRole('listbox')).toContainText('pages');
+});
+
+test('the default scenario plays: batches, results, timeline dots, a late row, progress', async ({ page }) => {
+  await ready(page);
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const status = page.getByRole('status', { name: 'Run status' });
+  await expect(status).toContainText('running');
+  await expect(status).toContainText(/[1-9]\d* batch/, { timeout: 10_000 });
+
+  const results = page.getByRole('region', { name: 'Results' });
+  await expect(results.getByText("each window's row appears once, when the watermark closes it")).toBeVisible();
+  await expect(results.getByRole('table', { name: 'Result table' }).getByRole('row').nth(1)).toBeVisible({
+    timeout: 15_000,
+  });
+  await expect(
+    results.getByRole('table', { name: 'Result table' }).getByRole('cell', { name: 'final' }).first(),
+  ).toBeVisible();
+  await expect(results.getByRole('img', { name: /Chart of clicks per window/ })).toBeVisible();
+
+  const timeline = page.getByRole('region', { name: 'Timeline' });
+  await expect
+    .poll(async () => Number((await timeline.getByTestId('timeline-dots').innerText()).replace(/,/g, '')))
+    .toBeGreaterThan(0);
+
+  // 5% of the clicks are 30 s late: the watermark drops some within seconds.
+  await expect(page.getByRole('tab', { name: /Late rows \d+/ })).toBeVisible({ timeout: 20_000 });
+  await expect.poll(async () => Number(await timeline.getByTestId('timeline-late').innerText())).toBeGreaterThan(0);
+  await expect(timeline.locator('g.late title').first()).toContainText(/missed the watermark .* by /);
+  await openTab(page, 'Late rows');
+  const late = page.getByRole('region', { name: 'Late rows' });
+  await expect(late.getByRole('table', { name: 'Dropped rows' }).getByRole('row').nth(1)).toContainText('clicks');
+  await expect(late.getByRole('table', { name: 'Late rows per batch' })).toContainText(/\d/);
+
+  await openTab(page, 'Progress');
+  const progress = page.getByRole('region', { name: 'Progress' });
+  await expect(progress.getByRole('table', { name: 'Batches' }).getByRole('row').nth(1)).toBeVisible();
+  await progress.getByText(/Raw progress JSON/).click();
+  await expect(progress.locator('pre')).toContainText('"stateOperators"');
+
+  await openTab(page, 'Sources');
+  const sources = page.getByRole('region', { name: 'Sources' });
+  await expect(sources.getByText(/Unbounded input table/)).toBeVisible();
+  // The input table grows batch by batch.
+  await expect(sources.getByText(/\d+ rows read in [2-9]\d* batches/)).toBeVisible();
+  await expect(sources.getByRole('table', { name: 'Input rows of clicks' }).getByRole('row').nth(1)).toBeVisible();
+  await expect(sources.getByText(/event time/).first()).toBeVisible();
+
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await expect(status).toContainText('paused');
+});

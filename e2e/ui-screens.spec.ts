@@ -1,0 +1,46 @@
+import { expect, test } from './fixtures';
+
+const PANELS = ['Editor', 'Controls', 'Results', 'Timeline', 'Sources', 'Late rows', 'Progress'];
+const TABBED = new Set(['Sources', 'Late rows', 'Progress']);
+
+for (const viewport of [
+  { width: 1280, height: 720 },
+  { width: 1920, height: 1080 },
+]) {
+  test(`looks right at ${viewport.width}×${viewport.height}`, async ({ page }, testInfo) => {
+    await page.setViewportSize(viewport);
+    await page.goto('./');
+    await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
+    const size = `${viewport.width}x${viewport.height}`;
+    await page.screenshot({ path: testInfo.outputPath(`${size}-start.png`) });
+
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect(page.getByRole('tab', { name: /Late rows \d+/ })).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByRole('table', { name: 'Result table' }).getByRole('row').nth(3)).toBeVisible();
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await expect(page.getByRole('status', { name: 'Run status' })).toContainText('paused');
+
+    // Nothing sticks out of the window: the page itself does not scroll.
+    const overflow = await page.evaluate(() => ({
+      x: document.documentElement.scrollWidth - window.innerWidth,
+      y: document.documentElement.scrollHeight - window.innerHeight,
+    }));
+    expect(overflow).toEqual({ x: 0, y: 0 });
+
+    await page.screenshot({ path: testInfo.outputPath(`${size}-page.png`) });
+    for (const name of PANELS) {
+      if (TABBED.has(name)) await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
+      const panel = page.getByRole('region', { name, exact: true });
+      await expect(panel).toBeVisible();
+      const box = await panel.boundingBox();
+      expect(box!.width, `${name} width`).toBeGreaterThan(300);
+      expect(box!.height, `${name} height`).toBeGreaterThan(150);
+      await panel.screenshot({ path: testInfo.outputPath(`${size}-${name.replace(' ', '-').toLowerCase()}.png`) });
+    }
+
+    await page.getByRole('button', { name: 'Presentation' }).click();
+    await expect(page.locator('html')).toHaveClass(/presentation/);
+    await page.screenshot({ path: testInfo.outputPath(`${size}-presentation.png`) });
+    await page.getByRole('button', { name: 'Presentation' }).click();
+  });
+}

@@ -1,0 +1,148 @@
+/**
+ * What the UI keeps of a live run, fed batch by batch: the result table, the timeline's points, the late rows,
+ * the progress history and the input table. Every collection is capped; nothing here touches the DOM.
+ */
+import type { BatchReport, JsonValue, LateRow, LiveStatus, Progress, QueryInfo } from '../../workers/protocol';
+import { ResultSet } from './results';
+import { parseUtcMs, watermarkMs } from './time';
+
+export const MAX_DOTS = 24_000;
+export const MAX_LATE = 2_000;
+/** The timeline shows at most this many of a batch's late rows (evenly picked), and this many in all. */
+export const TIMELINE_LATE_PER_BATCH = 60;
+export const MAX_TIMELINE_LATE = 3_000;
+export const MAX_BATCHES = 600;
+export const MAX_INPUT_ROWS = 200;
+
+/** One sampled event on the timeline: processing time (ms since the run started) and event time (epoch ms). */
+export interface LatePoint {
+  processingMs: number;
+  eventMs: number;
+  row: LateRow;
+}
+
+export interface BatchSummary {
+  batchId: number;
+  processingMs: number;
+  numInputRows: number;
+  numOutputRows: number;
+  /** Epoch ms, null before the first watermark; Infinity at the end of input. */
+  watermarkMs: number | null;
+  watermark: string | null;
+  late: number;
+  numRowsDroppedByWatermark: number;
+  stateRows: number | null;
+  progress: Progress;
+}
+
+export interface InputRow {
+  /** Unique within the run. */
+  id: number;
+  batchId: number;
+  /** A marker row says how many rows of the batch are not shown. */
+  values: JsonValue[] | null;
+  omitted: number;
+}
+
+export interface InputView {
+  source: string;
+  columns: string[];
+  rows: InputRow[];
+  totalRows: number;
+  batches: number;
+}
+
+export class LiveModel {
+  results: ResultSet;
+  /** Sampled event dots as (processing ms, event ms) pairs, oldest first, in a ring. */
+  readonly dots = new Float64Array(MAX_DOTS * 2);
+  dotStart = 0;
+  dotCount = 0;
+  /** The newest late rows, for the Late rows panel. */
+  latePoints: LatePoint[] = [];
+  /** Late rows for the timeline: a few per batch, so that every batch's show. */
+  timelineLate: LatePoint[] = [];
+  lateTotal = 0;
+  batches: BatchSummary[] = [];
+  inputs = new Map<string, InputView>();
+  status: LiveStatus | null = null;
+  private inputIds = 0;
+
+  constructor(readonly info: QueryInfo) {
+    this.results = new ResultSet(info);
+  }
+
+  /** Folds one batch in: cheap, proportional to what the batch carries (all of it capped by the engine). */
+  apply(report: BatchReport, status: LiveStatus): void {
+    this.status = status;
+    const processingMs = status.processingMs;
+    const watermark = watermarkMs(report.watermark);
+    this.results.apply(report.batchId, report.rows, watermark);
+
+    for (const input of report.input) {
+      for (const eventMs of input.eventTimesMs) this.addDot(processingMs, eventMs);
+      this.addInput(report.batchId, input.source, input.columns, input.head, input.rowCount);
+    }
+
+    const late = report.late.length > MAX_LATE ? report.late.slice(-MAX_LATE) : report.late;
+    const every = late.length / TIMELINE_LATE_PER_BATCH;
+    late.forEach((row, i) => {
+      const eventMs = parseUtcMs(row.eventTime);
+      if (eventMs === null) return;
+      const point = { processingMs, eventMs, row };
+      this.latePoints.push(point);
+      if (every <= 1 || Math.floor(i / every) !== Math.floor((i - 1) / every)) this.timelineLate.push(point);
+    });
+    this.lateTotal += report.late.length;
+    if (this.latePoints.length > MAX_LATE) this.latePoints.splice(0, this.latePoints.length - MAX_LATE);
+    if (this.timelineLate.length > MAX_TIMELINE_LATE) {
+      this.timelineLate.splice(0, this.timelineLate.length - MAX_TIMELINE_LATE);
+    }
+
+    this.batches.push({
+      batchId: report.batchId,
+      processingMs,
+      numInputRows: report.numInputRows,
+      numOutputRows: report.rows.length,
+      watermarkMs: watermark,
+      watermark: report.watermark,
+      late: report.late.length,
+      numRowsDroppedByWatermark: report.numRowsDroppedByWatermark,
+      stateRows: report.progress.stateOperators[0]?.numRowsTotal ?? null,
+      progress: report.progress,
+    });
+    if (this.batches.length > MAX_BATCHES) this.batches.splice(0, this.batches.length - MAX_BATCHES);
+  }
+
+  private addDot(processingMs: number, eventMs: number): void {
+    const slot = (this.dotStart + this.dotCount) % MAX_DOTS;
+    this.dots[slot * 2] = processingMs;
+    this.dots[slot * 2 + 1] = eventMs;
+    if (this.dotCount < MAX_DOTS) this.dotCount++;
+    else this.dotStart = (this.dotStart + 1) % MAX_DOTS;
+  }
+
+  /** Calls `visit` for every dot, oldest first. */
+  forEachDot(visit: (processingMs: number, eventMs: number) => void): void {
+    for (let k = 0; k < this.dotCount; k++) {
+      const slot = (this.dotStart + k) % MAX_DOTS;
+      visit(this.dots[slot * 2]!, this.dots[slot * 2 + 1]!);
+    }
+  }
+
+  private addInput(batchId: number, source: string, columns: string[], head: JsonValue[][], rowCount: number): void {
+    let view = this.inputs.get(source);
+    if (!view) {
+      view = { source, columns, rows: [], totalRows: 0, batches: 0 };
+      this.inputs.set(source, view);
+    }
+    view.totalRows += rowCount;
+    if (rowCount === 0) return;
+    view.batches++;
+    for (const values of head) view.rows.push({ id: this.inputIds++, batchId, values, omitted: 0 });
+    if (rowCount > head.length) {
+      view.rows.push({ id: this.inputIds++, batchId, values: null, omitted: rowCount - head.length });
+    }
+    if (view.rows.length > MAX_INPUT_ROWS) view.rows.splice(0, view.rows.length - MAX_INPUT_ROWS);
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * The playground's state and its conversation with the engine worker. The engine does all the work; this
+ * class keeps what it reports and hands it to the screen at most once per animation frame (latest wins),
+ * however fast batches arrive.
+ */
+import * as Comlink from 'comlink';
+import { tableFromIPC } from 'apache-arrow';
+import { tableToJsonRows } from '../../workers/engine/values';
+import type {
+  EngineApi,
+  EngineError,
+  EngineInfo,
+  JsonValue,
+  LiveEvent,
+  LiveStatus,
+  QueryInfo,
+} from '../../workers/protocol';
+import { CATALOG_SQL, staticTables, type CatalogTable } from './catalog';
+import { LiveModel } from './live';
+import { LoadTickets } from './loads';
+import type { Scenario as EngineScenario } from '../../workers/engine/scenario';
+import { cloneScenario, defaultScenario, editable, type OutputMode, type Scenario, type TriggerSpec } from './scenario';
+import { streamsRead } from './sqlrefs';
+
+/** A one-off query's result holds at most this many rows. */
+export const MAX_QUERY_ROWS = 100_000;
+
+export interface QueryResult {
+  sql: string;
+  columns: string[];
+  rows: JsonValue[][];
+  /** Rows the query returned, before the cap. */
+  total: number;
+  elapsedMs: number;
+}
+
+export interface TablePreview {
+  name: string;
+  columns: string[];
+  rows: JsonValue[][];
+  error?: string;
+}
+
+/** What the screen shows of the live run; a new object each frame a batch arrived. */
+export interface LiveView {
+  version: number;
+  model: LiveModel;
+}
+
+export type RunState = 'idle' | 'running' | 'paused' | 'finished';
+
+export class Playground {
+  info = $state.raw<EngineInfo | null>(null);
+  scenario = $state<Scenario>(defaultScenario());
+  /** The error to show: from the last Run, or from the live run. */
+  error = $state.raw<EngineError | null>(null);
+  /** What Results shows: the live run's table or a one-off query's. */
+  showing = $state<'live' | 'query'>('live');
+  queryResult = $state.raw<QueryResult | null>(null);
+  /** The running query, from the last successful load. */
+  query = $state.raw<QueryInfo | null>(null);
+  status = $state.raw<LiveStatus | null>(null);
+  live = $state.raw<LiveView | null>(null);
+  catalog = $state.raw<CatalogTable[]>([]);
+  preview = $state.raw<TablePreview | null>(null);
+  /** Whether the user has pressed Run on the live query since it was last loaded. */
+  started = $state(false);
+
+  private readonly loads = new LoadTickets<LiveEvent>();
+  /** Engine calls under way that the controls wait for (loads, one-off queries). */
+  private working = $state(0);
+  /** After an engine reset, events of the old run may still be on their way: skip until the new run speaks. */
+  private awaitingFreshRun = false;
+  private model: LiveModel | null = null;
+  private frame = 0;
+  private liveDirty = false;
+  private latestStatus: LiveStatus | null = null;
+  private latestError: EngineError | null = null;
+  private version = 0;
+
+  constructor(readonly engine: Comlink.Remote<EngineApi>) {}
+
+  get busy(): boolean {
+    return this.working > 0;
+  }
+
+  get state(): RunState {
+    return this.status?.state ?? 'idle';
+  }
+
+  /** The declared stream names. */
+  get streams(): string[] {
+    return this.scenario.sources.map((source) => source.name);
+  }
+
+  /** Starts the engine, then loads the default scenario so that its tables can be browsed before the first run. */
+  async init(): Promise<void> {
+    this.info = await this.engine.info();
+    await this.load(false);
+  }
+
+  /** Run: a query that reads no stream runs once; one that reads a stream loads the scenario and plays. */
+  async run(): Promise<void> {
+    if (streamsRead(this.scenario.query, this.streams).length === 0) {
+      await this.runOnce(this.scenario.query);
+      return;
+    }
+    if (await this.load(true)) {
+      this.showing = 'live';
+      await this.engine.play();
+    }
+  }
+
+  async pause(): Promise<void> {
+    await this.engine.pause();
+  }
+
+  async step(): Promise<void> {
+    if (!this.query && !(await this.load(true))) return;
+    this.started = true;
+    this.showing = 'live';
+    await this.engine.step();
+  }
+
+  /** Starts the loaded run over: same seed, same events; paused. */
+  async reset(): Promise<void> {
+    if (!this.query) return;
+    this.awaitingFreshRun = true;
+    const outcome = await this.engine.reset();
+    if (!outcome.ok) {
+      this.awaitingFreshRun = false;
+      this.error = outcome.error;
+      return;
+    }
+    this.begin(outcome.queries[0]!);
+  }
+
+  /** After the scenario changed (a knob, the output mode, the trigger): load it again, and play on if it played. */
+  async reload(): Promise<void> {
+    if (!this.query) return;
+    const wasRunning = this.state === 'running';
+    if (!(await this.load(this.started))) return;
+    if (wasRunning) await this.engine.play();
+  }
+
+  setOutputMode(mode: OutputMode): Promise<void> {
+    this.scenario.outputMode = mode;
+    return this.reload();
+  }
+
+  setTrigger(trigger: TriggerSpec): Promise<void> {
+    this.scenario.trigger = trigger;
+    return this.reload();
+  }
+
+  /** Replaces the whole scenario (a lesson, a share link) and loads it, paused. */
+  async open(scenario: Partial<EngineScenario>): Promise<void> {
+    this.scenario = editable(scenario);
+    this.started = false;
+    await this.load(false);
+  }
+
+  async runOnce(sql: string): Promise<boolean> {
+    this.working++;
+    try {
+      const outcome = await this.engine.query(sql);
+      if (!outcome.ok) {
+        this.error = outcome.error;
+        return false;
+      }
+      const table = tableFromIPC(outcome.arrow);
+      const kept = table.numRows > MAX_QUERY_ROWS ? table.slice(0, MAX_QUERY_ROWS) : table;
+      const { columns, rows } = tableToJsonRows(kept);
+      this.queryResult = { sql, columns, rows, total: table.numRows, elapsedMs: outcome.elapsedMs };
+      this.showing = 'query';
+      this.error = null;
+      return true;
+    } finally {
+      this.working--;
+    }
+  }
+
+  async previewTable(name: string): Promise<void> {
+    const outcome = await this.engine.query(`SELECT * FROM "${name.replaceAll('"', '""')}" LIMIT 200`);
+    if (!outcome.ok) {
+      this.preview = { name, columns: [], rows: [], error: outcome.error.message };
+      return;
+    }
+    const { columns, rows } = tableToJsonRows(tableFromIPC(outcome.arrow));
+    this.preview = { name, columns, rows };
+  }
+
+  /** The document as it stands: for share links and export. */
+  document(): Scenario {
+    return cloneScenario($state.snapshot(this.scenario) as Scenario);
+  }
+
+  /**
+   * Loads the scenario into the engine (a new run, paused); whether it worked and is the latest load.
+   * `started`: the user asked to run it.
+   */
+  private async load(started: boolean): Promise<boolean> {
+    const ticket = this.loads.issue();
+    const listener = Comlink.proxy((event: LiveEvent) => this.receive(ticket, event));
+    this.working++;
+    try {
+      const outcome = await this.engine.load(this.document(), listener);
+      const early = this.loads.answered(ticket, outcome.ok);
+      if (!outcome.ok) {
+        if (this.loads.isLatest(ticket)) this.error = outcome.error;
+        return false;
+      }
+      this.awaitingFreshRun = false;
+      this.started = started;
+      this.begin(outcome.queries[0]!);
+      for (const event of early) this.receive(ticket, event);
+      void this.refreshCatalog();
+      return this.loads.isLatest(ticket);
+    } finally {
+      this.working--;
+    }
+  }
+
+  /** A new run: empty views. */
+  private begin(query: QueryInfo): void {
+    this.query = query;
+    this.model = new LiveModel(query);
+    this.error = null;
+    this.latestError = null;
+    this.liveDirty = true;
+    this.schedule();
+  }
+
+  private receive(ticket: number, event: LiveEvent): void {
+    if (!this.loads.admit(ticket, event)) return;
+    if (this.awaitingFreshRun) {
+      if (event.kind !== 'status' || event.status.batches !== 0) return;
+      this.awaitingFreshRun = false;
+    }
+    if (event.kind === 'error') {
+      this.latestError = event.error;
+    } else {
+      this.latestStatus = event.status;
+      // The playground shows one query; a scenario with several reports batches for each.
+      if (event.kind === 'batch' && this.model && event.report.query === this.model.info.name) {
+        this.model.apply(event.report, event.status);
+        this.liveDirty = true;
+      }
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => this.draw());
+  }
+
+  /** Once per frame: publish what arrived since the last one. */
+  private draw(): void {
+    this.frame = 0;
+    if (this.latestStatus !== this.status) this.status = this.latestStatus;
+    if (this.latestError) {
+      this.error = this.latestError;
+      this.latestError = null;
+    }
+    if (this.liveDirty && this.model) {
+      this.liveDirty = false;
+      this.live = { version: ++this.version, model: this.model };
+    }
+  }
+
+  /** The static tables of the loaded run, with their columns, for the Sources panel and completion. */
+  private async refreshCatalog(): Promise<void> {
+    const outcome = await this.engine.query(CATALOG_SQL);
+    if (!outcome.ok) return;
+    this.catalog = staticTables(tableToJsonRows(tableFromIPC(outcome.arrow)).rows, this.streams);
+  }
+}

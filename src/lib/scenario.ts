@@ -1,0 +1,128 @@
+/** The playground's scenario document: the default one, and how the UI edits it. */
+import type {
+  GeneratorSpec,
+  OutputMode,
+  Scenario as EngineScenario,
+  SourceSpec,
+  TableSpec,
+  TriggerSpec,
+} from '../../workers/engine/scenario';
+
+export type { GeneratorSpec, OutputMode, SourceSpec, TableSpec, TriggerSpec };
+
+/** The document the playground edits: one query, in the editor. */
+export type Scenario = Omit<EngineScenario, 'query' | 'queries'> & { query: string };
+
+/**
+ * Reads a scenario document (a lesson, a share link) into the playground's shape, with the format's defaults
+ * filled in; a document with several queries shows the first.
+ */
+export function editable(document: Partial<EngineScenario>): Scenario {
+  const { queries, query, ...rest } = cloneDocument(document);
+  const first = queries?.[0];
+  return {
+    ...rest,
+    version: 1,
+    sources: rest.sources ?? [],
+    tables: rest.tables ?? [],
+    query: query ?? first?.query ?? '',
+    outputMode: (query === undefined ? first?.outputMode : undefined) ?? rest.outputMode ?? 'append',
+    trigger: rest.trigger ?? { kind: 'processingTime', interval: '1 second' },
+    watermarkPolicy: rest.watermarkPolicy ?? 'min',
+  };
+}
+
+function cloneDocument<T>(document: T): T {
+  return JSON.parse(JSON.stringify(document)) as T;
+}
+
+export const DEFAULT_QUERY = `-- Clicks per page in 10-second tumbling windows of event time
+SELECT window_start, window_end, page, count(*) AS clicks
+FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '10' SECONDS))
+GROUP BY window_start, window_end, page`;
+
+/** The first thing a visitor sees: a clicks stream, a little out of order, with a few late clicks. */
+export function defaultScenario(): Scenario {
+  return {
+    version: 1,
+    sources: [
+      {
+        name: 'clicks',
+        columns: [
+          ['ts', 'TIMESTAMP'],
+          ['user_id', 'INTEGER'],
+          ['page', 'VARCHAR'],
+          ['referrer', 'VARCHAR'],
+          ['device', 'VARCHAR'],
+        ],
+        eventTime: 'ts',
+        watermark: '5 seconds',
+        generator: {
+          kind: 'clicks',
+          seed: 42,
+          rate: 50,
+          speed: 5,
+          disorder: 8,
+          lateFraction: 0.05,
+          lateBy: 30,
+          keys: 5,
+          skew: 0.8,
+        },
+      },
+    ],
+    tables: [],
+    query: DEFAULT_QUERY,
+    outputMode: 'append',
+    trigger: { kind: 'processingTime', interval: '1 second' },
+    watermarkPolicy: 'min',
+  };
+}
+
+/** What each output mode means, in one line. */
+export const OUTPUT_MODE_MEANING: Record<OutputMode, string> = {
+  append: "Append: each window's row appears once, when the watermark closes it; it never changes after.",
+  update:
+    'Update: each batch emits only the rows whose aggregate changed; a row is final once the watermark passes its window.',
+  complete: 'Complete: each batch emits the whole result table again, every key and window kept so far.',
+};
+
+/** The generator knobs the Sources panel edits, in display order. */
+export interface Knob {
+  name: string;
+  label: string;
+  unit?: string;
+  min: number;
+  max?: number;
+  step: number;
+  /** The value the generator takes when the knob is absent. */
+  fallback: number;
+  /** Only for some datasets. */
+  only?: readonly string[];
+}
+
+const KEYED = ['clicks', 'orders', 'sensors', 'transactions'];
+
+export const KNOBS: readonly Knob[] = [
+  { name: 'rate', label: 'Rate', unit: 'events/s', min: 0.1, step: 1, fallback: 100 },
+  { name: 'speed', label: 'Speed', unit: '× event time', min: 0.1, step: 0.5, fallback: 1 },
+  { name: 'disorder', label: 'Disorder', unit: 's', min: 0, step: 1, fallback: 0 },
+  { name: 'lateFraction', label: 'Late fraction', unit: '0–1', min: 0, max: 1, step: 0.01, fallback: 0 },
+  { name: 'lateBy', label: 'Late by', unit: 's', min: 0, step: 1, fallback: 60 },
+  { name: 'keys', label: 'Keys', min: 1, step: 1, fallback: 100, only: KEYED },
+  { name: 'skew', label: 'Skew', unit: 'Zipf', min: 0, max: 10, step: 0.1, fallback: 0, only: KEYED },
+  { name: 'seed', label: 'Seed', min: 0, step: 1, fallback: 0 },
+];
+
+export function knobsFor(generator: GeneratorSpec): Knob[] {
+  return KNOBS.filter((knob) => !knob.only || knob.only.includes(generator.kind));
+}
+
+export function knobValue(generator: GeneratorSpec, knob: Knob): number {
+  const value = generator[knob.name];
+  return typeof value === 'number' ? value : knob.fallback;
+}
+
+/** A deep copy, so that what the engine gets is not what the UI goes on editing. */
+export function cloneScenario(scenario: Scenario): Scenario {
+  return cloneDocument(scenario);
+}
