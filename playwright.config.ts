@@ -28,6 +28,8 @@ export default defineConfig({
   reporter: process.env.CI ? [['list']] : [['list'], ['html', { open: 'never' }]],
   use: {
     timezoneId: 'UTC',
+    // The offline service worker caches the 34 MB wasm in every fresh context: only e2e/offline.spec.ts allows it.
+    serviceWorkers: 'block',
     locale: 'en-US',
     viewport: { width: 1280, height: 720 },
     screenshot: 'only-on-failure',

@@ -1,0 +1,85 @@
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+async function ready(page: Page, url = './') {
+  await page.goto(url);
+  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
+}
+
+/** Steps `count` scripted batches, waiting for each to be counted. */
+async function step(page: Page, count: number) {
+  const status = page.getByRole('status', { name: 'Run status' });
+  await expect(status).toContainText('0 batches');
+  for (let i = 1; i <= count; i++) {
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await expect(status).not.toContainText(/\b0 batches/);
+  }
+}
+
+async function resultRows(page: Page): Promise<string[]> {
+  return page.getByRole('region', { name: 'Results' }).getByRole('row').allInnerTexts();
+}
+
+test('opens a lesson, walks its steps, and steps the scripted batches', async ({ page }, testInfo) => {
+  await ready(page);
+  await page.getByRole('combobox', { name: 'Lesson' }).selectOption('watermarks');
+  const lesson = page.getByRole('region', { name: 'Lesson' });
+  await expect(lesson).toContainText('Watermarks and late rows');
+  await expect(lesson).toContainText('Step 1 of');
+  await expect(page.getByRole('region', { name: 'Editor' })).toContainText('TUMBLE(TABLE readings');
+  for (let i = 0; i < 4; i++) await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await expect(page.getByRole('region', { name: 'Results' }).getByRole('row')).not.toHaveCount(0);
+  await lesson.getByRole('button', { name: 'Next' }).click();
+  await expect(lesson).toContainText('Step 2 of');
+  await page.screenshot({ path: testInfo.outputPath('lesson.png') });
+});
+
+test('Copy link puts the whole state in the URL, and the link replays the same results', async ({ page, context }) => {
+  await ready(page);
+  await page.getByRole('combobox', { name: 'Lesson' }).selectOption('watermarks');
+  await expect(page.getByRole('region', { name: 'Lesson' })).toContainText('Watermarks and late rows');
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  await expect(page.getByText('Copied', { exact: true })).toBeVisible();
+  const url = page.url();
+  expect(url).toMatch(/#v1\.[A-Za-z0-9_-]+$/);
+  expect(url.length).toBeLessThan(2000);
+  await step(page, 5);
+  await expect.poll(() => resultRows(page)).not.toEqual([]);
+  const original = await resultRows(page);
+  const batches = /\d+ batch(es)?/.exec(await page.getByRole('status', { name: 'Run status' }).innerText())![0];
+
+  const other = await context.newPage();
+  await ready(other, url);
+  await expect(other.getByRole('region', { name: 'Lesson' })).toContainText('Watermarks and late rows');
+  await step(other, 5);
+  await expect(other.getByRole('status', { name: 'Run status' })).toContainText(batches);
+  await expect.poll(() => resultRows(other)).toEqual(original);
+});
+
+test('a broken link says so and opens the default playground; nothing in it runs', async ({ page }) => {
+  await ready(page, './#v1.not-a-real-link-%3Cscript%3Ealert(1)%3C/script%3E');
+  await expect(page.getByRole('alert')).toContainText('This link could not be opened');
+  await expect(page.getByRole('region', { name: 'Editor' })).toContainText('clicks');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByRole('status', { name: 'Run status' })).toContainText('running');
+});
+
+test('exports the results as CSV, and the scenario as a PySpark job', async ({ page }) => {
+  await ready(page);
+  await page.getByRole('combobox', { name: 'Lesson' }).selectOption('watermarks');
+  for (let i = 0; i < 5; i++) await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await expect.poll(() => resultRows(page)).not.toEqual([]);
+  await page.getByText('Export').click();
+  const csv = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Results as CSV' }).click();
+  const csvText = await (await csv).createReadStream().then(async (stream) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  });
+  expect(csvText.split('\r\n')[0]).toBe('window_start,window_end,readings');
+  const job = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'PySpark job' }).click();
+  expect((await job).suggestedFilename()).toBe('tideline_job.py');
+});
