@@ -116,7 +116,8 @@ export class StreamingQuery {
     try {
       this.db.query(`CREATE OR REPLACE TABLE ${this.tables.state} AS ${this.partialSql(plan)} LIMIT 0`);
     } catch (error) {
-      if (!(error instanceof Error && /Cannot use EXPORT_STATE on aggregate functions/.test(error.message))) throw error;
+      if (!(error instanceof Error && /Cannot use EXPORT_STATE on aggregate functions/.test(error.message)))
+        throw error;
       const holistic = plan.aggregates.filter((a) => a.merge === 'combine').map((a) => a.call.split('(')[0]);
       throw new PlanError(
         `A streaming aggregate must be kept as a running partial state merged batch by batch, and one of ${holistic.join(', ')} has none in DuckDB (it needs all the values at once).`,
