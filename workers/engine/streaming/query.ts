@@ -378,9 +378,7 @@ export class StreamingQuery {
         numRowsUpdated: rows.length,
         numRowsRemoved: removed,
         numRowsDroppedByWatermark: late.length,
-        memoryUsedBytes: Number(
-          this.db.query(`SELECT coalesce(sum(strlen(s::VARCHAR)), 0)::BIGINT FROM ${state} AS s`).getChildAt(0)!.get(0),
-        ),
+        memoryUsedBytes: this.textBytes(state),
       },
     };
   }
@@ -464,7 +462,7 @@ export class StreamingQuery {
         numRowsUpdated: this.count(`SELECT 1 FROM ${fresh[0]} UNION ALL SELECT 1 FROM ${fresh[1]}`),
         numRowsRemoved: removed,
         numRowsDroppedByWatermark: late.length,
-        memoryUsedBytes: 0,
+        memoryUsedBytes: states.reduce((sum, table) => sum + this.textBytes(table), 0),
       },
     };
   }
@@ -614,9 +612,7 @@ export class StreamingQuery {
         numRowsUpdated: this.count(`SELECT * FROM ${input}`) - late.length,
         numRowsRemoved: removed,
         numRowsDroppedByWatermark: droppedSessions,
-        memoryUsedBytes: Number(
-          this.db.query(`SELECT coalesce(sum(strlen(t::VARCHAR)), 0)::BIGINT FROM ${state} AS t`).getChildAt(0)!.get(0),
-        ),
+        memoryUsedBytes: this.textBytes(state),
       },
     };
   }
@@ -672,6 +668,13 @@ export class StreamingQuery {
         operator,
       };
     });
+  }
+
+  /** A state table's size estimated as the length of its rows as text. */
+  private textBytes(table: string): number {
+    return Number(
+      this.db.query(`SELECT coalesce(sum(strlen(t::VARCHAR)), 0)::BIGINT FROM ${table} AS t`).getChildAt(0)!.get(0),
+    );
   }
 
   private count(sql: string): number {
