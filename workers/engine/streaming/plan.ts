@@ -41,9 +41,30 @@ export interface GroupKey {
 export interface PartialAggregate {
   call: string;
   column: string;
-  /** min/max keep the value itself (merged with least/greatest); the rest keep DuckDB's exported state. */
-  merge: 'least' | 'greatest' | 'combine';
+  /**
+   * min/max/first/last/any_value keep the value itself, merged with `MERGE_SQL`; the rest keep DuckDB's
+   * exported state (`combine`). An exported state of a text value would point into a freed batch.
+   */
+  merge: keyof typeof VALUE_MERGES | 'combine';
 }
+
+/** How a batch's value `p` merges into the state's value `s` of the same key. */
+export const VALUE_MERGES = {
+  least: (s: string, p: string) => `least(${s}, ${p})`,
+  greatest: (s: string, p: string) => `greatest(${s}, ${p})`,
+  earliest: (s: string) => s,
+  latest: (_s: string, p: string) => p,
+  coalesce: (s: string, p: string) => `coalesce(${s}, ${p})`,
+};
+
+const VALUE_MERGES_BY_AGGREGATE: Record<string, keyof typeof VALUE_MERGES> = {
+  min: 'least',
+  max: 'greatest',
+  first: 'earliest',
+  arbitrary: 'earliest',
+  last: 'latest',
+  any_value: 'coalesce',
+};
 
 export interface StatelessPlan {
   kind: 'stateless';
@@ -444,7 +465,7 @@ function planSingle(
     const text = sql.slice(call.start, call.end);
     let aggregate = aggregates.find((known) => known.call === text);
     if (!aggregate) {
-      const merge = call.name === 'min' ? 'least' : call.name === 'max' ? 'greatest' : 'combine';
+      const merge = VALUE_MERGES_BY_AGGREGATE[call.name.toLowerCase()] ?? 'combine';
       aggregate = { call: text, column: `__a${aggregates.length}`, merge };
       aggregates.push(aggregate);
     }

@@ -19,6 +19,7 @@ import {
   type Catalog,
   type QueryPlan,
   type SessionPlan,
+  VALUE_MERGES,
 } from './plan';
 import { EMITTED, ON_TIME, type DedupPlan } from './dedup';
 import type { JoinPlan } from './join';
@@ -509,7 +510,9 @@ export class StreamingQuery {
       plan.keys.map((key) => `p.${key.column} IS NOT DISTINCT FROM s.${key.column}`).join(' AND ') || 'TRUE';
     const merged = plan.aggregates.map((a) => {
       const both =
-        a.merge === 'combine' ? `combine(s.${a.column}, p.${a.column})` : `${a.merge}(s.${a.column}, p.${a.column})`;
+        a.merge === 'combine'
+          ? `combine(s.${a.column}, p.${a.column})`
+          : VALUE_MERGES[a.merge](`s.${a.column}`, `p.${a.column}`);
       return `CASE WHEN s.__present THEN ${both} ELSE p.${a.column} END AS ${a.column}`;
     });
     const keyColumns = plan.keys.map((key) => `p.${key.column}`);

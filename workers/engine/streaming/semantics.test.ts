@@ -436,6 +436,38 @@ describe('aggregates', () => {
     expect(batches[1]!.rows).toEqual([['a', 4, 3, 12, 4, 2, at(5), 'a2', 2]]);
   });
 
+  it('keeps first, last and any_value of long text across batches (values, not pointers into freed batches)', async () => {
+    const label = (i: number) => `a label long enough to live outside DuckDB's inline strings #${i}`;
+    const batch = (from: number, to: number) => ({
+      add: {
+        s: Array.from({ length: to - from }, (_, i) => [at(from + i), 'k', from + i === 1 ? null : label(from + i)]),
+      },
+    });
+    const batches = await runScenario({
+      version: 1,
+      sources: [
+        {
+          name: 's',
+          columns: [
+            ['ts', 'TIMESTAMP'],
+            ['k', 'VARCHAR'],
+            ['label', 'VARCHAR'],
+          ],
+          eventTime: 'ts',
+        },
+      ],
+      query:
+        'SELECT k, first(label) AS first_label, last(label) AS last_label, any_value(label) AS some_label FROM s GROUP BY k',
+      outputMode: 'update',
+      steps: [batch(0, 3), batch(3, 2000), batch(2000, 2003)],
+    });
+    expect(batches.map((b) => b.rows)).toEqual([
+      [['k', label(0), label(2), label(0)]],
+      [['k', label(0), label(1999), label(0)]],
+      [['k', label(0), label(2002), label(0)]],
+    ]);
+  });
+
   it('explains why an aggregate without a mergeable state cannot stream', async () => {
     await expect(
       runScenario({
