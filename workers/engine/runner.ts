@@ -4,11 +4,15 @@ import { queriesOf, type Scenario, type Step } from './scenario';
 import { databaseCatalog } from './streaming/catalog';
 import { StreamingQuery } from './streaming/query';
 import { Streams } from './streaming/sources';
+import { CheckpointError, type QueryCheckpoint, type RunCheckpoint } from './checkpoint';
 
 /** Plans every query of a scenario over the same streams; each keeps its own state tables (`q0_...`, `q1_...`). */
-export function startQueries(db: Database, scenario: Scenario): StreamingQuery[] {
+export function startQueries(db: Database, scenario: Scenario, checkpoints?: QueryCheckpoint[]): StreamingQuery[] {
   const catalog = databaseCatalog(db);
-  return queriesOf(scenario).map((spec, i) => StreamingQuery.start(db, scenario, spec, catalog, `q${i}`));
+  const specs = queriesOf(scenario);
+  if (checkpoints && checkpoints.length !== specs.length)
+    throw new CheckpointError(`The checkpoint has ${checkpoints.length} queries; the scenario has ${specs.length}.`);
+  return specs.map((spec, i) => StreamingQuery.start(db, scenario, spec, catalog, `q${i}`, checkpoints?.[i]));
 }
 
 /**
@@ -17,6 +21,9 @@ export function startQueries(db: Database, scenario: Scenario): StreamingQuery[]
  * trigger); `restart` resumes every query from its checkpoint; `end` closes every window.
  */
 export class ScenarioRun {
+  /** How many scripted steps have run. */
+  private stepsDone = 0;
+
   private constructor(
     private readonly db: Database,
     private readonly scenario: Scenario,
@@ -25,18 +32,37 @@ export class ScenarioRun {
   ) {}
 
   /** Sets up the streams and plans the queries; throws a clear error for a query Spark would reject. */
-  static start(db: Database, scenario: Scenario): ScenarioRun {
+  static start(db: Database, scenario: Scenario, checkpoint?: RunCheckpoint): ScenarioRun {
     const streams = Streams.create(db, scenario.sources, scenario.tables);
-    return new ScenarioRun(db, scenario, streams, startQueries(db, scenario));
+    if (checkpoint && checkpoint.position.kind !== 'scripted')
+      throw new CheckpointError('The checkpoint is of a live run, not of scripted steps.');
+    const run = new ScenarioRun(db, scenario, streams, startQueries(db, scenario, checkpoint?.queries));
+    run.stepsDone = checkpoint?.position.kind === 'scripted' ? checkpoint.position.steps : 0;
+    return run;
   }
 
-  /** Every step's batches, in order. */
+  /** Every remaining step's batches, in order. */
   *steps(): Generator<BatchReport> {
-    for (const step of this.scenario.steps ?? []) yield* this.runStep(step);
+    const steps = this.scenario.steps ?? [];
+    while (this.stepsDone < steps.length) yield* this.runStep(steps[this.stepsDone]!);
+  }
+
+  /** Where the run stands after its last finished step. */
+  checkpoint(): RunCheckpoint {
+    return {
+      scenario: JSON.stringify(this.scenario),
+      position: { kind: 'scripted', steps: this.stepsDone },
+      queries: this.queries.map((query) => query.checkpoint()),
+    };
   }
 
   /** The batches of one scripted step. */
   *runStep(step: Step): Generator<BatchReport> {
+    yield* this.batchesOf(step);
+    this.stepsDone++;
+  }
+
+  private *batchesOf(step: Step): Generator<BatchReport> {
     if ('add' in step) {
       const stats = this.streams.load(step.add);
       for (const query of this.queries) yield query.runBatch(stats);
@@ -45,7 +71,8 @@ export class ScenarioRun {
       const catalog = databaseCatalog(this.db);
       const specs = queriesOf(this.scenario);
       this.queries = this.queries.map((query, i) => {
-        const checkpoint = query.checkpoint();
+        // Spark restores the global watermark from its offset log, not each input's.
+        const checkpoint = { ...query.checkpoint(), perInput: undefined };
         query.dispose();
         return StreamingQuery.start(this.db, this.scenario, specs[i]!, catalog, `q${i}`, checkpoint);
       });

@@ -26,15 +26,7 @@ import type { JoinPlan } from './join';
 import type { SourceBatchStats } from './sources';
 import { END_OF_TIME, WatermarkTracker } from './watermark';
 import { parseDuration } from '../validate';
-
-/** What survives a restart: Spark's offset log (batch id, watermarks) and the state store. */
-export interface Checkpoint {
-  nextBatchId: number;
-  watermark: bigint;
-  lateWatermark: bigint;
-  /** A snapshot table of the state store, when the query keeps state. */
-  stateSnapshot?: string;
-}
+import { existingTables, exportTable, importTable, type QueryCheckpoint } from '../checkpoint';
 
 /** The watermarks one batch runs with. */
 interface BatchWatermarks {
@@ -78,7 +70,7 @@ export class StreamingQuery {
     spec: QuerySpec,
     private readonly watermark: WatermarkTracker,
     prefix: string,
-    checkpoint?: Checkpoint,
+    checkpoint?: QueryCheckpoint,
   ) {
     this.name = spec.name;
     this.outputMode = spec.outputMode;
@@ -86,10 +78,8 @@ export class StreamingQuery {
     this.tables = stateTables(prefix);
     this.nextBatchId = checkpoint?.nextBatchId ?? 0;
     this.lateWatermark = checkpoint?.lateWatermark ?? 0n;
-    this.lastBatchWatermark = checkpoint?.watermark ?? 0n;
-    if (checkpoint?.stateSnapshot) {
-      db.query(`CREATE OR REPLACE TABLE ${this.tables.state} AS SELECT * FROM ${checkpoint.stateSnapshot}`);
-    } else if (plan.kind === 'aggregate') {
+    this.lastBatchWatermark = checkpoint?.lastBatchWatermark ?? 0n;
+    if (plan.kind === 'aggregate') {
       this.createAggregateState(plan);
     } else if (plan.kind === 'session') {
       db.query(`CREATE OR REPLACE TABLE ${this.tables.state} AS ${plan.input} LIMIT 0`);
@@ -110,6 +100,8 @@ export class StreamingQuery {
         `CREATE OR REPLACE TABLE ${this.tables.sessions} AS ${this.sessionize(plan, this.tables.state)} LIMIT 0`,
       );
     }
+    for (const [role, ipc] of Object.entries(checkpoint?.tables ?? {}))
+      importTable(db, this.tables[role as keyof typeof this.tables], ipc);
     this.columns = this.describeColumns(spec.query);
   }
 
@@ -136,13 +128,13 @@ export class StreamingQuery {
     spec: QuerySpec,
     catalog: Catalog,
     prefix: string,
-    checkpoint?: Checkpoint,
+    checkpoint?: QueryCheckpoint,
   ): StreamingQuery {
     const plan = planQuery(spec.query, scenario.sources, spec.outputMode, catalog, prefix);
     const inputs = scenario.sources
       .filter((source) => plan.sources.includes(source.name) && source.watermark)
       .map((source) => ({ name: source.name, delayUs: parseDuration(source.watermark!)! }));
-    const tracker = new WatermarkTracker(inputs, scenario.watermarkPolicy, checkpoint?.watermark ?? 0n);
+    const tracker = new WatermarkTracker(inputs, scenario.watermarkPolicy, checkpoint);
     return new StreamingQuery(db, plan, scenario, spec, tracker, prefix, checkpoint);
   }
 
@@ -172,17 +164,19 @@ export class StreamingQuery {
     this.watermark.end();
   }
 
-  checkpoint(): Checkpoint {
-    const checkpoint: Checkpoint = {
+  /** Batch ids, watermarks and the state tables' rows, after the last batch. */
+  checkpoint(): QueryCheckpoint {
+    const roles = (['state', 'left', 'right'] as const).filter(
+      (role) => existingTables(this.db, [this.tables[role]]).length > 0,
+    );
+    return {
       nextBatchId: this.nextBatchId,
       watermark: this.watermark.global,
       lateWatermark: this.lateWatermark,
+      lastBatchWatermark: this.lastBatchWatermark,
+      perInput: this.watermark.perInputWatermarks(),
+      tables: Object.fromEntries(roles.map((role) => [role, exportTable(this.db, this.tables[role])])),
     };
-    if (this.isStateful) {
-      checkpoint.stateSnapshot = `${this.tables.state}_checkpoint`;
-      this.db.query(`CREATE OR REPLACE TABLE ${checkpoint.stateSnapshot} AS SELECT * FROM ${this.tables.state}`);
-    }
-    return checkpoint;
   }
 
   /** Forgets everything in memory; a new query resumes from the checkpoint. */

@@ -9,8 +9,8 @@ export interface WatermarkedInput {
 /**
  * Spark's WatermarkTracker: after each batch, each watermarked input's watermark is
  * `max event time seen − delay` (0 until it has seen data), the global watermark is the min (or max)
- * of the inputs' values, and it never goes backwards. A restart forgets the inputs' values and keeps
- * only the global watermark, as Spark restores it from its offset log.
+ * of the inputs' values, and it never goes backwards. Spark restores only the global watermark from its
+ * offset log; a crash recovery also restores the inputs' values, so it runs as if nothing had happened.
  */
 export class WatermarkTracker {
   private readonly perInput = new Map<string, bigint>();
@@ -19,9 +19,10 @@ export class WatermarkTracker {
   constructor(
     readonly inputs: WatermarkedInput[],
     readonly policy: 'min' | 'max',
-    restored = 0n,
+    restored?: { watermark: bigint; perInput?: Record<string, bigint> },
   ) {
-    this.global = restored;
+    this.global = restored?.watermark ?? 0n;
+    for (const [name, value] of Object.entries(restored?.perInput ?? {})) this.perInput.set(name, value);
   }
 
   get active(): boolean {

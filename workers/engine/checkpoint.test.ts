@@ -1,0 +1,169 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { BatchReport } from '../protocol';
+import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from './checkpoint';
+import type { Database } from './database';
+import { openNodeDatabase } from './node';
+import { ScenarioRun } from './runner';
+import type { Scenario } from './scenario';
+import { parseScenario } from './validate';
+
+function random(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const at = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+
+/** Two disordered streams sharing keys, cut into random batches, every stateful operator reading them. */
+function everyOperator(seed: number): Scenario {
+  const next = random(seed);
+  const columns = [
+    ['ts', 'TIMESTAMP'],
+    ['k', 'VARCHAR'],
+    ['x', 'INTEGER'],
+  ];
+  let clock = 100;
+  const steps = Array.from({ length: 12 }, () => {
+    const rows = (n: number) =>
+      Array.from({ length: n }, () => {
+        clock += next() * 1.5;
+        const ts = Math.floor(clock - next() * next() * 15);
+        return [
+          at(ts),
+          `key ${Math.floor(next() * 4)} with a label longer than twelve bytes`,
+          Math.floor(next() * 100),
+        ];
+      });
+    return { add: { a: rows(Math.floor(next() * 12)), b: rows(Math.floor(next() * 6)) } };
+  });
+  return parseScenario({
+    version: 1,
+    sources: [
+      { name: 'a', columns, eventTime: 'ts', watermark: '5 seconds' },
+      { name: 'b', columns, eventTime: 'ts', watermark: '3 seconds' },
+    ],
+    queries: [
+      {
+        name: 'tumbling',
+        query: `SELECT window_start, k, count(*) AS n, sum(x) AS total, avg(x) AS mean, first(k) AS label
+                FROM TABLE(TUMBLE(TABLE a, DESCRIPTOR(ts), INTERVAL '10' SECONDS)) GROUP BY window_start, window_end, k`,
+        outputMode: 'append',
+      },
+      {
+        name: 'sessions',
+        query: `SELECT session_window.start AS s, k, count(*) AS n FROM a GROUP BY session_window(ts, '4 seconds'), k`,
+        outputMode: 'append',
+      },
+      {
+        name: 'dedup',
+        query: 'SELECT * FROM TABLE(DEDUPLICATE_WITHIN_WATERMARK(TABLE a, DESCRIPTOR(k)))',
+        outputMode: 'append',
+      },
+      {
+        name: 'join',
+        query: `SELECT a.k, a.ts AS a_ts, b.ts AS b_ts FROM a LEFT JOIN b
+                ON a.k = b.k AND b.ts BETWEEN a.ts AND a.ts + INTERVAL 4 SECONDS`,
+        outputMode: 'append',
+      },
+      { name: 'totals', query: 'SELECT k, count(*) AS n, max(x) AS top FROM b GROUP BY k', outputMode: 'complete' },
+    ],
+    steps: [...steps, { end: true }],
+  });
+}
+
+/** What a sink sees of a batch: everything but timings. */
+const sinkView = (batch: BatchReport) =>
+  JSON.stringify([
+    batch.query,
+    batch.batchId,
+    batch.watermark,
+    batch.rows,
+    batch.lateRows,
+    batch.numRowsDroppedByWatermark,
+  ]);
+
+let first: Database;
+let second: Database;
+let schemas = 0;
+
+/** A fresh schema, as each run of the playground gets. */
+function freshSchema(db: Database): void {
+  const name = `run_${++schemas}`;
+  db.query(`CREATE SCHEMA ${name}`);
+  db.query(`USE ${name}`);
+}
+
+beforeAll(async () => {
+  [first, second] = await Promise.all([openNodeDatabase(), openNodeDatabase()]);
+});
+
+describe('checkpoints', () => {
+  it('round-trip through bytes, and refuse bytes that are not a checkpoint', () => {
+    freshSchema(first);
+    const run = ScenarioRun.start(first, everyOperator(1));
+    const batches = [...run.steps()];
+    expect(batches.length).toBeGreaterThan(0);
+    const checkpoint = run.checkpoint();
+    expect(Object.keys(checkpoint.queries[3]!.tables)).toEqual(['left', 'right']);
+    const bytes = encodeCheckpoint(checkpoint);
+    expect(decodeCheckpoint(bytes)).toEqual(checkpoint);
+    expect(() => decodeCheckpoint(new TextEncoder().encode('{"scenario": 1}'))).toThrow(CheckpointError);
+    expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 10))).toThrow(/truncated/);
+  });
+
+  it('exactly once: a run stopped after any step and resumed in another database emits what an uninterrupted run emits', () => {
+    const next = random(7);
+    for (const seed of [100, 101, 102, 103]) {
+      const scenario = everyOperator(seed);
+      freshSchema(first);
+      const straight = [...ScenarioRun.start(first, scenario).steps()].map(sinkView);
+      expect(straight.length).toBeGreaterThan(30);
+      for (let trial = 0; trial < 4; trial++) {
+        const stopAfter = Math.floor(next() * (scenario.steps!.length + 1));
+        freshSchema(first);
+        const before = ScenarioRun.start(first, scenario);
+        const seen: string[] = [];
+        for (const step of scenario.steps!.slice(0, stopAfter)) seen.push(...[...before.runStep(step)].map(sinkView));
+        const bytes = encodeCheckpoint(before.checkpoint());
+
+        freshSchema(second);
+        const after = ScenarioRun.start(second, scenario, decodeCheckpoint(bytes));
+        seen.push(...[...after.steps()].map(sinkView));
+        expect(seen, `stopped after step ${stopAfter} of seed ${seed}`).toEqual(straight);
+      }
+    }
+  }, 180_000);
+
+  it('a crash in the middle of a step replays that step with the same batch ids and rows (an idempotent sink keeps one copy)', () => {
+    const scenario = everyOperator(3);
+    freshSchema(first);
+    const straight = [...ScenarioRun.start(first, scenario).steps()].map(sinkView);
+
+    freshSchema(first);
+    const before = ScenarioRun.start(first, scenario);
+    const sink = new Set<string>();
+    for (const step of scenario.steps!.slice(0, 5)) for (const batch of before.runStep(step)) sink.add(sinkView(batch));
+    const bytes = encodeCheckpoint(before.checkpoint());
+    const crashing = before.runStep(scenario.steps![5]!);
+    sink.add(sinkView(crashing.next().value as BatchReport)); // the crash comes after the step's first batch
+
+    freshSchema(second);
+    for (const batch of ScenarioRun.start(second, scenario, decodeCheckpoint(bytes)).steps()) sink.add(sinkView(batch));
+    expect([...sink]).toEqual(straight);
+  });
+
+  it('only resumes a scripted run from a scripted checkpoint', () => {
+    const scenario = everyOperator(1);
+    freshSchema(first);
+    const checkpoint = { ...ScenarioRun.start(first, scenario).checkpoint() };
+    checkpoint.position = { kind: 'live', offsets: {}, processingMs: 0, batches: 0 };
+    freshSchema(second);
+    expect(() => ScenarioRun.start(second, scenario, checkpoint)).toThrow(/live run/);
+  });
+});
