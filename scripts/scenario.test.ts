@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 function cli(args: string[], input?: string) {
@@ -106,6 +109,35 @@ describe('npm run scenario', () => {
       expect(lines[0].error.message).toEqual(expect.any(String));
       expect(lines[0].error.hint).toEqual(expect.any(String));
     }
+  });
+});
+
+describe('npm run scenario --checkpoint', () => {
+  const withoutTimings = (line: { progress: unknown }) => ({ ...line, progress: undefined });
+
+  it('stops after --steps N and resumes from the checkpoint file exactly where it stopped', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'tideline-')), 'run.checkpoint');
+    const straight = cli(['examples/two-queries.json']);
+    const first = cli(['examples/two-queries.json', '--checkpoint', file, '--steps', '1']);
+    const second = cli(['examples/two-queries.json', '--checkpoint', file]);
+    expect([first.status, second.status]).toEqual([0, 0]);
+    expect(first.lines.length).toBeGreaterThan(0);
+    expect(second.lines.length).toBeGreaterThan(0);
+    expect([...first.lines, ...second.lines].map(withoutTimings)).toEqual(straight.lines.map(withoutTimings));
+    expect(cli(['examples/two-queries.json', '--checkpoint', file]).lines).toEqual([]);
+  });
+
+  it("refuses another scenario's checkpoint, and a file that is not a checkpoint", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tideline-'));
+    const file = path.join(dir, 'run.checkpoint');
+    cli(['examples/two-queries.json', '--checkpoint', file, '--steps', '1']);
+    const other = cli(['examples/watermark.json', '--checkpoint', file]);
+    expect(other.status).toBe(1);
+    expect(other.lines[0].error.message).toMatch(/written by another scenario/);
+    writeFileSync(path.join(dir, 'junk'), 'not a checkpoint');
+    const junk = cli(['examples/watermark.json', '--checkpoint', path.join(dir, 'junk')]);
+    expect(junk.status).toBe(1);
+    expect(junk.lines[0].error.message).toMatch(/not a Tideline checkpoint/);
   });
 });
 

@@ -2,10 +2,13 @@
  * Runs a scenario document's steps through the engine (DuckDB-Wasm under Node) and prints one
  * JSON line per executed micro-batch. A scenario without steps whose sources have generators runs
  * live for `--batches N` (default 10) one-second steps of processing time.
+ * `--steps N` runs only the next N scripted steps. `--checkpoint FILE` writes a checkpoint after every
+ * step and, when FILE exists, resumes from it: a stopped run continues exactly where it stopped.
  * `--export pyspark|flink` prints the scenario as a PySpark or Flink SQL script instead.
- * Usage: npm run --silent scenario -- <file.json | -> [--batches N] [--export pyspark|flink]
+ * Usage: npm run --silent scenario -- <file.json | -> [--batches N] [--steps N] [--checkpoint FILE]
+ *        [--export pyspark|flink]
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { BatchReport } from '../workers/protocol';
 import { openNodeDatabase } from '../workers/engine/node';
 import { clusterScript } from '../workers/engine/cluster';
@@ -15,6 +18,7 @@ import { ScenarioRun } from '../workers/engine/runner';
 import { MANUAL_STEP_MS } from '../workers/engine/scheduler';
 import { describeFailure } from '../workers/engine/failures';
 import { parseScenario } from '../workers/engine/validate';
+import { CheckpointError, decodeCheckpoint, encodeCheckpoint, type RunCheckpoint } from '../workers/engine/checkpoint';
 
 async function main(path: string | undefined, options: string[]): Promise<number> {
   if (!path)
@@ -51,11 +55,44 @@ async function main(path: string | undefined, options: string[]): Promise<number
       for (let step = 1; step <= batches; step++) run.batchAt(step * MANUAL_STEP_MS, 0).forEach(print);
       return 0;
     }
-    for (const batch of ScenarioRun.start(db, scenario).steps()) print(batch);
+    const file = optionValue(options, '--checkpoint');
+    const resumed = file !== undefined && existsSync(file) ? readCheckpoint(file, document) : undefined;
+    const steps = scenario.steps ?? [];
+    const limit = optionValue(options, '--steps');
+    const count = limit === undefined ? steps.length : Number(limit);
+    if (!Number.isInteger(count) || count < 0)
+      return fail({ message: '--steps takes a whole number of steps.', hint: 'For example --steps 2.' });
+    const run = ScenarioRun.start(db, scenario, resumed);
+    const last = Math.min(steps.length, run.stepsDone + count);
+    while (run.stepsDone < last) {
+      for (const batch of run.runStep(steps[run.stepsDone]!)) print(batch);
+      if (file !== undefined) writeCheckpoint(file, run.checkpoint());
+    }
     return 0;
   } catch (error) {
     return fail(describeFailure(error));
   }
+}
+
+function optionValue(options: string[], name: string): string | undefined {
+  const at = options.indexOf(name);
+  return at < 0 ? undefined : options[at + 1];
+}
+
+function readCheckpoint(file: string, document: unknown): RunCheckpoint {
+  const checkpoint = decodeCheckpoint(readFileSync(file));
+  if (checkpoint.scenario !== JSON.stringify(parseScenario(document)))
+    throw new CheckpointError(
+      `The checkpoint ${file} was written by another scenario.`,
+      'Delete it to start over, or pass another --checkpoint file.',
+    );
+  return checkpoint;
+}
+
+/** Written beside and renamed into place: a stop while writing leaves the previous checkpoint whole. */
+function writeCheckpoint(file: string, checkpoint: RunCheckpoint): void {
+  writeFileSync(`${file}.partial`, encodeCheckpoint(checkpoint));
+  renameSync(`${file}.partial`, file);
 }
 
 /** The CLI contract's fields, in its order; with several queries, which query the batch is of. */

@@ -27,7 +27,14 @@ export interface RunCheckpoint {
   queries: QueryCheckpoint[];
 }
 
-export class CheckpointError extends Error {}
+export class CheckpointError extends Error {
+  constructor(
+    message: string,
+    readonly hint = 'Start the run over without it.',
+  ) {
+    super(message);
+  }
+}
 
 const MAGIC = 'TIDELINE-CHECKPOINT-1\n';
 

@@ -1,4 +1,5 @@
 import type { EngineError } from '../protocol';
+import { CheckpointError } from './checkpoint';
 import { describeError } from './database';
 import { GeneratorConfigError } from './generator';
 import { PlanError } from './streaming/plan';
@@ -13,6 +14,7 @@ export function describeFailure(error: unknown): EngineError {
       hint: error.hint ?? 'The scenario format is described in the README, under "Scenario documents".',
     };
   }
+  if (error instanceof CheckpointError) return { message: error.message, hint: error.hint };
   if (error instanceof GeneratorConfigError)
     return { message: error.message, hint: 'Check the generator knobs of the source.' };
   if (error instanceof QueryShapeError) {

@@ -22,7 +22,7 @@ export function startQueries(db: Database, scenario: Scenario, checkpoints?: Que
  */
 export class ScenarioRun {
   /** How many scripted steps have run. */
-  private stepsDone = 0;
+  stepsDone = 0;
 
   private constructor(
     private readonly db: Database,
