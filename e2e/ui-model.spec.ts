@@ -4,7 +4,7 @@ import type { QueryInfo } from '../workers/protocol';
 import { buildChart, measureColumns } from '../src/lib/chart';
 import { LoadTickets } from '../src/lib/loads';
 import { ResultSet } from '../src/lib/results';
-import { editable } from '../src/lib/scenario';
+import { editable, toDocument } from '../src/lib/scenario';
 import { streamsRead } from '../src/lib/sqlrefs';
 import { clockUtc, duration, intervalSeconds, parseUtcMs, watermarkMs } from '../src/lib/time';
 
@@ -126,16 +126,22 @@ test('the chart puts windows on x and one series per remaining key', () => {
   ]);
 });
 
-test('a document opened from elsewhere gets the format defaults, and shows its first query', () => {
-  const doc = editable({ sources: [], queries: [{ name: 'a', query: 'SELECT 1', outputMode: 'update' }] });
-  expect(doc).toMatchObject({
-    version: 1,
-    tables: [],
-    query: 'SELECT 1',
-    outputMode: 'update',
-    watermarkPolicy: 'min',
-  });
+test('a document opened from elsewhere gets the format defaults, and keeps every query', () => {
+  const queries = [
+    { name: 'a', query: 'SELECT 1', outputMode: 'update' as const },
+    { name: 'b', query: 'SELECT 2', outputMode: 'append' as const },
+  ];
+  const doc = editable({ sources: [], queries });
+  expect(doc).toMatchObject({ version: 1, tables: [], queries, watermarkPolicy: 'min' });
   expect(doc.trigger).toEqual({ kind: 'processingTime', interval: '1 second' });
+  expect(toDocument(doc)).toMatchObject({ queries, outputMode: 'update' });
+  expect(toDocument(doc)).not.toHaveProperty('query');
+
+  // A lone query goes back to the engine as `query`, with its output mode.
+  const single = editable({ sources: [], query: 'SELECT 3', outputMode: 'complete' });
+  expect(single.queries).toEqual([{ name: 'query', query: 'SELECT 3', outputMode: 'complete' }]);
+  expect(toDocument(single)).toMatchObject({ query: 'SELECT 3', outputMode: 'complete' });
+  expect(toDocument(single)).not.toHaveProperty('queries');
 });
 
 test('overlapping loads: the screen follows the run the worker plays, events wait for their load', () => {

@@ -95,11 +95,25 @@ function writeCheckpoint(file: string, checkpoint: RunCheckpoint): void {
   renameSync(`${file}.partial`, file);
 }
 
-/** The CLI contract's fields, in its order; with several queries, which query the batch is of. */
+/**
+ * The CLI contract's fields, in its order, then rejected rows and warnings when there are any; with several
+ * queries, which query the batch is of.
+ */
 function cliLine(batch: BatchReport, several: boolean) {
   const { query, batchId, watermark, numInputRows, columns, rows, lateRows, numRowsDroppedByWatermark, progress } =
     batch;
-  const line = { batchId, watermark, numInputRows, columns, rows, lateRows, numRowsDroppedByWatermark, progress };
+  const line = {
+    batchId,
+    watermark,
+    numInputRows,
+    columns,
+    rows,
+    lateRows,
+    numRowsDroppedByWatermark,
+    progress,
+    ...(batch.rejected.length > 0 && { rejected: batch.rejected }),
+    ...(batch.warnings.length > 0 && { warnings: batch.warnings }),
+  };
   return several ? { query, ...line } : line;
 }
 

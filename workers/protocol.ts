@@ -144,6 +144,25 @@ export interface BatchReport {
   late: LateRow[];
   /** Per source read by the query, what this batch read: for the timeline and the input table views. */
   input: BatchInput[];
+  /** Rows the sources refused before any query read them. */
+  rejected: RejectedRow[];
+  /** Something in this batch's input the user should know about, such as one event far in the future. */
+  warnings: InputWarning[];
+}
+
+/** A row a source refused: no query reads it. */
+export interface RejectedRow {
+  source: string;
+  values: JsonValue[];
+  reason: string;
+}
+
+export interface InputWarning {
+  source: string;
+  message: string;
+  hint: string;
+  /** The row the warning is about. */
+  values: JsonValue[];
 }
 
 export interface BatchInput {

@@ -18,8 +18,16 @@ import type {
 import { CATALOG_SQL, staticTables, type CatalogTable } from './catalog';
 import { LiveModel } from './live';
 import { LoadTickets } from './loads';
-import type { Scenario as EngineScenario } from '../../workers/engine/scenario';
-import { cloneScenario, defaultScenario, editable, type OutputMode, type Scenario, type TriggerSpec } from './scenario';
+import {
+  defaultScenario,
+  editable,
+  toDocument,
+  type EngineScenario,
+  type OutputMode,
+  type QuerySpec,
+  type Scenario,
+  type TriggerSpec,
+} from './scenario';
 import { streamsRead } from './sqlrefs';
 
 /** A one-off query's result holds at most this many rows. */
@@ -41,9 +49,12 @@ export interface TablePreview {
   error?: string;
 }
 
-/** What the screen shows of the live run; a new object each frame a batch arrived. */
+/** What the screen shows of the live run; a new object each frame a batch arrived or the selection changed. */
 export interface LiveView {
   version: number;
+  /** One per query, in the scenario's order. */
+  models: LiveModel[];
+  /** The selected query's. */
   model: LiveModel;
 }
 
@@ -57,8 +68,10 @@ export class Playground {
   /** What Results shows: the live run's table or a one-off query's. */
   showing = $state<'live' | 'query'>('live');
   queryResult = $state.raw<QueryResult | null>(null);
-  /** The running query, from the last successful load. */
-  query = $state.raw<QueryInfo | null>(null);
+  /** The loaded queries, from the last successful load. */
+  queries = $state.raw<QueryInfo[]>([]);
+  /** Which of the scenario's queries the editor, the timeline and the side panels show. */
+  selected = $state(0);
   status = $state.raw<LiveStatus | null>(null);
   live = $state.raw<LiveView | null>(null);
   catalog = $state.raw<CatalogTable[]>([]);
@@ -71,7 +84,7 @@ export class Playground {
   private working = $state(0);
   /** After an engine reset, events of the old run may still be on their way: skip until the new run speaks. */
   private awaitingFreshRun = false;
-  private model: LiveModel | null = null;
+  private models: LiveModel[] = [];
   private frame = 0;
   private liveDirty = false;
   private latestStatus: LiveStatus | null = null;
@@ -88,6 +101,32 @@ export class Playground {
     return this.status?.state ?? 'idle';
   }
 
+  /** The selected query as loaded; null before the first successful load. */
+  get query(): QueryInfo | null {
+    return this.queries[this.selected] ?? null;
+  }
+
+  /** The selected query of the document. */
+  get selectedQuery(): QuerySpec {
+    return this.scenario.queries[this.selected] ?? this.scenario.queries[0]!;
+  }
+
+  /** The SQL the editor shows: the selected query's. */
+  get sql(): string {
+    return this.selectedQuery.query;
+  }
+
+  set sql(text: string) {
+    this.selectedQuery.query = text;
+  }
+
+  select(index: number): void {
+    if (index === this.selected || index < 0 || index >= this.scenario.queries.length) return;
+    this.selected = index;
+    this.liveDirty = true;
+    this.schedule();
+  }
+
   /** The declared stream names. */
   get streams(): string[] {
     return this.scenario.sources.map((source) => source.name);
@@ -101,8 +140,8 @@ export class Playground {
 
   /** Run: a query that reads no stream runs once; one that reads a stream loads the scenario and plays. */
   async run(): Promise<void> {
-    if (streamsRead(this.scenario.query, this.streams).length === 0) {
-      await this.runOnce(this.scenario.query);
+    if (streamsRead(this.sql, this.streams).length === 0) {
+      await this.runOnce(this.sql);
       return;
     }
     if (await this.load(true)) {
@@ -132,7 +171,7 @@ export class Playground {
       this.error = outcome.error;
       return;
     }
-    this.begin(outcome.queries[0]!);
+    this.begin(outcome.queries);
   }
 
   /** After the scenario changed (a knob, the output mode, the trigger): load it again, and play on if it played. */
@@ -144,7 +183,7 @@ export class Playground {
   }
 
   setOutputMode(mode: OutputMode): Promise<void> {
-    this.scenario.outputMode = mode;
+    this.selectedQuery.outputMode = mode;
     return this.reload();
   }
 
@@ -156,6 +195,7 @@ export class Playground {
   /** Replaces the whole scenario (a lesson, a share link) and loads it, paused. */
   async open(scenario: Partial<EngineScenario>): Promise<void> {
     this.scenario = editable(scenario);
+    this.selected = 0;
     this.started = false;
     await this.load(false);
   }
@@ -190,9 +230,9 @@ export class Playground {
     this.preview = { name, columns, rows };
   }
 
-  /** The document as it stands: for share links and export. */
-  document(): Scenario {
-    return cloneScenario($state.snapshot(this.scenario) as Scenario);
+  /** The document as it stands: for the engine, share links and export. */
+  document(): EngineScenario {
+    return toDocument($state.snapshot(this.scenario) as Scenario);
   }
 
   /**
@@ -212,7 +252,7 @@ export class Playground {
       }
       this.awaitingFreshRun = false;
       this.started = started;
-      this.begin(outcome.queries[0]!);
+      this.begin(outcome.queries);
       for (const event of early) this.receive(ticket, event);
       void this.refreshCatalog();
       return this.loads.isLatest(ticket);
@@ -222,9 +262,10 @@ export class Playground {
   }
 
   /** A new run: empty views. */
-  private begin(query: QueryInfo): void {
-    this.query = query;
-    this.model = new LiveModel(query);
+  private begin(queries: QueryInfo[]): void {
+    this.queries = queries;
+    this.models = queries.map((query) => new LiveModel(query));
+    if (this.selected >= queries.length) this.selected = 0;
     this.error = null;
     this.latestError = null;
     this.liveDirty = true;
@@ -241,9 +282,9 @@ export class Playground {
       this.latestError = event.error;
     } else {
       this.latestStatus = event.status;
-      // The playground shows one query; a scenario with several reports batches for each.
-      if (event.kind === 'batch' && this.model && event.report.query === this.model.info.name) {
-        this.model.apply(event.report, event.status);
+      if (event.kind === 'batch') {
+        const report = event.report;
+        this.models.find((model) => model.info.name === report.query)?.apply(report, event.status);
         this.liveDirty = true;
       }
     }
@@ -263,9 +304,10 @@ export class Playground {
       this.error = this.latestError;
       this.latestError = null;
     }
-    if (this.liveDirty && this.model) {
+    const model = this.models[this.selected] ?? this.models[0];
+    if (this.liveDirty && model) {
       this.liveDirty = false;
-      this.live = { version: ++this.version, model: this.model };
+      this.live = { version: ++this.version, models: this.models, model };
     }
   }
 

@@ -2,34 +2,46 @@
 import type {
   GeneratorSpec,
   OutputMode,
+  QuerySpec,
   Scenario as EngineScenario,
   SourceSpec,
   TableSpec,
   TriggerSpec,
 } from '../../workers/engine/scenario';
 
-export type { GeneratorSpec, OutputMode, SourceSpec, TableSpec, TriggerSpec };
+export type { EngineScenario, GeneratorSpec, OutputMode, QuerySpec, SourceSpec, TableSpec, TriggerSpec };
 
-/** The document the playground edits: one query, in the editor. */
-export type Scenario = Omit<EngineScenario, 'query' | 'queries'> & { query: string };
+/** The name the engine gives a document's single `query`. */
+export const SINGLE_QUERY_NAME = 'query';
 
-/**
- * Reads a scenario document (a lesson, a share link) into the playground's shape, with the format's defaults
- * filled in; a document with several queries shows the first.
- */
+/** The document the playground edits: always a list of queries (one, usually), each with its output mode. */
+export type Scenario = Omit<EngineScenario, 'query' | 'queries' | 'outputMode'> & { queries: QuerySpec[] };
+
+/** Reads a scenario document (a lesson, a share link) into the playground's shape, with the format's defaults filled in. */
 export function editable(document: Partial<EngineScenario>): Scenario {
-  const { queries, query, ...rest } = cloneDocument(document);
-  const first = queries?.[0];
+  const { queries, query, outputMode, ...rest } = cloneDocument(document);
+  const mode = outputMode ?? 'append';
   return {
     ...rest,
     version: 1,
     sources: rest.sources ?? [],
     tables: rest.tables ?? [],
-    query: query ?? first?.query ?? '',
-    outputMode: (query === undefined ? first?.outputMode : undefined) ?? rest.outputMode ?? 'append',
+    queries: queries?.length
+      ? queries.map((spec) => ({ ...spec, outputMode: spec.outputMode ?? mode }))
+      : [{ name: SINGLE_QUERY_NAME, query: query ?? '', outputMode: mode }],
     trigger: rest.trigger ?? { kind: 'processingTime', interval: '1 second' },
     watermarkPolicy: rest.watermarkPolicy ?? 'min',
   };
+}
+
+/** The scenario document the engine, share links and exports read: a lone query as `query`, several as `queries`. */
+export function toDocument(scenario: Scenario): EngineScenario {
+  const { queries, ...rest } = cloneDocument(scenario);
+  const first = queries[0]!;
+  if (queries.length === 1 && first.name === SINGLE_QUERY_NAME) {
+    return { ...rest, query: first.query, outputMode: first.outputMode };
+  }
+  return { ...rest, queries, outputMode: first.outputMode };
 }
 
 function cloneDocument<T>(document: T): T {
@@ -71,8 +83,7 @@ export function defaultScenario(): Scenario {
       },
     ],
     tables: [],
-    query: DEFAULT_QUERY,
-    outputMode: 'append',
+    queries: [{ name: SINGLE_QUERY_NAME, query: DEFAULT_QUERY, outputMode: 'append' }],
     trigger: { kind: 'processingTime', interval: '1 second' },
     watermarkPolicy: 'min',
   };
@@ -120,9 +131,4 @@ export function knobsFor(generator: GeneratorSpec): Knob[] {
 export function knobValue(generator: GeneratorSpec, knob: Knob): number {
   const value = generator[knob.name];
   return typeof value === 'number' ? value : knob.fallback;
-}
-
-/** A deep copy, so that what the engine gets is not what the UI goes on editing. */
-export function cloneScenario(scenario: Scenario): Scenario {
-  return cloneDocument(scenario);
 }

@@ -255,6 +255,8 @@ export class StreamingQuery {
       progress,
       late: result.late,
       input: inputs.map(([name, stats]) => this.describeInput(name, stats.rows)),
+      rejected: inputs.flatMap(([, stats]) => stats.rejected ?? []),
+      warnings: inputs.flatMap(([, stats]) => (stats.warning ? [stats.warning] : [])),
     };
   }
 

@@ -1,6 +1,9 @@
+import type { InputWarning, RejectedRow } from '../../protocol';
 import type { Database } from '../database';
 import type { Cell, ColumnSpec, SourceSpec, TableSpec } from '../scenario';
 import { quote } from '../sql/windows';
+import { parseDuration } from '../validate';
+import { formatTimestampMicros, tableToJsonRows } from '../values';
 
 /** What one source contributed to a batch. */
 export interface SourceBatchStats {
@@ -8,13 +11,20 @@ export interface SourceBatchStats {
   minUs?: bigint;
   maxUs?: bigint;
   avgUs?: bigint;
+  rejected?: RejectedRow[];
+  warning?: InputWarning;
 }
+
+const DAY_US = 86_400_000_000n;
 
 /**
  * The streams' batch tables: each stream is a table holding exactly the rows of the current
  * micro-batch, so a query over it reads one batch. Static tables are plain tables.
  */
 export class Streams {
+  /** Each source's latest event time so far, to tell an event far ahead of the others. */
+  private readonly latestUs = new Map<string, bigint>();
+
   constructor(
     private readonly db: Database,
     readonly sources: SourceSpec[],
@@ -42,22 +52,69 @@ export class Streams {
     return stats;
   }
 
+  /**
+   * Counts the batch's rows and their event times. A row whose event time is NULL is rejected: it could
+   * belong to no window and would never leave the state. One event far ahead of the others is flagged:
+   * it moves the watermark, and everything behind it is then dropped as late.
+   */
   private statsOf(source: SourceSpec): SourceBatchStats {
+    const table = quote(source.name);
     if (!source.eventTime) {
-      const count = this.db
-        .query(`SELECT count(*)::INTEGER AS n FROM ${quote(source.name)}`)
-        .getChildAt(0)!
-        .get(0) as number;
+      const count = this.db.query(`SELECT count(*)::INTEGER AS n FROM ${table}`).getChildAt(0)!.get(0) as number;
       return { rows: count };
     }
-    const ts = `epoch_us(${quote(source.eventTime)})`;
-    const table = this.db.query(
-      `SELECT count(*)::INTEGER AS n, min(${ts}) AS lo, max(${ts}) AS hi, avg(${ts})::BIGINT AS mean FROM ${quote(source.name)}`,
+    const column = quote(source.eventTime);
+    const ts = `epoch_us(${column})`;
+    const summary = this.db.query(
+      `SELECT count(*)::INTEGER AS n, min(${ts}) AS lo, max(${ts}) AS hi, avg(${ts})::BIGINT AS mean, count(*) FILTER (WHERE ${column} IS NULL)::INTEGER AS nulls FROM ${table}`,
     );
-    const [rows, lo, hi, mean] = [0, 1, 2, 3].map((i) => table.getChildAt(i)!.get(0) as number | bigint | null);
-    if (!rows) return { rows: 0 };
-    return { rows: rows as number, minUs: BigInt(lo!), maxUs: BigInt(hi!), avgUs: BigInt(mean!) };
+    const [count, lo, hi, mean, nulls] = [0, 1, 2, 3, 4].map(
+      (i) => summary.getChildAt(i)!.get(0) as number | bigint | null,
+    );
+    const stats: SourceBatchStats = { rows: (count as number) - (nulls as number) };
+    if (nulls) {
+      const reason = `Its event time (${source.eventTime}) is NULL.`;
+      const rows = tableToJsonRows(this.db.query(`SELECT * FROM ${table} WHERE ${column} IS NULL`)).rows;
+      stats.rejected = rows.map((values) => ({ source: source.name, values, reason }));
+      this.db.query(`DELETE FROM ${table} WHERE ${column} IS NULL`);
+    }
+    if (!stats.rows) return stats;
+    Object.assign(stats, { minUs: BigInt(lo!), maxUs: BigInt(hi!), avgUs: BigInt(mean!) });
+    const warning = this.farAhead(source, stats.minUs!, stats.maxUs!, stats.rows);
+    if (warning) stats.warning = warning;
+    return stats;
   }
+
+  /** A few events further ahead of the source's others than a day, or ten watermark delays, whichever is more. */
+  private farAhead(source: SourceSpec, minUs: bigint, maxUs: bigint, rows: number): InputWarning | undefined {
+    const previous = this.latestUs.get(source.name);
+    this.latestUs.set(source.name, previous !== undefined && previous > maxUs ? previous : maxUs);
+    const reference = previous ?? minUs;
+    const delayUs = source.watermark ? (parseDuration(source.watermark) ?? 0n) : 0n;
+    const limit = reference + (10n * delayUs > DAY_US ? 10n * delayUs : DAY_US);
+    if (maxUs <= limit) return undefined;
+    const table = quote(source.name);
+    const ts = `epoch_us(${quote(source.eventTime!)})`;
+    const ahead = tableToJsonRows(this.db.query(`SELECT * FROM ${table} WHERE ${ts} > ${limit} ORDER BY ${ts} DESC`));
+    if (ahead.rows.length > Math.max(1, rows / 100)) return undefined;
+    const when = formatTimestampMicros(maxUs);
+    const events = ahead.rows.length === 1 ? 'One event' : `${ahead.rows.length} events`;
+    return {
+      source: source.name,
+      values: ahead.rows[0]!,
+      message: `${events} of ${source.name} at ${when} is ${spell(maxUs - reference)} ahead of the source's other events.`,
+      hint:
+        'It moves the watermark that far, and every event behind it will be dropped as late (the watermark never moves back). ' +
+        `If the timestamp is wrong, filter it out (WHERE ${source.eventTime} < ...) or fix the source.`,
+    };
+  }
+}
+
+function spell(us: bigint): string {
+  const days = Number(us / DAY_US);
+  if (days >= 730) return `${Math.round(days / 365.25)} years`;
+  if (days >= 2) return `${days} days`;
+  return `${Number(us / 3_600_000_000n)} hours`;
 }
 
 function columnsDdl(columns: ColumnSpec[]): string {

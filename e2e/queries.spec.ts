@@ -1,0 +1,90 @@
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+async function ready(page: Page) {
+  await page.goto('./');
+  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
+}
+
+async function stepTo(page: Page, batches: RegExp) {
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await expect(page.getByRole('status', { name: 'Run status' })).toContainText(batches);
+}
+
+test('two queries of one scenario: tabs by name and mode, both result tables side by side', async ({ page }) => {
+  await ready(page);
+  await page.getByRole('combobox', { name: 'Lesson' }).selectOption('example:two-queries');
+  await expect(page.getByRole('region', { name: 'Lesson' })).toContainText('Append and update, side by side');
+
+  const editor = page.getByRole('region', { name: 'Editor' });
+  const editorTabs = editor.getByRole('tablist', { name: 'Queries' }).getByRole('tab');
+  await expect(editorTabs).toHaveText(['appended append', 'updated update']);
+  await expect(editorTabs.first()).toHaveAttribute('aria-selected', 'true');
+
+  const results = page.getByRole('region', { name: 'Results' });
+  const appended = results.getByRole('table', { name: 'Result table of appended' });
+  const updated = results.getByRole('table', { name: 'Result table of updated' });
+  const rows = (table: typeof appended) => table.getByRole('row').filter({ hasNot: page.getByRole('columnheader') });
+
+  // One batch: update mode writes the open window's counts at once; append mode waits for the watermark.
+  await stepTo(page, /\b1 batch\b/);
+  await expect(updated).toBeVisible();
+  await expect(rows(updated)).toHaveCount(2);
+  await expect(rows(appended)).toHaveCount(0);
+
+  // The second batch moves the watermark past 12:00:10: append mode writes the closed window, once.
+  await stepTo(page, /\b2 batches\b/);
+  await expect(rows(appended)).toHaveCount(2);
+  await expect(appended).toContainText('2024-01-01 12:00:00');
+  await expect(rows(updated)).toHaveCount(3);
+  await expect(rows(updated).first()).toContainText('2024-01-01 12:00:20');
+
+  // The selected query is what the editor edits and the side panels show.
+  await results
+    .getByRole('tablist', { name: 'Queries' })
+    .getByRole('tab', { name: /^updated/ })
+    .click();
+  await expect(editorTabs.nth(1)).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByLabel('SQL')).toContainText('window(ts');
+  await page.getByRole('tab', { name: 'Progress' }).click();
+  const progress = page.getByRole('region', { name: 'Progress' });
+  await expect(progress.getByRole('tab', { name: /^updated/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(progress.getByRole('table', { name: 'Batches' }).getByRole('row').nth(1)).toBeVisible();
+  await expect(page.getByRole('radio', { name: 'update' })).toBeChecked();
+
+  // One table at a time, when asked.
+  await results.getByRole('button', { name: 'Side by side' }).click();
+  await expect(appended).toBeHidden();
+  await expect(results.getByRole('table', { name: 'Result table' })).toBeVisible();
+  await results.getByRole('button', { name: 'Side by side' }).click();
+  await expect(appended).toBeVisible();
+});
+
+test('an edit to one query of several reaches the engine with the others unchanged', async ({ page }) => {
+  await ready(page);
+  await page.getByRole('combobox', { name: 'Lesson' }).selectOption('example:two-queries');
+  const editor = page.getByRole('region', { name: 'Editor' });
+  await editor.getByRole('tab', { name: /^updated/ }).click();
+  await expect(editor.getByRole('tab', { name: /^updated/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByLabel('SQL')).toContainText('page, count(*)');
+  await page
+    .getByLabel('SQL')
+    .fill("SELECT window.start AS window_start, count(*) AS clicks FROM clicks GROUP BY window(ts, '10 seconds')");
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByRole('status', { name: 'Run status' })).toContainText(/[1-9] batch/);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  const results = page.getByRole('region', { name: 'Results' });
+  await expect(results.getByRole('table', { name: 'Result table of updated' }).getByRole('columnheader')).toHaveText([
+    'change',
+    'window_start',
+    'clicks',
+  ]);
+  await expect(results.getByRole('table', { name: 'Result table of appended' }).getByRole('columnheader')).toHaveText([
+    'change',
+    'window_start',
+    'page',
+    'clicks',
+  ]);
+  await editor.getByRole('tab', { name: /^appended/ }).click();
+  await expect(page.getByLabel('SQL')).toContainText('page, count(*)');
+});
