@@ -125,7 +125,7 @@ describe('npm run scenario --checkpoint', () => {
     expect(second.lines.length).toBeGreaterThan(0);
     expect([...first.lines, ...second.lines].map(withoutTimings)).toEqual(straight.lines.map(withoutTimings));
     expect(cli(['examples/two-queries.json', '--checkpoint', file]).lines).toEqual([]);
-  });
+  }, 120_000);
 
   it("refuses another scenario's checkpoint, and a file that is not a checkpoint", () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tideline-'));
@@ -138,7 +138,7 @@ describe('npm run scenario --checkpoint', () => {
     const junk = cli(['examples/watermark.json', '--checkpoint', path.join(dir, 'junk')]);
     expect(junk.status).toBe(1);
     expect(junk.lines[0].error.message).toMatch(/not a Tideline checkpoint/);
-  });
+  }, 120_000);
 });
 
 describe('npm run scenario, generators and export', () => {
