@@ -75,13 +75,30 @@ export interface QueryInfo {
 
 export interface LiveStatus {
   state: 'running' | 'paused' | 'finished';
-  /** A batch overran its trigger interval, so the next one started at once. */
+  /**
+   * The engine is not keeping up: a batch overran its trigger interval, or more events were due than a
+   * batch may read (`throttled`); the next batch started at once.
+   */
   fallingBehind: boolean;
-  /** Simulated processing time since the run started; it passes only while the run plays. */
+  /**
+   * Simulated processing time since the run started; it passes only while the run plays, and not while
+   * the worker's timers were held up (a background tab): the run pauses rather than catching up.
+   */
   processingMs: number;
   batches: number;
-  /** Generated events no batch has read yet. */
+  /** Generated events no batch has read yet: at most one batch's worth per source. */
   pending: number;
+  /**
+   * Backpressure: more events were due than one batch may read (500k per source), so the sources' clock
+   * waits for the engine; events and their event times come later instead of piling up.
+   */
+  throttled: boolean;
+  /** How far the sources' clock is behind processing time, in ms; 0 when the engine keeps up. */
+  sourceLagMs: number;
+  /** Events per second of processing time the sources would make, over the last 5 seconds. */
+  inputRowsPerSecond: number;
+  /** Events per second of processing time the batches read, over the same seconds. */
+  processedRowsPerSecond: number;
 }
 
 export type LiveEvent =

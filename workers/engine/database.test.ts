@@ -61,4 +61,19 @@ describe('Database', () => {
     expect(url).toMatchObject({ ok: false, error: { message: expect.stringContaining('Permission Error') } });
     expect(db.run('SET enable_external_access = true').ok).toBe(false);
   });
+
+  it('has a memory limit, and running out of it fails one statement cleanly: the database keeps its tables and works on', async () => {
+    const small = await openNodeDatabase();
+    expect(small.query("SELECT current_setting('memory_limit') AS m").get(0)!.m).toBe('2.0 GiB');
+    small.query("SET memory_limit = '64MB'");
+    small.query('CREATE TABLE kept AS SELECT 42 AS answer');
+    const outcome = small.run("CREATE TABLE big AS SELECT repeat('x', 100) || i AS s FROM range(3000000) t(i)");
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/^Out of Memory Error: could not allocate [^\n]*\)$/) },
+    });
+    expect(outcome.ok || outcome.error.hint).toMatch(/memory limit/);
+    expect(small.query('SELECT answer FROM kept').get(0)!.answer).toBe(42);
+    expect(small.run('SELECT count(*) FROM big').ok).toBe(false);
+  });
 });

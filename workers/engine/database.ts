@@ -60,8 +60,15 @@ export function offlineSettings(extensionRepository: string): string[] {
     'SET autoload_known_extensions = false',
     `SET custom_extension_repository = '${extensionRepository.replaceAll("'", "''")}'`,
     'SET enable_external_access = false',
+    `SET memory_limit = '${MEMORY_LIMIT}'`,
   ];
 }
+
+/**
+ * Wasm memory ends at 4 GiB, and a browser may refuse to grow it well before: with a limit, DuckDB fails
+ * the statement that would pass it, rolls it back and works on, instead of trapping.
+ */
+export const MEMORY_LIMIT = '2GiB';
 
 const HINTS: [RegExp, string][] = [
   [
@@ -81,13 +88,19 @@ const HINTS: [RegExp, string][] = [
   ],
   [/^Permission Error/, 'Tideline never reads files or URLs: use the streams and tables of the playground.'],
   [/^Conversion Error/, 'A value does not fit the type it is cast to; check literals and CASTs.'],
+  [
+    /^Out of Memory Error/,
+    `The engine reached its memory limit (${MEMORY_LIMIT}); nothing was lost, the statement was rolled back. Lower the rate, shorten windows and watermark delays, or use append or update instead of complete mode.`,
+  ],
 ];
 
 /** Turns a DuckDB exception into a message, a hint and a position in the SQL. */
 export function describeError(error: unknown): EngineError {
   const text = error instanceof Error ? error.message : String(error);
   const [head = text] = text.split(/\n\s*\nLINE \d+:/);
+  // DuckDB's advice on out-of-memory errors (a temp directory) does not apply in a browser.
   const message = head
+    .replace(/\nDatabase is launched in in-memory mode[^]*/, '')
     .split('\n')
     .filter((line) => !/^(INSTALL|LOAD|SET) /.test(line) && !/^(Please try|Alternatively)/.test(line))
     .join(' ')

@@ -2,8 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { BatchReport, LiveEvent } from '../protocol';
 import type { Database } from './database';
 import { openNodeDatabase } from './node';
-import { Scheduler, type BatchSource, type Timers } from './scheduler';
-import { LiveSession } from './session';
+import { LiveRun, type SourceFlow } from './live';
+import { Scheduler, STALL_MS, type BatchSource, type Timers } from './scheduler';
+import { LiveSession, MAX_REPORT_ROWS } from './session';
+import { parseScenario } from './validate';
 
 /** Timers that move only when the test says so. */
 class ManualTimers implements Timers {
@@ -218,6 +220,126 @@ describe('Scheduler', () => {
     scheduler.play();
     timers.advance(10);
     expect(scheduler.status()).toMatchObject({ state: 'finished', batches: 3 });
+  });
+});
+
+describe('overload and stalls', () => {
+  /** A source that records the processing time of each batch; the first `throttledFor` batches are capped. */
+  function recordingSource(timers: ManualTimers, throttledFor = 0) {
+    const due: number[] = [];
+    const source: BatchSource = {
+      batchAt(processingMs) {
+        due.push(processingMs);
+        timers.spend(10);
+        return [{ batchId: due.length - 1 } as BatchReport];
+      },
+      pending: () => 0,
+      flow: (): SourceFlow => ({
+        throttled: due.length <= throttledFor,
+        sourceLagMs: 0,
+        inputRowsPerSecond: 0,
+        processedRowsPerSecond: 0,
+      }),
+    };
+    return { source, due };
+  }
+
+  it('a timer held up (a background tab) pauses processing time instead of replaying the gap', () => {
+    const timers = new ManualTimers();
+    const { source, due } = recordingSource(timers);
+    const scheduler = new Scheduler(
+      source,
+      { kind: 'processingTime', interval: '1 second' },
+      () => {},
+      () => {},
+      timers,
+    );
+    scheduler.play();
+    timers.advance(1000);
+    expect(due).toEqual([1000]);
+    // The browser holds the timer for a minute: processing time must not jump by a minute.
+    timers.spend(60_000);
+    timers.advance(0);
+    expect(due).toEqual([1000, 2000]);
+    expect(scheduler.processingMs).toBeLessThan(2000 + STALL_MS);
+    expect(scheduler.status().fallingBehind).toBe(false);
+    timers.advance(1000);
+    expect(due).toEqual([1000, 2000, 3000]);
+    // Ordinary timer jitter still counts as processing time.
+    timers.spend(STALL_MS / 2);
+    timers.advance(1000);
+    expect(due).toEqual([1000, 2000, 3000, 4000]);
+    expect(scheduler.processingMs).toBeGreaterThanOrEqual(4000 + STALL_MS / 2);
+  });
+
+  it('a throttled source gets catch-up batches at once, then the aligned ticks resume', () => {
+    const timers = new ManualTimers();
+    const { source, due } = recordingSource(timers, 3);
+    const falling: boolean[] = [];
+    const scheduler = new Scheduler(
+      source,
+      { kind: 'processingTime', interval: '1 second' },
+      (_r, status) => falling.push(status.fallingBehind),
+      () => {},
+      timers,
+    );
+    scheduler.play();
+    timers.advance(1000);
+    timers.advance(0);
+    timers.advance(0);
+    expect(due).toEqual([1000, 1000, 1000]); // catching up with tick 1000, capped batch after capped batch
+    expect(scheduler.status().fallingBehind).toBe(true);
+    timers.advance(0);
+    expect(due).toEqual([1000, 1000, 1000, 1000]);
+    expect(scheduler.status().fallingBehind).toBe(false);
+    timers.advance(1000);
+    expect(due.at(-1)).toBe(2000);
+  });
+
+  const FAST_CLICKS = { ...CLICKS, generator: { ...CLICKS.generator, rate: 100 } };
+  const liveRun = (maxRowsPerBatch: number, query = 'SELECT ts FROM clicks') =>
+    LiveRun.start(db, parseScenario({ version: 1, sources: [FAST_CLICKS], query, trigger: { kind: 'manual' } }), {
+      maxRowsPerBatch,
+      maxReportRows: 30,
+    });
+
+  it('backpressure: a batch reads at most the cap, the sources’ clock waits, and event times stay in order', () => {
+    const run = liveRun(150);
+    const first = run.batchAt(1000, 0)[0]!;
+    expect(first.numInputRows).toBe(100);
+    expect(run.flow(1000)).toMatchObject({ throttled: false, sourceLagMs: 0 });
+    // 3 seconds: 200 more events are due, the cap is 150: the sources wait half a second.
+    const capped = run.batchAt(3000, 0)[0]!;
+    expect(capped.numInputRows).toBe(150);
+    expect(run.flow(3000)).toMatchObject({ throttled: true, sourceLagMs: 500 });
+    expect(run.pending(3000)).toBeLessThanOrEqual(150);
+    expect(capped.progress.eventTime.max! < '2024-01-01 00:00:02.5').toBe(true);
+    // Far ahead, what waits stays bounded by one batch.
+    expect(run.pending(1_000_000)).toBe(150);
+    const caughtUp = run.batchAt(3000, 0)[0]!;
+    expect(caughtUp.numInputRows).toBe(50);
+    expect(caughtUp.progress.eventTime.min! >= capped.progress.eventTime.max!).toBe(true);
+    expect(run.flow(3000)).toMatchObject({ throttled: false, sourceLagMs: 0 });
+    expect(run.flow(3000).inputRowsPerSecond).toBe(100);
+    expect(run.flow(3000).processedRowsPerSecond).toBe(100);
+  });
+
+  it('progress: the input rate is over the time since the previous trigger, the processed rate over the batch', () => {
+    const run = liveRun(1000);
+    run.batchAt(1000, 0);
+    const second = run.batchAt(3000, 0)[0]!;
+    expect(second.numInputRows).toBe(200);
+    expect(second.progress.inputRowsPerSecond).toBe(100);
+    expect(second.progress.processedRowsPerSecond).toBeGreaterThan(100);
+  });
+
+  it('a stateless batch carries the last rows to the UI, and the sink counts them all', () => {
+    const run = liveRun(1000);
+    const report = run.batchAt(1000, 0)[0]!;
+    expect(report.rows).toHaveLength(30);
+    expect(report.progress.sink.numOutputRows).toBe(100);
+    expect(report.rows.at(-1)).toEqual(['2024-01-01 00:00:00.990']);
+    expect(MAX_REPORT_ROWS).toBeGreaterThan(0);
   });
 });
 

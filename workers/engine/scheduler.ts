@@ -1,4 +1,5 @@
 import type { BatchReport, LiveStatus } from '../protocol';
+import type { SourceFlow } from './live';
 import type { TriggerSpec } from './scenario';
 import { parseDuration } from './validate';
 
@@ -6,6 +7,8 @@ import { parseDuration } from './validate';
 export interface BatchSource {
   batchAt(processingMs: number, wallClock?: number): BatchReport[];
   pending(processingMs: number): number;
+  /** How the sources keep up: generated runs say, scripted ones do not. */
+  flow?(): SourceFlow;
 }
 
 export interface Timers {
@@ -24,6 +27,13 @@ export const REAL_TIMERS: Timers = {
 export const MANUAL_STEP_MS = 1000;
 
 /**
+ * A timer that fires this much later than asked was held up by something other than the run: a
+ * background tab's throttled timers, a suspended laptop, a long request to the worker. Processing time
+ * does not pass during the delay: the simulation pauses instead of catching up in a burst.
+ */
+export const STALL_MS = 250;
+
+/**
  * Spark's triggers over simulated processing time, which only passes while the run plays:
  * processing-time intervals (aligned ticks; an overrunning batch makes the next start at once and marks
  * the run as falling behind; missed ticks are not replayed), once, available-now, and manual steps.
@@ -32,6 +42,8 @@ export class Scheduler {
   private processingBase = 0;
   private resumedAt: number | null = null;
   private timer: unknown = null;
+  /** When the pending timer should fire, by `timers.now()`. */
+  private timerDue = 0;
   private batches = 0;
   private fallingBehind = false;
   private finished = false;
@@ -54,12 +66,18 @@ export class Scheduler {
 
   status(): LiveStatus {
     const state = this.finished ? 'finished' : this.resumedAt === null ? 'paused' : 'running';
+    const processingMs = this.processingMs;
+    const flow = this.source.flow?.();
     return {
       state,
       fallingBehind: this.fallingBehind,
-      processingMs: this.processingMs,
+      processingMs,
       batches: this.batches,
-      pending: this.source.pending(this.processingMs),
+      pending: this.source.pending(processingMs),
+      throttled: flow?.throttled ?? false,
+      sourceLagMs: flow?.sourceLagMs ?? 0,
+      inputRowsPerSecond: flow?.inputRowsPerSecond ?? 0,
+      processedRowsPerSecond: flow?.processedRowsPerSecond ?? 0,
     };
   }
 
@@ -120,18 +138,31 @@ export class Scheduler {
   private scheduleTick(): void {
     const now = this.processingMs;
     const next = Math.floor(now / this.intervalMs + 1) * this.intervalMs;
-    this.timer = this.timers.setTimeout(() => this.tick(next), next - now);
+    this.setTimer(() => this.tick(next), next - now);
+  }
+
+  private setTimer(callback: () => void, ms: number): void {
+    this.timerDue = this.timers.now() + ms;
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = null;
+      // A stalled timer: the time it was held up does not count as processing time.
+      const late = this.timers.now() - this.timerDue;
+      if (late > STALL_MS && this.resumedAt !== null) this.resumedAt += late;
+      callback();
+    }, ms);
   }
 
   private tick(due: number): void {
-    this.timer = null;
     if (this.resumedAt === null) return;
     this.runAt(due);
-    this.fallingBehind = this.processingMs > due + this.intervalMs;
+    const overran = this.processingMs > due + this.intervalMs;
+    // Throttled: more events were due than a batch may read; the sources wait until the engine catches up.
+    const throttled = this.source.flow?.().throttled ?? false;
+    this.fallingBehind = overran || throttled;
     if (this.fallingBehind) {
-      // Overran: the next batch starts at once, at the tick it is due for now; missed ticks are skipped.
+      // The next batch starts at once, at the tick it is due for now; missed ticks are skipped, not replayed.
       const next = Math.floor(this.processingMs / this.intervalMs) * this.intervalMs;
-      this.timer = this.timers.setTimeout(() => this.tick(next), 0);
+      this.setTimer(() => this.tick(next), 0);
     } else {
       this.scheduleTick();
     }
@@ -141,7 +172,7 @@ export class Scheduler {
   private drain(until: number): void {
     if (this.finished) return;
     if (this.runAt(until).length > 0) {
-      this.timer = this.timers.setTimeout(() => this.drain(until), 0);
+      this.setTimer(() => this.drain(until), 0);
     } else {
       this.finish();
     }

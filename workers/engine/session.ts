@@ -10,6 +10,12 @@ import { parseScenario } from './validate';
 let runs = 0;
 
 /**
+ * The most rows of a stateless batch sent to the UI (the last ones; `progress.sink.numOutputRows` counts
+ * them all): turning half a million rows into JSON per batch cost more than running the query.
+ */
+export const MAX_REPORT_ROWS = 1000;
+
+/**
  * The playground's live session: one loaded scenario, its run and its trigger. Loading a new
  * scenario or resetting starts from a clean schema, so nothing of the old run leaks into the new.
  */
@@ -66,7 +72,7 @@ export class LiveSession {
       this.db.query(`USE ${next}`);
       const run = scenario.steps
         ? new ScriptedRun(ScenarioRun.start(this.db, scenario), scenario.steps)
-        : LiveRun.start(this.db, scenario);
+        : LiveRun.start(this.db, scenario, { maxReportRows: MAX_REPORT_ROWS });
       this.scheduler?.stop();
       if (previous) this.db.query(`DROP SCHEMA ${previous} CASCADE`);
       this.schema = next;

@@ -28,6 +28,9 @@ import { END_OF_TIME, WatermarkTracker } from './watermark';
 import { parseDuration } from '../validate';
 import { existingTables, exportTable, importTable, type QueryCheckpoint } from '../checkpoint';
 
+/** How often a state table's size in bytes is measured; in between it is scaled by its rows. */
+const STATE_SIZE_EVERY = 10;
+
 /** The watermarks one batch runs with. */
 interface BatchWatermarks {
   /** Closes and evicts windows: the watermark computed after the previous batch. */
@@ -62,6 +65,12 @@ export class StreamingQuery {
   private readonly sources: SourceSpec[];
 
   readonly name: string;
+
+  /** The most rows of a stateless batch a report carries (the last ones); the sink's count keeps them all. */
+  maxReportRows = Infinity;
+  /** The earliest event time of the current batch's rows; null when a source without event time sent rows. */
+  private batchMinUs: bigint | null = null;
+  private readonly measuredBytes = new Map<string, { batchId: number; perRow: number }>();
 
   private constructor(
     private readonly db: Database,
@@ -192,10 +201,14 @@ export class StreamingQuery {
     const watermarks: BatchWatermarks = { eviction: this.watermark.global, late: this.lateWatermark };
     const inputs = this.plan.sources.map((name): [string, SourceBatchStats] => [name, stats.get(name) ?? { rows: 0 }]);
     const numInputRows = inputs.reduce((sum, [, s]) => sum + s.rows, 0);
+    const withRows = inputs.map(([, s]) => s).filter((s) => s.rows > 0);
+    this.batchMinUs = withRows.every((s) => s.minUs !== undefined)
+      ? withRows.reduce((m, s) => (s.minUs! < m ? s.minUs! : m), END_OF_TIME)
+      : null;
 
     const result =
       this.plan.kind === 'stateless'
-        ? this.runStateless(this.plan)
+        ? this.runStateless(this.plan, numInputRows)
         : this.plan.kind === 'session'
           ? this.runSession(this.plan, watermarks, batchId)
           : this.plan.kind === 'dedup'
@@ -239,7 +252,7 @@ export class StreamingQuery {
       },
       eventTime,
       stateOperators: result.state ? [result.state] : [],
-      sink: { numOutputRows: result.rows.length },
+      sink: { numOutputRows: result.emitted ?? result.rows.length },
     };
     const lateRows: Record<string, JsonValue[][]> = Object.fromEntries(inputs.map(([name]) => [name, []]));
     for (const row of result.late) lateRows[row.source]!.push(row.values);
@@ -464,8 +477,14 @@ export class StreamingQuery {
     };
   }
 
-  private runStateless(plan: Extract<QueryPlan, { kind: 'stateless' }>): BatchOutcome {
-    return { rows: tableToJsonRows(this.db.query(plan.sql)).rows, late: [] };
+  private runStateless(plan: Extract<QueryPlan, { kind: 'stateless' }>, inputRows: number): BatchOutcome {
+    if (inputRows <= this.maxReportRows) return { rows: tableToJsonRows(this.db.query(plan.sql)).rows, late: [] };
+    // A large batch: its result stays in DuckDB, and the report carries the last rows of it.
+    const { emitted } = this.tables;
+    this.db.query(`CREATE OR REPLACE TEMP TABLE ${emitted} AS ${plan.sql}`);
+    const total = this.count(`SELECT * FROM ${emitted}`);
+    const last = `SELECT * FROM ${emitted} LIMIT ${this.maxReportRows} OFFSET ${Math.max(0, total - this.maxReportRows)}`;
+    return { rows: tableToJsonRows(this.db.query(last)).rows, late: [], emitted: total };
   }
 
   /** The batch's rows: FROM and WHERE of the user's query, and any further conditions. */
@@ -490,7 +509,8 @@ export class StreamingQuery {
     let late: LateRow[] = [];
     let droppedKeys = 0;
     let onTime: string | undefined;
-    if (dropsLate) {
+    // A window ends after its rows' event times: with every row after the watermark, none is late.
+    if (dropsLate && !(plan.window && this.noRowAtOrBefore(watermarks.late))) {
       const isLate = `${plan.eventTime!.input} <= ${timestampSql(watermarks.late)}`;
       onTime = `NOT (${isLate})`;
       const operator = plan.window ? `${plan.window.kind} window aggregation` : 'aggregation';
@@ -546,7 +566,7 @@ export class StreamingQuery {
         numRowsUpdated: updated,
         numRowsRemoved: removed,
         numRowsDroppedByWatermark: droppedKeys,
-        memoryUsedBytes: total ? this.stateBytes(plan) : 0,
+        memoryUsedBytes: this.estimateBytes(state, total, () => this.stateBytes(plan)),
       },
     };
   }
@@ -572,7 +592,8 @@ export class StreamingQuery {
     let late: LateRow[] = [];
     let droppedSessions = 0;
     const isLate = `__session_end <= ${timestampSql(watermarks.late)}`;
-    if (dropsLate) {
+    // A session ends after its rows' event times: with every row after the watermark, none is late.
+    if (dropsLate && !this.noRowAtOrBefore(watermarks.late)) {
       late = this.lateRowsOf(
         plan,
         `FROM ${partial} AS ${quote(plan.alias)} WHERE ${isLate}`,
@@ -611,7 +632,7 @@ export class StreamingQuery {
         numRowsUpdated: this.count(`SELECT * FROM ${input}`) - late.length,
         numRowsRemoved: removed,
         numRowsDroppedByWatermark: droppedSessions,
-        memoryUsedBytes: this.textBytes(state),
+        memoryUsedBytes: this.estimateBytes(state, this.count(`SELECT * FROM ${state}`), () => this.textBytes(state)),
       },
     };
   }
@@ -669,6 +690,23 @@ export class StreamingQuery {
     });
   }
 
+  /**
+   * A state table's bytes: measured every STATE_SIZE_EVERY batches (measuring reads every row), scaled by
+   * its rows in between.
+   */
+  private estimateBytes(table: string, rows: number, measure: () => number): number {
+    if (rows === 0) return 0;
+    const last = this.measuredBytes.get(table);
+    if (last && this.nextBatchId - last.batchId < STATE_SIZE_EVERY) return Math.round(last.perRow * rows);
+    const bytes = measure();
+    this.measuredBytes.set(table, { batchId: this.nextBatchId, perRow: bytes / rows });
+    return bytes;
+  }
+
+  private noRowAtOrBefore(watermark: bigint): boolean {
+    return this.batchMinUs !== null && this.batchMinUs > watermark;
+  }
+
   /** A state table's size estimated as the length of its rows as text. */
   private textBytes(table: string): number {
     return Number(
@@ -699,6 +737,8 @@ export class StreamingQuery {
 
 interface BatchOutcome {
   rows: JsonValue[][];
+  /** How many rows the batch emitted, when `rows` carries only the last of them. */
+  emitted?: number;
   late: LateRow[];
   state?: Progress['stateOperators'][number];
 }
