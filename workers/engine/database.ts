@@ -36,6 +36,19 @@ export class Database {
     this.connection.insertArrowFromIPCStream(ipc, { name: table, create });
   }
 
+  /** Runs `work` in one transaction: if any of its statements fails, none of them happened. */
+  atomically<T>(work: () => T): T {
+    this.connection.query('BEGIN TRANSACTION');
+    try {
+      const result = work();
+      this.connection.query('COMMIT');
+      return result;
+    } catch (error) {
+      this.connection.query('ROLLBACK');
+      throw error;
+    }
+  }
+
   /** Runs SQL for a user: the result as Arrow IPC bytes, or an error they can act on. */
   run(sql: string): QueryOutcome {
     const started = performance.now();

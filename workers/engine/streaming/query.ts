@@ -197,7 +197,7 @@ export class StreamingQuery {
 
   runBatch(stats: Map<string, SourceBatchStats>, startedAt: number = Date.now()): BatchReport {
     const started = performance.now();
-    const batchId = this.nextBatchId++;
+    const batchId = this.nextBatchId;
     const watermarks: BatchWatermarks = { eviction: this.watermark.global, late: this.lateWatermark };
     const inputs = this.plan.sources.map((name): [string, SourceBatchStats] => [name, stats.get(name) ?? { rows: 0 }]);
     const numInputRows = inputs.reduce((sum, [, s]) => sum + s.rows, 0);
@@ -206,16 +206,19 @@ export class StreamingQuery {
       ? withRows.reduce((m, s) => (s.minUs! < m ? s.minUs! : m), END_OF_TIME)
       : null;
 
-    const result =
+    // A batch that fails changes nothing: its statements roll back and its batch id is not used.
+    const result = this.db.atomically(() =>
       this.plan.kind === 'stateless'
-        ? this.runStateless(this.plan, numInputRows)
+        ? this.runStateless(this.plan)
         : this.plan.kind === 'session'
           ? this.runSession(this.plan, watermarks, batchId)
           : this.plan.kind === 'dedup'
             ? this.runDedup(this.plan, watermarks, batchId)
             : this.plan.kind === 'join'
               ? this.runJoin(this.plan, watermarks, batchId)
-              : this.runAggregate(this.plan, watermarks, batchId);
+              : this.runAggregate(this.plan, watermarks, batchId),
+    );
+    this.nextBatchId++;
     const executedMs = performance.now() - started;
 
     this.lateWatermark = watermarks.eviction;

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { BatchReport } from '../../protocol';
 import { describeFailure } from '../failures';
 import { emitted, runScenario } from './harness';
+import { openNodeDatabase } from '../node';
+import { ScenarioRun } from '../runner';
+import { parseScenario } from '../validate';
 
 const at = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
 const rows = (...seconds: number[]) => seconds.map((s) => [at(s), 1]);
@@ -317,6 +320,26 @@ describe('restart', () => {
     );
     expect(summary(restarted)).toEqual(summary(straight));
     expect(restarted.map((b) => b.batchId)).toEqual(straight.map((b) => b.batchId));
+  });
+});
+
+describe('a batch that fails', () => {
+  it('changes nothing: its statements roll back, its batch id is reused, and the next batch goes on from the state before it', async () => {
+    const run = ScenarioRun.start(
+      await openNodeDatabase(),
+      parseScenario({
+        ...events([]),
+        query: 'SELECT v, CAST(10 - count(*) AS UTINYINT) AS room FROM events GROUP BY v',
+        outputMode: 'update',
+      }),
+    );
+    const step = (count: number) => [
+      ...run.runStep({ add: { events: Array.from({ length: count }, (_, i) => [at(i), 1]) } }),
+    ];
+    expect(step(2).map((b) => [b.batchId, b.rows])).toEqual([[0, [[1, 8]]]]);
+    // the merged state is written before the emitted value overflows
+    expect(() => step(9)).toThrow(/Conversion Error.*UINT8/);
+    expect(step(1).map((b) => [b.batchId, b.rows])).toEqual([[1, [[1, 7]]]]);
   });
 });
 
