@@ -209,7 +209,7 @@ export class StreamingQuery {
     // A batch that fails changes nothing: its statements roll back and its batch id is not used.
     const result = this.db.atomically(() =>
       this.plan.kind === 'stateless'
-        ? this.runStateless(this.plan)
+        ? this.runStateless(this.plan, numInputRows)
         : this.plan.kind === 'session'
           ? this.runSession(this.plan, watermarks, batchId)
           : this.plan.kind === 'dedup'
