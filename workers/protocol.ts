@@ -163,8 +163,8 @@ export interface BatchReport {
   input: BatchInput[];
   /** Rows the sources refused before any query read them. */
   rejected: RejectedRow[];
-  /** Something in this batch's input the user should know about, such as one event far in the future. */
-  warnings: InputWarning[];
+  /** What the user should know about this batch. */
+  warnings: BatchWarning[];
 }
 
 /** A row a source refused: no query reads it. */
@@ -174,12 +174,13 @@ export interface RejectedRow {
   reason: string;
 }
 
-export interface InputWarning {
-  source: string;
+/** Something the user should know about a batch: one event far ahead of the others, state that grows forever. */
+export interface BatchWarning {
   message: string;
   hint: string;
-  /** The row the warning is about. */
-  values: JsonValue[];
+  /** The source whose row the warning is about, and the row. */
+  source?: string;
+  values?: JsonValue[];
 }
 
 export interface BatchInput {

@@ -36,6 +36,19 @@ export class Database {
     this.connection.insertArrowFromIPCStream(ipc, { name: table, create });
   }
 
+  /** DuckDB's memory limit, in bytes. */
+  memoryLimitBytes(): number {
+    const setting = this.query("SELECT current_setting('memory_limit') AS limit").get(0)!.limit as string;
+    const match = /^([\d.]+) ?(\w*)$/.exec(setting);
+    const units: Record<string, number> = { bytes: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 };
+    return match ? Number(match[1]) * (units[match[2]!] ?? 1) : Infinity;
+  }
+
+  /** What DuckDB's buffer manager holds now, in bytes. */
+  memoryUsedBytes(): number {
+    return Number(this.query('SELECT sum(memory_usage_bytes)::DOUBLE AS used FROM duckdb_memory()').get(0)!.used);
+  }
+
   /** Runs `work` in one transaction: if any of its statements fails, none of them happened. */
   atomically<T>(work: () => T): T {
     this.connection.query('BEGIN TRANSACTION');

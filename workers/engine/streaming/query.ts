@@ -3,6 +3,7 @@ import {
   INPUT_SAMPLE,
   type BatchInput,
   type BatchReport,
+  type BatchWarning,
   type LateRow,
   type Progress,
   type QueryInfo,
@@ -39,6 +40,18 @@ interface BatchWatermarks {
   late: bigint;
 }
 
+function formatBytes(bytes: number): string {
+  const [unit, size] =
+    bytes >= 2 ** 30
+      ? ['GiB', 2 ** 30]
+      : bytes >= 2 ** 20
+        ? ['MiB', 2 ** 20]
+        : bytes >= 2 ** 10
+          ? ['KiB', 2 ** 10]
+          : ['bytes', 1];
+  return `${Math.round((bytes / size) * 10) / 10} ${unit}`;
+}
+
 function timestampSql(us: bigint): string {
   return us === END_OF_TIME ? "'infinity'::TIMESTAMP" : `make_timestamp(${us}::BIGINT)`;
 }
@@ -65,6 +78,9 @@ export class StreamingQuery {
   private readonly sources: SourceSpec[];
 
   readonly name: string;
+  /** How many quarters of the memory limit the state had reached when last warned about. */
+  private stateQuartersWarned = 0;
+  private readonly memoryLimitBytes: number;
 
   /** The most rows of a stateless batch a report carries (the last ones); the sink's count keeps them all. */
   maxReportRows = Infinity;
@@ -83,6 +99,7 @@ export class StreamingQuery {
   ) {
     this.name = spec.name;
     this.outputMode = spec.outputMode;
+    this.memoryLimitBytes = db.memoryLimitBytes();
     this.sources = scenario.sources;
     this.tables = stateTables(prefix);
     this.nextBatchId = checkpoint?.nextBatchId ?? 0;
@@ -272,8 +289,40 @@ export class StreamingQuery {
       late: result.late,
       input: inputs.map(([name, stats]) => this.describeInput(name, stats.rows)),
       rejected: inputs.flatMap(([, stats]) => stats.rejected ?? []),
-      warnings: inputs.flatMap(([, stats]) => (stats.warning ? [stats.warning] : [])),
+      warnings: [
+        ...inputs.flatMap(([, stats]) => (stats.warning ? [stats.warning] : [])),
+        ...this.stateGrowth(result.state),
+      ],
     };
+  }
+
+  /** Whether the query's state only ever grows: nothing the watermark closes ever leaves it. */
+  get keepsStateForever(): boolean {
+    const plan = this.plan;
+    return (
+      this.isStateful &&
+      (this.outputMode === 'complete' ||
+        !this.watermark.active ||
+        (plan.kind === 'aggregate' && plan.eventTime === null) ||
+        (plan.kind === 'dedup' && plan.evictBy === undefined) ||
+        (plan.kind === 'join' && plan.sides.some((side) => side.retainUs === null)))
+    );
+  }
+
+  /** A warning each time, with state that only grows, the database's memory passes another quarter of its limit. */
+  private stateGrowth(state: BatchOutcome['state']): BatchWarning[] {
+    if (!state || !this.keepsStateForever) return [];
+    const used = this.db.memoryUsedBytes();
+    const quarters = Math.min(3, Math.floor((4 * used) / this.memoryLimitBytes));
+    if (quarters <= this.stateQuartersWarned) return [];
+    this.stateQuartersWarned = quarters;
+    const why = this.outputMode === 'complete' ? 'complete mode keeps every key' : 'nothing evicts its keys';
+    return [
+      {
+        message: `The state of ${this.name} only grows (${why}): ${state.numRowsTotal} rows. The engine uses ${formatBytes(used)}, ${quarters} quarter${quarters > 1 ? 's' : ''} of its memory limit (${formatBytes(this.memoryLimitBytes)}).`,
+        hint: 'When memory runs out, batches fail. Give the source a watermark and group by an event-time window in append or update mode, so closed windows leave the state; or group by fewer keys.',
+      },
+    ];
   }
 
   /** What the UI needs to show this query's results. */

@@ -343,6 +343,49 @@ describe('a batch that fails', () => {
   });
 });
 
+describe('state that only grows', () => {
+  it('is flagged when the memory passes a quarter of the limit, well before batches start failing', async () => {
+    const db = await openNodeDatabase();
+    db.query("SET memory_limit = '64MB'");
+    const run = ScenarioRun.start(
+      db,
+      parseScenario({
+        ...events([]),
+        query: "SELECT repeat('k', 100) || v AS k, count(*) AS n FROM events GROUP BY k",
+        outputMode: 'complete',
+      }),
+    );
+    const warned: number[] = [];
+    let failure: Error | undefined;
+    let batch = 0;
+    for (; batch < 20 && !failure; batch++) {
+      const rows = Array.from({ length: 20_000 }, (_, i) => [at(batch), batch * 20_000 + i]);
+      try {
+        const [report] = [...run.runStep({ add: { events: rows } })];
+        if (report!.warnings.length > 0) {
+          warned.push(batch);
+          expect(report!.warnings[0]!.message).toMatch(
+            /^The state of query only grows \(complete mode keeps every key\): \d+ rows\. The engine uses [\d.]+ MiB, 1 quarter of its memory limit \(61 MiB\)\.$/,
+          );
+        }
+      } catch (error) {
+        failure = error as Error;
+      }
+    }
+    expect(failure?.message).toMatch(/^Out of Memory Error/);
+    expect(warned.length).toBe(1);
+    expect(batch - 1 - warned[0]!).toBeGreaterThanOrEqual(3);
+  });
+
+  it('is not flagged when the watermark evicts closed windows', async () => {
+    const db = await openNodeDatabase();
+    db.query("SET memory_limit = '64MB'");
+    const run = ScenarioRun.start(db, parseScenario(events([])));
+    const rows = Array.from({ length: 20_000 }, (_, i) => [at(i), i]);
+    expect([...run.runStep({ add: { events: rows } })].flatMap((b) => b.warnings)).toEqual([]);
+  });
+});
+
 describe('stateless queries', () => {
   it('run per batch in append mode and never drop rows', async () => {
     const batches = await runScenario({

@@ -1,4 +1,4 @@
-import type { InputWarning, RejectedRow } from '../../protocol';
+import type { BatchWarning, RejectedRow } from '../../protocol';
 import type { Database } from '../database';
 import type { Cell, ColumnSpec, SourceSpec, TableSpec } from '../scenario';
 import { quote } from '../sql/windows';
@@ -12,7 +12,7 @@ export interface SourceBatchStats {
   maxUs?: bigint;
   avgUs?: bigint;
   rejected?: RejectedRow[];
-  warning?: InputWarning;
+  warning?: BatchWarning;
 }
 
 const DAY_US = 86_400_000_000n;
@@ -86,7 +86,7 @@ export class Streams {
   }
 
   /** A few events further ahead of the source's others than a day, or ten watermark delays, whichever is more. */
-  private farAhead(source: SourceSpec, minUs: bigint, maxUs: bigint, rows: number): InputWarning | undefined {
+  private farAhead(source: SourceSpec, minUs: bigint, maxUs: bigint, rows: number): BatchWarning | undefined {
     const previous = this.latestUs.get(source.name);
     this.latestUs.set(source.name, previous !== undefined && previous > maxUs ? previous : maxUs);
     const reference = previous ?? minUs;
