@@ -5,6 +5,8 @@ import mvpModule from '@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm?url';
 import { Database } from './engine/database';
 import { clusterScript } from './engine/cluster';
 import { describeFailure } from './engine/failures';
+import { GeneratorFeed } from './engine/generator/feed';
+import { REAL_TIMERS } from './engine/scheduler';
 import { LiveSession } from './engine/session';
 import { databaseCatalog } from './engine/streaming/catalog';
 import { parseScenario } from './engine/validate';
@@ -30,7 +32,13 @@ async function open(): Promise<{ database: Database; session: LiveSession; info:
     bundle: features.wasmExceptions ? 'eh' : 'mvp',
     startupMs: performance.now() - started,
   };
-  return { database, session: new LiveSession(database), info };
+  // Generation runs in a worker of its own, so that it overlaps the engine's batches on another core.
+  const generator = new Worker(new URL('./generator.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'tideline-generator',
+  });
+  const session = new LiveSession(database, REAL_TIMERS, new GeneratorFeed(generator));
+  return { database, session, info };
 }
 
 function absolute(url: string): string {

@@ -296,6 +296,37 @@ describe('overload and stalls', () => {
     expect(due.at(-1)).toBe(2000);
   });
 
+  it('a batch waits for its events from the generator worker; a pause meanwhile cancels it', async () => {
+    const timers = new ManualTimers();
+    const { source, due } = recordingSource(timers);
+    let arrive = () => {};
+    let waiting: Promise<void> | null = new Promise<void>((resolve) => (arrive = resolve));
+    source.ready = () => waiting;
+    const scheduler = new Scheduler(
+      source,
+      { kind: 'processingTime', interval: '1 second' },
+      () => {},
+      () => {},
+      timers,
+    );
+    scheduler.play();
+    timers.advance(1000);
+    expect(due).toEqual([]);
+    waiting = null;
+    arrive();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(due).toEqual([1000]);
+    waiting = new Promise<void>((resolve) => (arrive = resolve));
+    timers.advance(1000);
+    scheduler.pause();
+    waiting = null;
+    arrive();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(due).toEqual([1000]);
+  });
+
   const FAST_CLICKS = { ...CLICKS, generator: { ...CLICKS.generator, rate: 100 } };
   const liveRun = (maxRowsPerBatch: number, query = 'SELECT ts FROM clicks') =>
     LiveRun.start(db, parseScenario({ version: 1, sources: [FAST_CLICKS], query, trigger: { kind: 'manual' } }), {

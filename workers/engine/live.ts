@@ -1,11 +1,12 @@
 import type { BatchReport, QueryInfo } from '../protocol';
 import type { Database } from './database';
 import { createGenerator, type EventGenerator } from './generator';
-import type { Scenario, Step, TableSpec } from './scenario';
+import type { GeneratorFeed } from './generator/feed';
+import type { GeneratorSpec, Scenario, Step, TableSpec } from './scenario';
 import { startQueries, type ScenarioRun } from './runner';
 import type { StreamingQuery } from './streaming/query';
 import { Streams } from './streaming/sources';
-import { ScenarioError } from './validate';
+import { parseDuration, ScenarioError } from './validate';
 
 /** The most events one micro-batch reads from one source (Spark's maxOffsetsPerTrigger). */
 export const MAX_ROWS_PER_BATCH = 500_000;
@@ -34,6 +35,11 @@ export interface LiveRunOptions {
    * command line keeps every row.
    */
   maxReportRows?: number;
+  /**
+   * Generation in a worker of its own: each batch asks it for the next batch's events (those due one
+   * trigger interval later) before running its queries, so that generation and the engine overlap.
+   */
+  feed?: GeneratorFeed;
 }
 
 /**
@@ -60,12 +66,18 @@ export class LiveRun {
     private readonly queries: StreamingQuery[],
     private readonly generators: Map<string, EventGenerator>,
     private readonly maxRows: number,
+    private readonly specs: Map<string, GeneratorSpec>,
+    /** The processing time from one trigger to the next, to ask the feed for the next batch. */
+    private readonly intervalMs: number,
+    private readonly feed: GeneratorFeed | undefined,
   ) {
+    feed?.reset();
     for (const name of generators.keys()) this.offsets.set(name, 0);
   }
 
   static start(db: Database, scenario: Scenario, options: LiveRunOptions = {}): LiveRun {
     const generators = new Map<string, EventGenerator>();
+    const specs = new Map<string, GeneratorSpec>();
     const tables: TableSpec[] = [...scenario.tables];
     scenario.sources.forEach((source, i) => {
       if (!source.generator) return;
@@ -80,6 +92,7 @@ export class LiveRun {
         );
       }
       generators.set(source.name, generator);
+      specs.set(source.name, source.generator);
       for (const table of generator.dimensionTables()) {
         if (!tables.some((known) => known.name.toLowerCase() === table.name.toLowerCase())) tables.push(table);
       }
@@ -87,7 +100,10 @@ export class LiveRun {
     const streams = Streams.create(db, scenario.sources, tables);
     const queries = startQueries(db, scenario);
     if (options.maxReportRows !== undefined) for (const query of queries) query.maxReportRows = options.maxReportRows;
-    return new LiveRun(streams, queries, generators, options.maxRowsPerBatch ?? MAX_ROWS_PER_BATCH);
+    const trigger = scenario.trigger;
+    const intervalMs = trigger.kind === 'processingTime' ? Number(parseDuration(trigger.interval)! / 1000n) : 1000;
+    const maxRows = options.maxRowsPerBatch ?? MAX_ROWS_PER_BATCH;
+    return new LiveRun(streams, queries, generators, maxRows, specs, intervalMs, options.feed);
   }
 
   /** Events the sources have made by `processingMs` that no batch has read yet: at most one batch's worth each. */
@@ -125,11 +141,12 @@ export class LiveRun {
       const from = this.offsets.get(name)!;
       const to = generator.offsetAt(sourceMs);
       if (to > from) {
-        arrow[name] = generator.generate(from, to).ipc;
+        arrow[name] = this.feed?.take(name, from, to) ?? generator.generate(from, to).ipc;
         this.offsets.set(name, to);
       }
     }
     this.sample(processingMs);
+    if (this.feed) this.prefetch(processingMs + this.intervalMs);
     const due = Object.keys(arrow).length > 0 ? this.queries : this.queries.filter((query) => query.needsNoDataBatch);
     if (due.length === 0) return [];
     const stats = this.streams.load({}, arrow);
@@ -145,6 +162,19 @@ export class LiveRun {
 
   describe(): QueryInfo[] {
     return this.queries.map((query) => query.info());
+  }
+
+  /** Resolves once the events asked of the generator worker have arrived; null when none are on their way. */
+  ready(): Promise<void> | null {
+    return this.feed?.settled() ?? null;
+  }
+
+  /** Asks the generator worker for the events a batch at `processingMs` will read. */
+  private prefetch(processingMs: number): void {
+    const sourceMs = this.sourceClock(processingMs);
+    for (const [name, generator] of this.generators) {
+      this.feed!.request(name, this.specs.get(name)!, this.offsets.get(name)!, generator.offsetAt(sourceMs));
+    }
   }
 
   /**

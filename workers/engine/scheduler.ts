@@ -9,6 +9,8 @@ export interface BatchSource {
   pending(processingMs: number): number;
   /** How the sources keep up: generated runs say, scripted ones do not. */
   flow?(): SourceFlow;
+  /** Resolves once the next batch's events, made in another worker, have arrived; null when nothing is on its way. */
+  ready?(): Promise<void> | null;
 }
 
 export interface Timers {
@@ -154,6 +156,18 @@ export class Scheduler {
 
   private tick(due: number): void {
     if (this.resumedAt === null) return;
+    const events = this.source.ready?.();
+    if (events) {
+      // The generator worker is still making this batch's events: the batch waits for them.
+      const waiting = {};
+      this.timer = waiting;
+      void events.then(() => {
+        if (this.timer !== waiting) return; // paused or stopped meanwhile
+        this.timer = null;
+        this.tick(due);
+      });
+      return;
+    }
     this.runAt(due);
     const overran = this.processingMs > due + this.intervalMs;
     // Throttled: more events were due than a batch may read; the sources wait until the engine catches up.
@@ -184,7 +198,7 @@ export class Scheduler {
   }
 
   private cancel(): void {
-    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    if (this.timer !== null) this.timers.clearTimeout(this.timer); // a wait for events: clearing it is harmless
     this.timer = null;
   }
 }

@@ -1,6 +1,7 @@
 import type { EngineError, LiveListener, LoadOutcome } from '../protocol';
 import type { Database } from './database';
 import { describeFailure } from './failures';
+import type { GeneratorFeed } from './generator/feed';
 import { LiveRun, ScriptedRun } from './live';
 import { ScenarioRun } from './runner';
 import type { Scenario } from './scenario';
@@ -29,6 +30,8 @@ export class LiveSession {
   constructor(
     private readonly db: Database,
     private readonly timers: Timers = REAL_TIMERS,
+    /** Generation in a worker of its own, when there is one. */
+    private readonly feed?: GeneratorFeed,
   ) {}
 
   load(document: unknown, listener: LiveListener): LoadOutcome {
@@ -72,7 +75,7 @@ export class LiveSession {
       this.db.query(`USE ${next}`);
       const run = scenario.steps
         ? new ScriptedRun(ScenarioRun.start(this.db, scenario), scenario.steps)
-        : LiveRun.start(this.db, scenario, { maxReportRows: MAX_REPORT_ROWS });
+        : LiveRun.start(this.db, scenario, { maxReportRows: MAX_REPORT_ROWS, feed: this.feed });
       this.scheduler?.stop();
       if (previous) this.db.query(`DROP SCHEMA ${previous} CASCADE`);
       this.schema = next;

@@ -1,0 +1,112 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../database';
+import { LiveRun } from '../live';
+import { openNodeDatabase } from '../node';
+import { parseScenario } from '../validate';
+import { GeneratorFeed, serveGenerators, type FeedPort, type GenerateReply, type GenerateRequest } from './feed';
+
+/** A generator "worker" in the same thread: messages cross in later tasks, as between workers. */
+function workerPair(): { port: FeedPort; requests: GenerateRequest[] } {
+  const requests: GenerateRequest[] = [];
+  const worker = {
+    onmessage: null as ((event: MessageEvent<GenerateRequest>) => void) | null,
+    postMessage: (reply: GenerateReply) => setTimeout(() => port.onmessage?.({ data: reply } as MessageEvent)),
+  };
+  const port: FeedPort = {
+    onmessage: null,
+    postMessage: (request) => {
+      requests.push(request);
+      setTimeout(() => worker.onmessage?.({ data: request } as MessageEvent));
+    },
+  };
+  serveGenerators(worker);
+  return { port, requests };
+}
+
+let db: Database;
+beforeAll(async () => {
+  db = await openNodeDatabase();
+});
+
+const scenario = () =>
+  parseScenario({
+    version: 1,
+    sources: [
+      {
+        name: 'clicks',
+        columns: [
+          ['ts', 'TIMESTAMP'],
+          ['user_id', 'INTEGER'],
+          ['page', 'VARCHAR'],
+          ['referrer', 'VARCHAR'],
+          ['device', 'VARCHAR'],
+        ],
+        eventTime: 'ts',
+        watermark: '1 second',
+        generator: { kind: 'clicks', seed: 3, rate: 500, start: '2024-01-01 00:00:00', disorder: 0.5 },
+      },
+    ],
+    query:
+      'SELECT window_start, page, count(*) AS n FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL 1 SECOND)) GROUP BY window_start, window_end, page',
+    trigger: { kind: 'processingTime', interval: '1 second' },
+  });
+
+describe('generation in a worker of its own', () => {
+  it('each batch asks for the next one’s events, and the batches are those the engine would make itself', async () => {
+    const { port, requests } = workerPair();
+    const feed = new GeneratorFeed(port);
+    const taken: boolean[] = [];
+    const take = feed.take.bind(feed);
+    feed.take = (source, from, to) => {
+      const ipc = take(source, from, to);
+      taken.push(ipc !== undefined);
+      return ipc;
+    };
+    db.query('CREATE SCHEMA IF NOT EXISTS feed_a');
+    db.query('USE feed_a');
+    const alone = LiveRun.start(db, scenario());
+    const expected = [1, 2, 3, 4].map((k) => alone.batchAt(k * 1000, 0));
+    db.query('CREATE SCHEMA IF NOT EXISTS feed_b');
+    db.query('USE feed_b');
+    const fed = LiveRun.start(db, scenario(), { feed });
+    const got = [];
+    for (const k of [1, 2, 3, 4]) {
+      await fed.ready();
+      got.push(fed.batchAt(k * 1000, 0));
+    }
+    db.query('USE main');
+    expect(got.map((reports) => reports.map((r) => [r.numInputRows, r.rows]))).toEqual(
+      expected.map((reports) => reports.map((r) => [r.numInputRows, r.rows])),
+    );
+    // The first batch makes its own events; each later one finds them made, by the ask of the one before.
+    expect(taken).toEqual([false, true, true, true]);
+    expect(requests.map((r) => [r.from, r.to])).toEqual([
+      [500, 1000],
+      [1000, 1500],
+      [1500, 2000],
+      [2000, 2500],
+    ]);
+  });
+
+  it('a batch whose range differs from the one asked for makes its own events', async () => {
+    const { port } = workerPair();
+    const feed = new GeneratorFeed(port);
+    db.query('CREATE SCHEMA IF NOT EXISTS feed_c');
+    db.query('USE feed_c');
+    const fed = LiveRun.start(db, scenario(), { feed });
+    fed.batchAt(1000, 0);
+    await fed.ready();
+    const late = fed.batchAt(2500, 0)[0]!; // overran: the batch is 1.5 intervals, not the 1 asked for
+    db.query('USE main');
+    expect(late.numInputRows).toBe(750);
+  });
+
+  it('a failed worker leaves the engine to make every batch itself', () => {
+    const port: FeedPort = { onmessage: null, onerror: null, postMessage: () => {} };
+    const feed = new GeneratorFeed(port);
+    (port.onerror as unknown as () => void)();
+    feed.request('clicks', { kind: 'clicks', seed: 1, rate: 10 }, 0, 10);
+    expect(feed.settled()).toBeNull();
+    expect(feed.take('clicks', 0, 10)).toBeUndefined();
+  });
+});
