@@ -2,8 +2,10 @@
  * The timeline's geometry: processing time on x, event time on y. Pure functions over the live model, so the
  * component only draws.
  */
-import type { QueryInfo } from '../../workers/protocol';
+import type { JsonValue, QueryInfo } from '../../workers/protocol';
+import { cell } from './format';
 import type { BatchSummary, LatePoint, LiveModel } from './live';
+import { parseUtcMs } from './time';
 
 export interface Domain {
   x0: number;
@@ -110,4 +112,100 @@ export function ticks(from: number, to: number, step: number, offset = 0): numbe
   for (let v = Math.ceil((from - offset) / step) * step + offset; v <= to + 1e-9 && out.length < 200; v += step)
     out.push(v);
   return out;
+}
+
+/** One session window the query emitted: its event-time range, its key, and when it was read and emitted. */
+export interface SessionSpan {
+  id: number;
+  startMs: number;
+  endMs: number;
+  /** Processing time of the first batch that read events as late as the session's start. */
+  openedMs: number;
+  /** Processing time of the batch that last emitted the session. */
+  emittedMs: number;
+  key: string;
+}
+
+/** At most this many sessions are drawn, the newest. */
+export const MAX_SESSIONS = 400;
+
+/**
+ * The session windows among the query's result rows that overlap the domain, newest last: read from
+ * `window_start`/`window_end`, `session_start`/`session_end` or a `window`/`session_window` struct.
+ */
+export function sessionSpans(model: LiveModel, domain: Domain): SessionSpan[] {
+  const results = model.results;
+  const range = sessionRangeReader(results.columns);
+  if (!range) return [];
+  const keyIndexes = results.keyColumns
+    .map((name) => results.columns.indexOf(name))
+    .filter((i) => i >= 0 && !/^(window|session)(_start|_end)?$/i.test(results.columns[i]!));
+  const emittedAt = new Map(model.batches.map((batch) => [batch.batchId, batch.processingMs]));
+  const openedAt = firstBatchReaching(model.batches);
+  const spans: SessionSpan[] = [];
+  for (let i = results.rows.length - 1; i >= 0 && spans.length < MAX_SESSIONS; i--) {
+    const row = results.rows[i]!;
+    const times = range(row.values);
+    const emittedMs = emittedAt.get(row.lastBatch);
+    if (!times || emittedMs === undefined || emittedMs > domain.x1) continue;
+    if (times.endMs < domain.y0 || times.startMs > domain.y1) continue;
+    const key = keyIndexes.map((k) => cell(row.values[k] ?? null)).join(', ');
+    spans.push({
+      id: row.id,
+      ...times,
+      openedMs: Math.min(openedAt(times.startMs) ?? emittedMs, emittedMs),
+      emittedMs,
+      key,
+    });
+  }
+  return spans.reverse();
+}
+
+/** For an event time, the processing time of the first batch whose newest event reached it. */
+function firstBatchReaching(batches: readonly BatchSummary[]): (eventMs: number) => number | null {
+  const reach: number[] = [];
+  let newest = -Infinity;
+  for (const batch of batches) {
+    const max = batch.progress.eventTime.max;
+    newest = Math.max(newest, (max ? parseUtcMs(max) : null) ?? -Infinity);
+    reach.push(newest);
+  }
+  return (eventMs) => {
+    let lo = 0;
+    let hi = reach.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (reach[mid]! >= eventMs) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo < batches.length ? batches[lo]!.processingMs : null;
+  };
+}
+
+function sessionRangeReader(
+  columns: string[],
+): ((values: JsonValue[]) => { startMs: number; endMs: number } | null) | null {
+  const lower = columns.map((name) => name.toLowerCase());
+  const pair = (start: string, end: string) => {
+    const s = lower.indexOf(start);
+    const e = lower.indexOf(end);
+    return s >= 0 && e >= 0 ? [s, e] : null;
+  };
+  const columnsPair = pair('window_start', 'window_end') ?? pair('session_start', 'session_end');
+  if (columnsPair) {
+    const [s, e] = columnsPair as [number, number];
+    return (values) => range(values[s], values[e]);
+  }
+  const struct = lower.findIndex((name) => name === 'window' || name === 'session_window');
+  if (struct < 0) return null;
+  return (values) => {
+    const value = values[struct];
+    return value && typeof value === 'object' && !Array.isArray(value) ? range(value.start, value.end) : null;
+  };
+}
+
+function range(start: JsonValue | undefined, end: JsonValue | undefined): { startMs: number; endMs: number } | null {
+  const startMs = typeof start === 'string' ? parseUtcMs(start) : null;
+  const endMs = typeof end === 'string' ? parseUtcMs(end) : null;
+  return startMs === null || endMs === null ? null : { startMs, endMs };
 }

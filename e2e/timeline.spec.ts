@@ -1,0 +1,24 @@
+import { expect, test } from './fixtures';
+
+test('session windows are drawn on the timeline as outlined, hatched bands', async ({ page }) => {
+  await page.goto('./');
+  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
+  await page.getByRole('combobox', { name: 'Lesson' }).selectOption('session-windows');
+  const timeline = page.getByRole('region', { name: 'Timeline' });
+  await expect(timeline).toContainText('sessions (gap 2 s)');
+  const sessions = timeline.getByTestId('timeline-sessions').locator('rect');
+  for (let i = 0; i < 12 && (await sessions.count()) === 0; i++) {
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await expect(page.getByRole('status', { name: 'Run status' })).toContainText(`time ${i + 1} s`);
+  }
+  await expect(sessions.first()).toBeAttached();
+  expect(Number(await timeline.getByTestId('timeline-session-count').innerText())).toBe(await sessions.count());
+  await expect(sessions.first().locator('title')).toHaveText(/^Session of \d+: [\d:.]+ to [\d:.]+ \(/);
+  // Each band spans its session's event time: a positive height, and its outline is drawn without colour.
+  const box = await sessions.first().boundingBox();
+  expect(box!.height).toBeGreaterThan(0);
+  const stroke = await sessions.first().evaluate((rect) => getComputedStyle(rect).stroke);
+  const [r, g, b] = stroke.match(/\d+/g)!.map(Number);
+  expect(Math.max(r!, g!, b!) - Math.min(r!, g!, b!)).toBeLessThan(30);
+  await timeline.screenshot({ path: '/tmp/shots/timeline-sessions.png' });
+});
