@@ -10,7 +10,9 @@ import mvpModule from '@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm?url';
 import type { DuckDBBindings } from '@duckdb/duckdb-wasm/blocking';
 import { Database } from '../workers/engine/database';
 import type { EventGenerator } from '../workers/engine/generator';
+import { GeneratorFeed } from '../workers/engine/generator/feed';
 import { LiveRun, MAX_ROWS_PER_BATCH } from '../workers/engine/live';
+import { MAX_REPORT_ROWS } from '../workers/engine/session';
 import { parseScenario } from '../workers/engine/validate';
 import type { BatchReport } from '../workers/protocol';
 import type {
@@ -203,7 +205,11 @@ class Recorder {
 
 interface BatchStat {
   events: number;
+  /** Waiting for the generator worker (fed runs), then LiveRun.batchAt. */
   batchMs: number;
+  waitMs: number;
+  /** Events the generator worker made, of this batch's. */
+  fedEvents?: number;
   generateMs: number;
   engineMs: number;
   duckdbMs: number;
@@ -222,6 +228,9 @@ class Run {
   private generateMs = 0;
   private generatedRows = 0;
   readonly timesGeneration: boolean;
+  private unwrap = () => {};
+  /** Events the generator worker made (the rest the engine made in line). */
+  fedRows = 0;
   /** The Arrow IPC of the last batch's events, for the TypeScript loop. */
   lastIpc: Uint8Array[] = [];
   keepIpc = false;
@@ -232,13 +241,31 @@ class Run {
     workload: Workload,
     readonly rate: number,
     readonly trigger: TriggerName,
+    /** Generation in the generator worker, as the app runs it; without, the engine generates in line. */
+    feed?: GeneratorFeed,
   ) {
     this.schema = `bench_${++runs}`;
     recorder.untimed(() => {
       db.query(`CREATE SCHEMA ${this.schema}`);
       db.query(`USE ${this.schema}`);
     });
-    this.run = LiveRun.start(db, parseScenario(workload.scenario(rate, trigger)));
+    // As the app's live session runs it: a stateless batch reports its last MAX_REPORT_ROWS rows.
+    this.run = LiveRun.start(db, parseScenario(workload.scenario(rate, trigger)), {
+      maxReportRows: MAX_REPORT_ROWS,
+      feed,
+    });
+    if (feed) {
+      const take = feed.take.bind(feed);
+      this.unwrap = () => (feed.take = take);
+      feed.take = (source, from, to) => {
+        const ipc = take(source, from, to);
+        if (ipc) {
+          this.fedRows += to - from;
+          if (this.keepIpc) this.lastIpc.push(ipc);
+        }
+        return ipc;
+      };
+    }
     // LiveRun keeps its generators private; time them in place (see the report: a timing hook would be better).
     const generators = (this.run as unknown as { generators?: Map<string, EventGenerator> }).generators;
     this.timesGeneration = generators instanceof Map;
@@ -271,6 +298,7 @@ class Run {
     return {
       events,
       batchMs,
+      waitMs: 0,
       generateMs: this.generateMs,
       engineMs: batchMs - this.generateMs,
       duckdbMs: this.recorder.batchMs,
@@ -280,7 +308,19 @@ class Run {
     };
   }
 
+  /** As the live scheduler does: waits for the events the generator worker is making, then runs the batch. */
+  async stepFed(stepMs: number): Promise<BatchStat> {
+    const t0 = performance.now();
+    const events = this.run.ready();
+    if (events) await events;
+    const waitMs = performance.now() - t0;
+    const fed = this.fedRows;
+    const stat = this.step(stepMs);
+    return { ...stat, waitMs, batchMs: stat.batchMs + waitMs, fedEvents: this.fedRows - fed };
+  }
+
   dispose(): void {
+    this.unwrap();
     this.recorder.untimed(() => {
       this.db.query('USE main');
       this.db.query(`DROP SCHEMA ${this.schema} CASCADE`);
@@ -478,29 +518,30 @@ class Bench {
    * The engine flat out at a trigger: the rate whose batches (rate × interval events) take the whole
    * interval to generate and process, found from the cost model and corrected once if the batches overran.
    */
-  saturation(
+  async saturation(
     workload: Workload,
     trigger: TriggerName,
     model: ThroughputResult['calibration'],
     seconds: number,
     tsLoop: TsLoopAccumulator | null,
-  ): SaturationFigures {
+    feed: GeneratorFeed | undefined,
+  ): Promise<SaturationFigures> {
     const t = triggerMs(trigger);
     const ceiling = (MAX_ROWS_PER_BATCH * 1000) / t;
     const fit = (t - model.fixedMs) / (model.perEventUs / 1000) / (t / 1000);
     let rate = Math.round(Math.min(ceiling, Math.max(1000, fit)));
     let figures: SaturationFigures | null = null;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const run = new Run(this.db, this.recorder, workload, rate, trigger);
+      const run = new Run(this.db, this.recorder, workload, rate, trigger, feed);
       run.keepIpc = tsLoop !== null;
       const stats: BatchStat[] = [];
       const t0 = performance.now();
       try {
-        run.step(t); // warm-up: first batch, plans and tables
+        await run.stepFed(t); // warm-up: first batch, plans and tables
         if (tsLoop) tsLoop.push(run.lastIpc, false);
         this.recorder.reset();
         while (stats.length < 3 || (performance.now() - t0 < seconds * 1000 && stats.length < 300)) {
-          const stat = run.step(t);
+          const stat = await run.stepFed(t);
           stats.push(stat);
           if (tsLoop) {
             tsLoop.push(run.lastIpc, true);
@@ -511,6 +552,7 @@ class Bench {
         run.dispose();
       }
       tsLoop = null; // the loop rides on the first attempt only
+      const fedRows = stats.reduce((sum, s) => sum + (s.fedEvents ?? 0), 0);
       const batchMs = percentiles(stats.map((s) => s.batchMs));
       const events = stats.reduce((sum, s) => sum + s.events, 0);
       const total = stats.reduce((sum, s) => sum + s.batchMs, 0);
@@ -523,15 +565,18 @@ class Bench {
         batches: stats.length,
         eventsPerSecond: Math.round(eventsPerSecond),
         engineEventsPerSecond: Math.round((events / engine) * 1000),
-        liveCeilingEventsPerSecond: Math.round(Math.min(ceiling, batchMs.p50 <= t ? rate : eventsPerSecond)),
+        // Past MAX_ROWS_PER_BATCH per trigger, the live scheduler runs catch-up batches at once.
+        liveCeilingEventsPerSecond: Math.round(batchMs.p50 <= t ? rate : eventsPerSecond),
         keptUp: batchMs.p50 <= t,
         batchMs,
         generateMs: percentiles(stats.map((s) => s.generateMs)),
+        waitMs: percentiles(stats.map((s) => s.waitMs)),
+        fedShare: round(fedRows / Math.max(1, events), 3),
         engineMs: percentiles(stats.map((s) => s.engineMs)),
         profile: phaseProfile(this.recorder, stats, this.stateless(workload)),
       };
       this.log(
-        `  saturation @${trigger}: rate ${rate}/s, ${figures.eventsPerBatch} events/batch, batch p50 ${round(batchMs.p50, 1)} ms → ${figures.eventsPerSecond} events/s (engine ${figures.engineEventsPerSecond})`,
+        `  saturation @${trigger}: rate ${rate}/s, ${figures.eventsPerBatch} events/batch, batch p50 ${round(batchMs.p50, 1)} ms (waiting for the generator worker ${round(figures.waitMs.p50, 1)}, generating in line ${round(figures.generateMs.p50, 1)}; ${Math.round(figures.fedShare * 100)}% of events from the worker) → ${figures.eventsPerSecond} events/s (engine ${figures.engineEventsPerSecond})`,
       );
       if (batchMs.p50 <= t * 1.05 || rate <= 1000) break;
       // Overran: refit the per-event cost through this run (the fixed cost kept), aim 5% under the interval.
@@ -776,7 +821,13 @@ const ready = (async () => {
   const db = new Database(bindings, absolute(import.meta.env.BASE_URL + 'extensions'));
   const recorder = new Recorder();
   recorder.wrap(db);
+  // The app's generator worker, for the saturation runs: generation overlaps the engine on another core.
+  const generator = new Worker(new URL('../workers/generator.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'tideline-bench-generator',
+  });
   return {
+    feed: new GeneratorFeed(generator),
     bindings,
     db,
     recorder,
@@ -787,7 +838,7 @@ const ready = (async () => {
 
 const api = {
   async throughput(options: ThroughputOptions, log: (text: string) => void): Promise<ThroughputResult> {
-    const { bindings, db, recorder, bundle, startupMs } = await ready;
+    const { bindings, db, recorder, bundle, startupMs, feed } = await ready;
     const t0 = performance.now();
     const workload = workloadNamed(options.workload);
     const bench = new Bench(bindings, db, recorder, log);
@@ -806,9 +857,19 @@ const api = {
 
     const loop = tsLoopFor(workload.name, workload.name === 'ysb' ? campaignRows() : []);
     const accumulator = loop ? new TsLoopAccumulator(loop) : null;
-    const saturation = TRIGGERS.map((trigger) =>
-      bench.saturation(workload, trigger.name, calibration, options.seconds, trigger.ms === 1000 ? accumulator : null),
-    );
+    const saturation: SaturationFigures[] = [];
+    for (const trigger of TRIGGERS) {
+      saturation.push(
+        await bench.saturation(
+          workload,
+          trigger.name,
+          calibration,
+          options.seconds,
+          trigger.ms === 1000 ? accumulator : null,
+          options.inlineGeneration ? undefined : feed,
+        ),
+      );
+    }
     const tsLoop = accumulator ? accumulator.figures() : null;
     if (tsLoop) log(`  TypeScript loop: ${tsLoop.eventsPerSecond} events/s (loop alone ${tsLoop.loopEventsPerSecond})`);
 

@@ -37,8 +37,14 @@ export interface SaturationFigures {
   liveCeilingEventsPerSecond: number;
   /** Whether the batches fit in the trigger interval (p50 of generation + engine ≤ interval). */
   keptUp: boolean;
+  /** Waiting for the generator worker, then LiveRun.batchAt: the batch's share of the run's wall time. */
   batchMs: Percentiles;
+  /** Generation in line, for the batches whose events the generator worker had not made (the first). */
   generateMs: Percentiles;
+  /** Waiting for the generator worker's events: generation is the slower of the two when this is not 0. */
+  waitMs: Percentiles;
+  /** The share of events the generator worker made. */
+  fedShare: number;
   engineMs: Percentiles;
   profile: PhaseProfile;
 }
@@ -155,6 +161,8 @@ export interface ThroughputOptions {
   smallRate: number;
   /** The longest warm-up before measuring, milliseconds. */
   warmupMs: number;
+  /** Saturation runs generate in the engine's worker, not the generator worker (for comparison). */
+  inlineGeneration?: boolean;
 }
 
 export interface LiveFigures {
