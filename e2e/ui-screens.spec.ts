@@ -1,4 +1,21 @@
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+
+/** Every side tab's label fits: inside the strip, on the strip's first line, not cut inside the tab. */
+async function expectTabsUnclipped(page: Page) {
+  const strip = page.getByRole('tablist', { name: 'More panels' });
+  const outer = (await strip.boundingBox())!;
+  const tabs = await strip.getByRole('tab').all();
+  expect(tabs).toHaveLength(4);
+  for (const tab of tabs) {
+    const box = (await tab.boundingBox())!;
+    const name = await tab.innerText();
+    expect(box.x, `${name} starts inside the strip`).toBeGreaterThanOrEqual(outer.x);
+    expect(box.x + box.width, `${name} ends inside the strip`).toBeLessThanOrEqual(outer.x + outer.width + 0.5);
+    expect(box.y, `${name} is on the first line`).toBeLessThan(outer.y + box.height / 2);
+    expect(await tab.evaluate((element) => element.scrollWidth <= element.clientWidth)).toBe(true);
+  }
+}
 
 const PANELS = ['Editor', 'Controls', 'Results', 'Timeline', 'Sources', 'Late rows', 'Progress'];
 const TABBED = new Set(['Sources', 'Late rows', 'Progress']);
@@ -28,6 +45,7 @@ for (const viewport of [
     expect(overflow).toEqual({ x: 0, y: 0 });
 
     await page.screenshot({ path: testInfo.outputPath(`${size}-page.png`) });
+    await expectTabsUnclipped(page);
     for (const name of PANELS) {
       if (TABBED.has(name)) await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
       const panel = page.getByRole('region', { name, exact: true });
@@ -40,6 +58,7 @@ for (const viewport of [
 
     await page.getByRole('button', { name: 'Presentation' }).click();
     await expect(page.locator('html')).toHaveClass(/presentation/);
+    await expectTabsUnclipped(page);
     await page.screenshot({ path: testInfo.outputPath(`${size}-presentation.png`) });
     await page.getByRole('button', { name: 'Presentation' }).click();
   });
