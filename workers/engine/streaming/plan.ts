@@ -170,6 +170,16 @@ export function planQuery(
   catalog: Catalog,
   prefix = 'q0',
 ): QueryPlan {
+  const tokens = significant(query);
+  const extra = tokens.findIndex((token, i) => isSymbol(token, ';') && i < tokens.length - 1);
+  if (extra >= 0) {
+    throw new PlanError(
+      'A streaming query is one SQL statement, but there is more after the ";".',
+      'Remove the ";" and what follows it.',
+      undefined,
+      tokens[extra]!.start,
+    );
+  }
   const stages = splitAfterAggregation(query.trim().replace(/;\s*$/, ''));
   if (!stages) return planSingle(query, sources, outputMode, catalog, prefix);
   const plan = planSingle(stages.inner, sources, outputMode, catalog, prefix);
