@@ -40,6 +40,24 @@ interface BatchWatermarks {
   late: bigint;
 }
 
+/**
+ * DuckDB marks an error in the SQL it ran (`LINE n: <text>` and a caret); when that SQL is a rewrite of the
+ * user's, the same mark in the user's text, at the first whole-word occurrence of the marked word.
+ */
+function markInUserText(duckdbMessage: string, userSql: string): string {
+  const mark = /LINE \d+: ([^\n]*)\n( *)\^/.exec(duckdbMessage);
+  if (!mark) return '';
+  const column = mark[2]!.length - (mark[0].indexOf(':') + 2);
+  const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(mark[1]!.slice(column))?.[0];
+  if (!word) return '';
+  const found = new RegExp(`(?<![A-Za-z0-9_"])${word}(?![A-Za-z0-9_"])`).exec(userSql);
+  if (!found) return '';
+  const before = userSql.slice(0, found.index).split('\n');
+  const lineText = userSql.split('\n')[before.length - 1]!;
+  const prefix = `LINE ${before.length}: `;
+  return `\n\n${prefix}${lineText}\n${' '.repeat(prefix.length + before.at(-1)!.length)}^`;
+}
+
 function formatBytes(bytes: number): string {
   const [unit, size] =
     bytes >= 2 ** 30
@@ -105,6 +123,8 @@ export class StreamingQuery {
     this.nextBatchId = checkpoint?.nextBatchId ?? 0;
     this.lateWatermark = checkpoint?.lateWatermark ?? 0n;
     this.lastBatchWatermark = checkpoint?.lastBatchWatermark ?? 0n;
+    // Binding the user's aggregation before its partial-state form names a misspelt column as such.
+    const describedFirst = plan.kind === 'aggregate' ? this.describeColumns(spec.query) : null;
     if (plan.kind === 'aggregate') {
       this.createAggregateState(plan);
     } else if (plan.kind === 'session') {
@@ -128,7 +148,7 @@ export class StreamingQuery {
     }
     for (const [role, ipc] of Object.entries(checkpoint?.tables ?? {}))
       importTable(db, this.tables[role as keyof typeof this.tables], ipc);
-    this.columns = this.describeColumns(spec.query);
+    this.columns = describedFirst ?? this.describeColumns(spec.query);
   }
 
   private createAggregateState(plan: AggregatePlan): void {
@@ -389,7 +409,8 @@ export class StreamingQuery {
       return this.db.query(plan.after).schema.fields.map((field) => field.name);
     } catch (error) {
       if (sql === query.trim().replace(/;\s*$/, '') || !(error instanceof Error)) throw error;
-      throw new Error(error.message.replace(/\n\s*\nLINE \d+:[\s\S]*$/, ''), { cause: error });
+      const message = error.message.replace(/\n\s*\nLINE \d+:[\s\S]*$/, '');
+      throw new Error(message + markInUserText(error.message, query), { cause: error });
     }
   }
 

@@ -418,6 +418,20 @@ describe('queries Spark rejects, with its meaning and a hint', () => {
   }
   const base = events([]);
 
+  it('a misspelt column in a windowed query: named as such, at its place in the user’s text', async () => {
+    const error = await failure({
+      ...base,
+      query: `SELECT window_start, count(*) AS n
+FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '5' SECONDS))
+WHERE vv > 1
+GROUP BY window_start, window_end`,
+    });
+    expect(error).toMatchObject({
+      message: expect.stringMatching(/^Binder Error: Referenced column "vv" not found/),
+      position: { line: 3, column: 7 },
+    });
+  });
+
   it('append mode aggregation without a watermark', async () => {
     const error = await failure({ ...base, sources: [{ ...base.sources[0], watermark: undefined }] });
     expect(error.message).toContain(
