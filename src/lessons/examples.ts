@@ -3,6 +3,15 @@
  * line runs it.
  */
 import type { Scenario } from '../../workers/engine/scenario';
+import q0 from '../../examples/nexmark/q0.json';
+import q1 from '../../examples/nexmark/q1.json';
+import q2 from '../../examples/nexmark/q2.json';
+import q3 from '../../examples/nexmark/q3.json';
+import q5 from '../../examples/nexmark/q5.json';
+import q7 from '../../examples/nexmark/q7.json';
+import q8 from '../../examples/nexmark/q8.json';
+import q11 from '../../examples/nexmark/q11.json';
+import q18 from '../../examples/nexmark/q18.json';
 import twoQueries from '../../examples/two-queries.json';
 import watermark from '../../examples/watermark.json';
 
@@ -37,6 +46,15 @@ export const EXAMPLES: readonly Example[] = [
     '5-second windows with a 10-second watermark, in append mode: a window is written once the watermark passes ' +
       'its end, and the row stamped 00:00:10 in the third batch is dropped as late.',
   ),
+  example('nexmark-q0', 'Nexmark Q0: pass-through', q0),
+  example('nexmark-q1', 'Nexmark Q1: currency conversion', q1),
+  example('nexmark-q2', 'Nexmark Q2: selection', q2),
+  example('nexmark-q3', 'Nexmark Q3: local item suggestion', q3),
+  example('nexmark-q5', 'Nexmark Q5: hot items', q5),
+  example('nexmark-q7', 'Nexmark Q7: highest bid', q7),
+  example('nexmark-q8', 'Nexmark Q8: monitor new users', q8),
+  example('nexmark-q11', 'Nexmark Q11: user sessions', q11),
+  example('nexmark-q18', 'Nexmark Q18: last bid per bidder and auction', q18),
 ];
 
 export function exampleById(id: string): Example | undefined {
