@@ -105,6 +105,8 @@ export class StreamingQuery {
   /** The earliest event time of the current batch's rows; null when a source without event time sent rows. */
   private batchMinUs: bigint | null = null;
   private readonly measuredBytes = new Map<string, { batchId: number; perRow: number }>();
+  /** An aggregation's state rows, counted once and then kept from what each batch changed. */
+  private stateRows: number | undefined;
 
   private constructor(
     private readonly db: Database,
@@ -608,9 +610,11 @@ export class StreamingQuery {
     this.db.query(
       `CREATE OR REPLACE TEMP TABLE ${touched} AS SELECT ${[...keyColumns, ...merged].join(', ')} FROM ${partial} AS p LEFT JOIN (SELECT *, TRUE AS __present FROM ${state}) AS s ON ${sameKey}`,
     );
-    const updated = this.count(`SELECT * FROM ${touched}`);
-    this.db.query(`DELETE FROM ${state} AS s USING ${touched} AS p WHERE ${sameKey}`);
-    this.db.query(`INSERT INTO ${state} SELECT * FROM ${touched}`);
+    // DuckDB's DELETE and INSERT return how many rows they changed: no statements to count them.
+    this.stateRows ??= this.count(`SELECT * FROM ${state}`);
+    this.stateRows -= this.changed(`DELETE FROM ${state} AS s USING ${touched} AS p WHERE ${sameKey}`);
+    const updated = this.changed(`INSERT INTO ${state} SELECT * FROM ${touched}`);
+    this.stateRows += updated;
 
     const closed =
       plan.eventTime && this.watermark.active
@@ -626,10 +630,10 @@ export class StreamingQuery {
     }
     let removed = 0;
     if (closed && this.outputMode !== 'complete') {
-      removed = this.count(`SELECT * FROM ${state} AS ${quote(plan.alias)} WHERE ${closed}`);
-      this.db.query(`DELETE FROM ${state} AS ${quote(plan.alias)} WHERE ${closed}`);
+      removed = this.changed(`DELETE FROM ${state} AS ${quote(plan.alias)} WHERE ${closed}`);
+      this.stateRows -= removed;
     }
-    const total = this.count(`SELECT * FROM ${state}`);
+    const total = this.stateRows;
     return {
       rows,
       late,
@@ -785,6 +789,11 @@ export class StreamingQuery {
     return Number(
       this.db.query(`SELECT coalesce(sum(strlen(t::VARCHAR)), 0)::BIGINT FROM ${table} AS t`).getChildAt(0)!.get(0),
     );
+  }
+
+  /** Runs an INSERT, UPDATE or DELETE and returns how many rows it changed. */
+  private changed(sql: string): number {
+    return Number(this.db.query(sql).getChildAt(0)!.get(0));
   }
 
   private count(sql: string): number {
