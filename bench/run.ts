@@ -248,6 +248,8 @@ function summarise(workload: Workload, result: WorkloadResult, native: NativeOut
         keptUp: saturation.keptUp,
         batchMs: saturation.batchMs,
         generateMs: saturation.generateMs,
+        waitMs: saturation.waitMs,
+        fedShare: saturation.fedShare,
         engineMs: saturation.engineMs,
       },
       triggerMs: {
