@@ -132,8 +132,12 @@ export class Playground {
     return this.scenario.sources.map((source) => source.name);
   }
 
-  /** Starts the engine, then loads the default scenario so that its tables can be browsed before the first run. */
-  async init(): Promise<void> {
+  /**
+   * Starts the engine, then loads the scenario (`scenario`, else the default) so that its tables can be browsed
+   * before the first run.
+   */
+  async init(scenario?: Partial<EngineScenario>): Promise<void> {
+    if (scenario) this.scenario = editable(scenario);
     this.info = await this.engine.info();
     await this.load(false);
   }

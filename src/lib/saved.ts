@@ -1,0 +1,64 @@
+/**
+ * The user's work, kept in the browser between visits: the current scenario document (unsaved SQL edits
+ * included) in localStorage. A stored document is validated like a share link before it is used; one that
+ * cannot be read is discarded, and the caller says so.
+ */
+import type { Scenario } from '../../workers/engine/scenario';
+import { parseScenario, ScenarioError } from '../../workers/engine/validate';
+
+export const SAVED_KEY = 'tideline.document';
+
+export type SavedDocument =
+  { kind: 'none' } | { kind: 'saved'; scenario: Scenario } | { kind: 'discarded'; reason: string };
+
+/** Storage may be unavailable (private modes, sandboxed frames): nothing is then kept. */
+function storage(): Storage | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function readSaved(store: Storage | null = storage()): SavedDocument {
+  const text = store?.getItem(SAVED_KEY);
+  if (!text) return { kind: 'none' };
+  try {
+    return { kind: 'saved', scenario: parseScenario(JSON.parse(text)) };
+  } catch (error) {
+    store?.removeItem(SAVED_KEY);
+    const reason =
+      error instanceof ScenarioError
+        ? error.message
+        : error instanceof SyntaxError
+          ? 'it is not valid JSON'
+          : 'it could not be read';
+    return { kind: 'discarded', reason };
+  }
+}
+
+export function writeSaved(scenario: Scenario, store: Storage | null = storage()): void {
+  try {
+    store?.setItem(SAVED_KEY, JSON.stringify(scenario));
+  } catch {
+    // Full or unavailable: the work is not kept.
+  }
+}
+
+/** Calls `save` once `delayMs` have passed without another `schedule`; `flush` saves what is pending at once. */
+export function debounced(save: () => void, delayMs: number): { schedule: () => void; flush: () => void } {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const flush = () => {
+    if (timer === null) return;
+    clearTimeout(timer);
+    timer = null;
+    save();
+  };
+  return {
+    schedule: () => {
+      if (timer !== null) clearTimeout(timer);
+      timer = setTimeout(flush, delayMs);
+    },
+    flush,
+  };
+}
