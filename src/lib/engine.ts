@@ -1,11 +1,63 @@
 import * as Comlink from 'comlink';
 import type { EngineApi } from '../../workers/protocol';
 
-/** Starts the engine worker; every call on the result runs in the worker. */
-export function startEngine(): Comlink.Remote<EngineApi> {
+/** A running engine worker: its API, and how to stop it. */
+export interface EngineConnection {
+  api: Comlink.Remote<EngineApi>;
+  close(): void;
+}
+
+export interface Liveness {
+  /** How often the worker is asked whether it still answers. */
+  heartbeatMs: number;
+  /** How long an answer may take: a big batch legitimately keeps the worker busy for a while. */
+  timeoutMs: number;
+}
+
+export const LIVENESS: Liveness = { heartbeatMs: 5_000, timeoutMs: 10_000 };
+
+/**
+ * Starts the engine worker; every call on `api` runs in the worker. `onDeath` is called once, with the reason,
+ * if the worker throws an uncaught error (a wasm trap, say) or stops answering; the worker is closed by then.
+ */
+export function startEngine(onDeath: (reason: string) => void, liveness = LIVENESS): EngineConnection {
   const worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
     type: 'module',
     name: 'tideline-engine',
   });
-  return Comlink.wrap<EngineApi>(worker);
+  const api = Comlink.wrap<EngineApi>(worker);
+  let closed = false;
+  let asking = false;
+
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    worker.terminate();
+    api[Comlink.releaseProxy]();
+  };
+  const die = (reason: string) => {
+    if (closed) return;
+    close();
+    onDeath(reason);
+  };
+
+  worker.addEventListener('error', (event) => {
+    // Handled here: the UI says what happened.
+    event.preventDefault();
+    die(event.message || 'an uncaught error in the engine worker');
+  });
+  const heartbeat = setInterval(() => {
+    if (asking) return;
+    asking = true;
+    const seconds = Math.round(liveness.timeoutMs / 1000);
+    const timer = setTimeout(() => die(`it did not answer for ${seconds} seconds`), liveness.timeoutMs);
+    const answered = () => {
+      clearTimeout(timer);
+      asking = false;
+    };
+    api.info().then(answered, answered);
+  }, liveness.heartbeatMs);
+
+  return { api, close };
 }

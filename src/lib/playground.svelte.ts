@@ -4,6 +4,7 @@
  * however fast batches arrive.
  */
 import * as Comlink from 'comlink';
+import type { EngineConnection } from './engine';
 import { tableFromIPC } from 'apache-arrow';
 import { tableToJsonRows } from '../../workers/engine/values';
 import type {
@@ -78,6 +79,9 @@ export class Playground {
   preview = $state.raw<TablePreview | null>(null);
   /** Whether the user has pressed Run on the live query since it was last loaded. */
   started = $state(false);
+  /** Why the engine worker was last restarted, until the user dismisses it. */
+  restartReason = $state<string | null>(null);
+  engine: Comlink.Remote<EngineApi>;
 
   private readonly loads = new LoadTickets<LiveEvent>();
   /** Engine calls under way that the controls wait for (loads, one-off queries). */
@@ -90,8 +94,35 @@ export class Playground {
   private latestStatus: LiveStatus | null = null;
   private latestError: EngineError | null = null;
   private version = 0;
+  private connection: EngineConnection;
+  /** Counts engine workers: calls to a worker that died never answer, and must not hold the controls. */
+  private generation = 0;
 
-  constructor(readonly engine: Comlink.Remote<EngineApi>) {}
+  constructor(private readonly startEngine: (onDeath: (reason: string) => void) => EngineConnection) {
+    this.connection = this.connect();
+    this.engine = this.connection.api;
+  }
+
+  private connect(): EngineConnection {
+    const generation = ++this.generation;
+    return this.startEngine((reason) => {
+      if (generation === this.generation) void this.restart(reason);
+    });
+  }
+
+  /** The engine worker died: start a new one and load the scenario again, as the user left it (paused). */
+  private async restart(reason: string): Promise<void> {
+    this.connection.close();
+    this.connection = this.connect();
+    this.engine = this.connection.api;
+    this.restartReason = reason;
+    this.working = 0;
+    this.info = null;
+    this.latestStatus = null;
+    this.status = null;
+    this.info = await this.engine.info();
+    await this.load(false);
+  }
 
   get busy(): boolean {
     return this.working > 0;
@@ -205,6 +236,7 @@ export class Playground {
   }
 
   async runOnce(sql: string): Promise<boolean> {
+    const generation = this.generation;
     this.working++;
     try {
       const outcome = await this.engine.query(sql);
@@ -220,7 +252,7 @@ export class Playground {
       this.error = null;
       return true;
     } finally {
-      this.working--;
+      if (generation === this.generation) this.working--;
     }
   }
 
@@ -246,6 +278,7 @@ export class Playground {
   private async load(started: boolean): Promise<boolean> {
     const ticket = this.loads.issue();
     const listener = Comlink.proxy((event: LiveEvent) => this.receive(ticket, event));
+    const generation = this.generation;
     this.working++;
     try {
       const outcome = await this.engine.load(this.document(), listener);
@@ -261,7 +294,7 @@ export class Playground {
       void this.refreshCatalog();
       return this.loads.isLatest(ticket);
     } finally {
-      this.working--;
+      if (generation === this.generation) this.working--;
     }
   }
 
