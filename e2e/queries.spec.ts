@@ -11,7 +11,7 @@ async function stepTo(page: Page, batches: RegExp) {
   await expect(page.getByRole('status', { name: 'Run status' })).toContainText(batches);
 }
 
-test('two queries of one scenario: tabs by name and mode, both result tables side by side', async ({ page }) => {
+test('two queries of one scenario: tabs by name and mode, both result tables at once', async ({ page }) => {
   await ready(page);
   await page.getByRole('combobox', { name: 'Lesson' }).selectOption('example:two-queries');
   await expect(page.getByRole('region', { name: 'Lesson' })).toContainText('Append and update, side by side');
@@ -53,11 +53,21 @@ test('two queries of one scenario: tabs by name and mode, both result tables sid
   await expect(page.getByRole('radio', { name: 'update' })).toBeChecked();
 
   // One table at a time, when asked.
-  await results.getByRole('button', { name: 'Side by side' }).click();
+  await results.getByRole('button', { name: 'Split view' }).click();
   await expect(appended).toBeHidden();
   await expect(results.getByRole('table', { name: 'Result table' })).toBeVisible();
-  await results.getByRole('button', { name: 'Side by side' }).click();
+  await results.getByRole('button', { name: 'Split view' }).click();
   await expect(appended).toBeVisible();
+
+  // Stacked where two tables side by side would cut their columns off; side by side where there is room.
+  let [top, bottom] = [(await appended.boundingBox())!, (await updated.boundingBox())!];
+  expect(bottom.y).toBeGreaterThanOrEqual(top.y + top.height - 1);
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await expect
+    .poll(async () => (await updated.boundingBox())!.x)
+    .toBeGreaterThan((await appended.boundingBox())!.x + 300);
+  [top, bottom] = [(await appended.boundingBox())!, (await updated.boundingBox())!];
+  expect(Math.abs(bottom.y - top.y)).toBeLessThan(2);
 });
 
 test('an edit to one query of several reaches the engine with the others unchanged', async ({ page }) => {
