@@ -94,3 +94,15 @@ test('saved work that cannot be read is discarded with a message; the default op
   await expect(page.getByRole('alert')).toContainText(/Your saved work could not be restored \(trigger: /);
   await expect.poll(() => page.evaluate(() => localStorage.getItem('tideline.document'))).toContain('TUMBLE');
 });
+
+test('saved work whose query the engine refuses is kept, with the error, not loaded', async ({ page }) => {
+  await page.goto('./');
+  await ready(page);
+  await page.getByLabel('SQL').fill('SELECT pag FROM clicks');
+  await expect.poll(() => page.evaluate(() => localStorage.getItem('tideline.document'))).toContain('pag FROM');
+  await page.reload();
+  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
+  await expect(page.getByLabel('SQL')).toHaveText('SELECT pag FROM clicks');
+  await expect(page.getByRole('region', { name: 'Editor' }).getByRole('alert')).toContainText('"pag" not found');
+  await expect(page.getByRole('status', { name: 'Run status' })).toContainText('not loaded');
+});

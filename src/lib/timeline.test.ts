@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { BatchReport, JsonValue, LiveStatus, QueryInfo } from '../../workers/protocol';
+import { LiveModel } from './live';
+import { sessionSpans } from './timeline';
+
+const SESSIONS: QueryInfo = {
+  name: 'query',
+  outputMode: 'append',
+  columns: ['session_start', 'session_end', 'bidder', 'bids'],
+  keyColumns: ['session_start', 'session_end', 'bidder'],
+  stateful: true,
+  window: { kind: 'session', sizeMs: 0, slideMs: 0, offsetMs: 0, gapMs: 2000 },
+};
+
+function batch(batchId: number, newest: string, rows: JsonValue[][]): BatchReport {
+  return {
+    query: 'query',
+    batchId,
+    watermark: null,
+    numInputRows: 1,
+    columns: SESSIONS.columns,
+    rows,
+    lateRows: {},
+    numRowsDroppedByWatermark: 0,
+    progress: {
+      batchId,
+      timestamp: '2024-01-01 00:00:00',
+      numInputRows: 1,
+      inputRowsPerSecond: 1,
+      processedRowsPerSecond: 1,
+      durationMs: {},
+      eventTime: { max: newest },
+      stateOperators: [],
+      sink: { numOutputRows: rows.length },
+    },
+    late: [],
+    input: [],
+  };
+}
+
+const status = (processingMs: number): LiveStatus => ({
+  state: 'paused',
+  fallingBehind: false,
+  processingMs,
+  batches: 0,
+  pending: 0,
+});
+
+describe('session windows on the timeline', () => {
+  it('span from the batch that read their start to the batch that emitted them, with their key', () => {
+    const model = new LiveModel(SESSIONS);
+    model.apply(batch(0, '2024-01-01 00:00:03', []), status(1000));
+    model.apply(batch(1, '2024-01-01 00:00:06', []), status(2000));
+    model.apply(
+      batch(2, '2024-01-01 00:00:09', [
+        ['2024-01-01 00:00:01', '2024-01-01 00:00:04', 7, 2],
+        ['2024-01-01 00:00:05', '2024-01-01 00:00:08', 7, 1],
+      ]),
+      status(3000),
+    );
+    const domain = { x0: 0, x1: 4000, y0: Date.UTC(2024, 0, 1), y1: Date.UTC(2024, 0, 1, 0, 0, 10) };
+    expect(sessionSpans(model, domain)).toEqual([
+      expect.objectContaining({ startMs: Date.UTC(2024, 0, 1, 0, 0, 1), openedMs: 1000, emittedMs: 3000, key: '7' }),
+      expect.objectContaining({ startMs: Date.UTC(2024, 0, 1, 0, 0, 5), openedMs: 2000, emittedMs: 3000, key: '7' }),
+    ]);
+    // Outside the event-time range shown: not drawn.
+    expect(sessionSpans(model, { ...domain, y0: Date.UTC(2024, 0, 1, 0, 0, 9) })).toEqual([]);
+  });
+});
