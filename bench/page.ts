@@ -151,6 +151,7 @@ class LiveRecorder {
 }
 
 let engine: Comlink.Remote<EngineApi> | null = null;
+const engineDied = (reason: string) => console.error(`the engine worker died: ${reason}`);
 let benchWorker: Comlink.Remote<BenchWorkerApi> | null = null;
 
 async function load(
@@ -171,7 +172,7 @@ async function coldStart(params: URLSearchParams): Promise<ColdStartFigures> {
   const rate = Number(params.get('rate') ?? 2000);
   const trigger = (params.get('trigger') ?? '1 second') as TriggerName;
   const batches = Number(params.get('batches') ?? 3);
-  engine = startEngine();
+  engine = startEngine(engineDied).api;
   const info = await engine.info();
   const engineReadyMs = performance.now();
   const recorder = await load(engine, workload, rate, trigger);
@@ -202,7 +203,7 @@ const bench: BenchWindow['tidelineBench'] = {
   coldStart: params.has('live') ? coldStart(params) : null,
 
   async live({ workload, rate, trigger, seconds }) {
-    engine ??= startEngine();
+    engine ??= startEngine(engineDied).api;
     const recorder = await load(engine, workload, rate, trigger);
     const from = performance.now();
     await engine.play();
