@@ -98,3 +98,27 @@ test('an edit to one query of several reaches the engine with the others unchang
   await editor.getByRole('tab', { name: /^appended/ }).click();
   await expect(page.getByLabel('SQL')).toContainText('page, count(*)');
 });
+
+test('a query can be added beside the one there, in another output mode, and removed again', async ({ page }) => {
+  await ready(page);
+  const editor = page.getByRole('region', { name: 'Editor' });
+  await editor.getByRole('button', { name: 'Add a query' }).click();
+  const tabs = editor.getByRole('tab');
+  await expect(tabs).toHaveText(['query append', 'query_2 append']);
+  await expect(tabs.nth(1)).toHaveAttribute('aria-selected', 'true');
+  await page.getByRole('radio', { name: 'update' }).check();
+  await expect(tabs.nth(1)).toHaveText('query_2 update');
+
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const results = page.getByRole('region', { name: 'Results' });
+  await expect(results.getByRole('table', { name: 'Result table of query_2' }).getByRole('row').nth(1)).toBeVisible({
+    timeout: 15_000,
+  });
+  await expect(results.getByRole('table', { name: 'Result table of query', exact: true })).toBeVisible();
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+
+  await editor.getByRole('button', { name: 'Remove query query_2' }).click();
+  await expect(tabs).toHaveCount(0);
+  await expect(results.getByRole('table', { name: 'Result table', exact: true })).toBeVisible();
+  await expect(page.getByRole('radio', { name: 'append' })).toBeChecked();
+});

@@ -211,10 +211,27 @@ export class Playground {
 
   /** After the scenario changed (a knob, the output mode, the trigger): load it again, and play on if it played. */
   async reload(): Promise<void> {
-    if (!this.query) return;
+    if (this.queries.length === 0) return;
     const wasRunning = this.state === 'running';
     if (!(await this.load(this.started))) return;
     if (wasRunning) await this.engine.play();
+  }
+
+  /** Adds a copy of the selected query, to change and compare side by side; selects it. */
+  addQuery(): Promise<void> {
+    const taken = this.scenario.queries.map((spec) => spec.name.toLowerCase());
+    let n = taken.length + 1;
+    while (taken.includes(`query_${n}`)) n++;
+    this.scenario.queries.push({ ...this.selectedQuery, name: `query_${n}` });
+    this.selected = this.scenario.queries.length - 1;
+    return this.reload();
+  }
+
+  removeQuery(index: number): Promise<void> {
+    if (this.scenario.queries.length < 2) return Promise.resolve();
+    this.scenario.queries.splice(index, 1);
+    this.selected = Math.min(this.selected, this.scenario.queries.length - 1);
+    return this.reload();
   }
 
   setOutputMode(mode: OutputMode): Promise<void> {
@@ -302,7 +319,6 @@ export class Playground {
   private begin(queries: QueryInfo[]): void {
     this.queries = queries;
     this.models = queries.map((query) => new LiveModel(query));
-    if (this.selected >= queries.length) this.selected = 0;
     this.error = null;
     this.latestError = null;
     this.liveDirty = true;
