@@ -54,6 +54,8 @@ test('runs with Ctrl+Enter from the editor', async ({ page }) => {
 });
 
 test('the guard catches and aborts a request to another origin', async ({ page, guard }) => {
+  // From a page without the app's Content-Security-Policy, which would refuse the request before the guard sees it.
+  await page.goto('about:blank');
   const outcome = await page.evaluate(() =>
     fetch('https://example.com/probe').then(
       () => 'reached',
