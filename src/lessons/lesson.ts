@@ -40,11 +40,22 @@ export interface Lesson {
   steps: LessonStep[];
 }
 
-/** The scenario with a step's change applied; `scenario` is not modified. */
-export function applyChange(scenario: Scenario, change: LessonChange): Scenario {
+/**
+ * The scenario with a step's change applied; `scenario` is not modified. In a scenario with several queries,
+ * the query and output mode changed are those of `queries[target]`.
+ */
+export function applyChange(scenario: Scenario, change: LessonChange, target = 0): Scenario {
   const next: Scenario = { ...scenario };
-  if (change.query !== undefined) next.query = change.query;
-  if (change.outputMode !== undefined) next.outputMode = change.outputMode;
+  if (next.queries) {
+    next.queries = next.queries.map((spec, i) =>
+      i === target
+        ? { ...spec, query: change.query ?? spec.query, outputMode: change.outputMode ?? spec.outputMode }
+        : spec,
+    );
+  } else {
+    if (change.query !== undefined) next.query = change.query;
+    if (change.outputMode !== undefined) next.outputMode = change.outputMode;
+  }
   if (change.trigger !== undefined) next.trigger = { ...change.trigger };
   const watermark = change.watermark;
   if (watermark) {

@@ -466,6 +466,22 @@ describe('lessons', () => {
     console.log(`lesson link lengths (characters):\n  ${lengths.join('\n  ')}`);
   });
 
+  it('a change to a scenario with several queries changes the one it targets, and stays valid', () => {
+    const scenario = { ...lessonById('output-modes')!.scenario };
+    const query = scenario.query!;
+    delete scenario.query;
+    scenario.queries = [
+      { name: 'a', query, outputMode: 'append' },
+      { name: 'b', query, outputMode: 'append' },
+    ];
+    const changed = applyChange(scenario, { outputMode: 'complete', query: 'SELECT 1' }, 1);
+    expect(changed.queries).toEqual([
+      { name: 'a', query, outputMode: 'append' },
+      { name: 'b', query: 'SELECT 1', outputMode: 'complete' },
+    ]);
+    expect(() => parseScenario(changed)).not.toThrow();
+  });
+
   it('every prediction is checked against the engine', () => {
     for (const lesson of LESSONS) {
       lesson.steps.forEach((step, i) => {

@@ -244,10 +244,10 @@ export class Playground {
     return this.reload();
   }
 
-  /** Replaces the whole scenario (a lesson, a share link) and loads it, paused. */
-  async open(scenario: Partial<EngineScenario>): Promise<void> {
+  /** Replaces the whole scenario (a lesson, a share link) and loads it, paused, showing query `selected`. */
+  async open(scenario: Partial<EngineScenario>, selected = 0): Promise<void> {
     this.scenario = editable(scenario);
-    this.selected = 0;
+    this.selected = Math.min(selected, this.scenario.queries.length - 1);
     this.started = false;
     await this.load(false);
   }
