@@ -52,6 +52,13 @@ test('two queries of one scenario: tabs by name and mode, both result tables at 
   await expect(progress.getByRole('table', { name: 'Batches' }).getByRole('row').nth(1)).toBeVisible();
   await expect(page.getByRole('radio', { name: 'update' })).toBeChecked();
 
+  // Export takes the selected query's results.
+  await page.getByText('Export').click();
+  const csv = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Results as CSV' }).click();
+  expect((await csv).suggestedFilename()).toBe('tideline-updated.csv');
+  await page.getByText('Export').click();
+
   // One table at a time, when asked.
   await results.getByRole('button', { name: 'Split view' }).click();
   await expect(appended).toBeHidden();
