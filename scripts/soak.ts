@@ -27,6 +27,8 @@ import { createGenerator } from '../workers/engine/generator';
 import { parseDuration } from '../workers/engine/validate';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+/** The soak's own build, so that it never rewrites a dist/ another test is serving. */
+const OUT_DIR = 'dist-soak';
 const LESSON = 'etl-sink';
 
 function option(name: string, fallback: number): number {
@@ -43,18 +45,15 @@ function newest(entry: string): number {
   return Math.max(stat.mtimeMs, ...readdirSync(entry).map((name) => newest(path.join(entry, name))));
 }
 
-/** Builds dist/ unless it is newer than every source of the site. */
+/** Builds the site unless the last build is newer than every source of it. */
 function buildIfNeeded(): void {
-  const index = path.join(ROOT, 'dist/index.html');
+  const index = path.join(ROOT, OUT_DIR, 'index.html');
   const sources = ['src', 'workers', 'public', 'index.html', 'vite.config.ts', 'package-lock.json'];
   if (existsSync(index) && statSync(index).mtimeMs > Math.max(...sources.map((s) => newest(path.join(ROOT, s)))))
     return;
-  const build = spawnSync('npx', ['vite', 'build'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, BASE: '/' },
-  });
-  if (build.status !== 0) throw new Error('npm run build failed');
+  const env = { ...process.env, BASE: '/', OUT_DIR };
+  const build = spawnSync('npx', ['vite', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env });
+  if (build.status !== 0 || !existsSync(index)) throw new Error(`the build into ${OUT_DIR}/ failed`);
 }
 
 /** Resident memory of a process and all its descendants, in MB (Linux /proc). */
@@ -216,7 +215,12 @@ async function main(): Promise<number> {
   const minutes = option('minutes', 30);
   const rate = option('rate', 50);
   buildIfNeeded();
-  const server = await preview({ root: ROOT, logLevel: 'error', preview: { host: '127.0.0.1', port: 4180 } });
+  const server = await preview({
+    root: ROOT,
+    logLevel: 'error',
+    build: { outDir: OUT_DIR },
+    preview: { host: '127.0.0.1', port: 4180 },
+  });
   const url = server.resolvedUrls!.local[0]!;
   const origin = new URL(url).origin;
   const profile = mkdtempSync(path.join(tmpdir(), 'tideline-soak-'));
