@@ -64,3 +64,27 @@ test('an engine worker that stops answering is restarted', async ({ page }) => {
   await expect(page.getByRole('alert')).toContainText('did not answer for 10 seconds', { timeout: 30_000 });
   await expectRestarted(page, /\(it did not answer for 10 seconds\)/);
 });
+
+test('an engine that stops again right after a restart does not get the scenario reloaded into it', async ({
+  page,
+}) => {
+  const first = await open(page);
+  await edit(page);
+  const boom = () =>
+    setTimeout(() => {
+      throw new Error('boom');
+    });
+  const second = page.waitForEvent('worker', (worker) => worker.url().includes('engine'));
+  await first.evaluate(boom);
+  await expect(page.getByRole('alert')).toContainText('it was restarted and the scenario reloaded');
+  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
+  await (await second).evaluate(boom);
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('The engine stopped again (Uncaught Error: boom), soon after the last restart');
+  await expect(alert).toContainText('the scenario was not loaded into it');
+  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
+  await expect(page.getByLabel('SQL')).toHaveText(EDITED);
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByRole('status', { name: 'Run status' })).toContainText(/[1-9]\d* batch/, { timeout: 10_000 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+});

@@ -31,6 +31,9 @@ import {
 } from './scenario';
 import { streamsRead } from './sqlrefs';
 
+/** An engine that dies again this soon after a restart does not get the scenario reloaded into it. */
+export const RELOAD_UNLESS_DIED_WITHIN_MS = 30_000;
+
 /** A one-off query's result holds at most this many rows. */
 export const MAX_QUERY_ROWS = 100_000;
 
@@ -79,8 +82,8 @@ export class Playground {
   preview = $state.raw<TablePreview | null>(null);
   /** Whether the user has pressed Run on the live query since it was last loaded. */
   started = $state(false);
-  /** Why the engine worker was last restarted, until the user dismisses it. */
-  restartReason = $state<string | null>(null);
+  /** Why the engine worker was last restarted, and whether the scenario was loaded again; until dismissed. */
+  restarted = $state.raw<{ reason: string; reloaded: boolean } | null>(null);
   engine: Comlink.Remote<EngineApi>;
 
   private readonly loads = new LoadTickets<LiveEvent>();
@@ -97,6 +100,7 @@ export class Playground {
   private connection: EngineConnection;
   /** Counts engine workers: calls to a worker that died never answer, and must not hold the controls. */
   private generation = 0;
+  private lastRestartMs = -Infinity;
 
   constructor(private readonly startEngine: (onDeath: (reason: string) => void) => EngineConnection) {
     this.connection = this.connect();
@@ -110,18 +114,27 @@ export class Playground {
     });
   }
 
-  /** The engine worker died: start a new one and load the scenario again, as the user left it (paused). */
+  /**
+   * The engine worker died: start a new one and load the scenario again, as the user left it (paused). If it dies
+   * again soon after, the scenario may be what kills it: it then waits for the user to press Run.
+   */
   private async restart(reason: string): Promise<void> {
+    const reload = performance.now() - this.lastRestartMs > RELOAD_UNLESS_DIED_WITHIN_MS;
+    this.lastRestartMs = performance.now();
     this.connection.close();
     this.connection = this.connect();
     this.engine = this.connection.api;
-    this.restartReason = reason;
+    this.restarted = { reason, reloaded: reload };
     this.working = 0;
     this.info = null;
     this.latestStatus = null;
     this.status = null;
+    this.queries = [];
+    this.models = [];
+    this.live = null;
+    this.started = false;
     this.info = await this.engine.info();
-    await this.load(false);
+    if (reload) await this.load(false);
   }
 
   get busy(): boolean {
