@@ -4,7 +4,6 @@
  * however fast batches arrive.
  */
 import * as Comlink from 'comlink';
-import type { EngineConnection } from './engine';
 import { tableFromIPC } from 'apache-arrow';
 import { tableToJsonRows } from '../../workers/engine/values';
 import type {
@@ -17,6 +16,7 @@ import type {
   QueryInfo,
 } from '../../workers/protocol';
 import { CATALOG_SQL, staticTables, type CatalogTable } from './catalog';
+import type { EngineConnection } from './engine';
 import { LiveModel } from './live';
 import { LoadTickets } from './loads';
 import {
@@ -134,6 +134,7 @@ export class Playground {
     this.live = null;
     this.started = false;
     this.info = await this.engine.info();
+    // The one load after a restart: where resuming from the last checkpoint belongs.
     if (reload) await this.load(false);
   }
 
