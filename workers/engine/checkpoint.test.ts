@@ -5,18 +5,8 @@ import type { Database } from './database';
 import { openNodeDatabase } from './node';
 import { ScenarioRun } from './runner';
 import type { Scenario } from './scenario';
+import { random } from './streaming/harness';
 import { parseScenario } from './validate';
-
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const at = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
 

@@ -19,3 +19,15 @@ export async function runScenario(document: unknown): Promise<BatchReport[]> {
 export function emitted(batches: BatchReport[]): unknown[][] {
   return batches.flatMap((batch) => batch.rows);
 }
+
+/** A small seeded generator (mulberry32), so every failure replays. */
+export function random(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,17 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emitted, runScenario } from './harness';
-
-/** A small seeded generator (mulberry32), so every failure replays. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { emitted, random, runScenario } from './harness';
 
 type Row = [string, string, number];
 const at = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
