@@ -152,6 +152,23 @@ describe('live runs', () => {
     expect(events.filter((e) => e.kind === 'batch')).toHaveLength(2);
   });
 
+  it('a batch that fails while playing pauses the run and reports the error; the session keeps working', () => {
+    const { live, events, timers } = session();
+    const failing = { ...scenario({ kind: 'processingTime', interval: '1 second' }), outputMode: 'append' };
+    failing.query = 'SELECT ts, CAST(page AS INTEGER) AS p FROM clicks';
+    expect(live.load(failing, (event) => events.push(event)).ok).toBe(true);
+    live.play();
+    expect(() => timers.advance(3000)).not.toThrow();
+    const errors = events.filter((e) => e.kind === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ error: { message: expect.stringMatching(/Could not convert/i) } });
+    const last = events.filter((e) => e.kind === 'status').at(-1);
+    expect(last).toMatchObject({ status: { state: 'paused' } });
+    expect(live.load(scenario({ kind: 'manual' }), (event) => events.push(event)).ok).toBe(true);
+    live.step();
+    expect(events.at(-2)).toMatchObject({ kind: 'batch' });
+  });
+
   it('reset starts over with the same events', () => {
     const { live, events } = session();
     live.load(scenario({ kind: 'manual' }), (event) => events.push(event));

@@ -57,6 +57,10 @@ export class Scheduler {
     private readonly onBatch: (report: BatchReport, status: LiveStatus) => void,
     private readonly onStatus: (status: LiveStatus) => void,
     private readonly timers: Timers = REAL_TIMERS,
+    /** A batch that failed on a timer: the run has paused; the error goes here, not to the event loop. */
+    private readonly onFailure: (error: unknown) => void = (error) => {
+      throw error;
+    },
   ) {
     this.intervalMs =
       trigger.kind === 'processingTime' ? Number(parseDuration(trigger.interval)! / 1000n) : MANUAL_STEP_MS;
@@ -150,8 +154,17 @@ export class Scheduler {
       // A stalled timer: the time it was held up does not count as processing time.
       const late = this.timers.now() - this.timerDue;
       if (late > STALL_MS && this.resumedAt !== null) this.resumedAt += late;
-      callback();
+      this.failSafely(callback);
     }, ms);
+  }
+
+  private failSafely(action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      this.pause();
+      this.onFailure(error);
+    }
   }
 
   private tick(due: number): void {
@@ -164,7 +177,7 @@ export class Scheduler {
       void events.then(() => {
         if (this.timer !== waiting) return; // paused or stopped meanwhile
         this.timer = null;
-        this.tick(due);
+        this.failSafely(() => this.tick(due));
       });
       return;
     }

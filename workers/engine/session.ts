@@ -85,6 +85,7 @@ export class LiveSession {
         (report, status) => listener({ kind: 'batch', report, status }),
         (status) => listener({ kind: 'status', status }),
         this.timers,
+        (error) => listener({ kind: 'error', error: describeFailure(error) }),
       );
       listener({ kind: 'status', status: this.scheduler.status() });
       return { ok: true, queries: run.describe() };
