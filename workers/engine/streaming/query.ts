@@ -258,6 +258,7 @@ export class StreamingQuery {
               : this.runAggregate(this.plan, watermarks, batchId),
     );
     this.nextBatchId++;
+    if (this.plan.kind === 'aggregate') this.stateRows = result.state?.numRowsTotal;
     const executedMs = performance.now() - started;
 
     this.lateWatermark = watermarks.eviction;
@@ -611,10 +612,11 @@ export class StreamingQuery {
       `CREATE OR REPLACE TEMP TABLE ${touched} AS SELECT ${[...keyColumns, ...merged].join(', ')} FROM ${partial} AS p LEFT JOIN (SELECT *, TRUE AS __present FROM ${state}) AS s ON ${sameKey}`,
     );
     // DuckDB's DELETE and INSERT return how many rows they changed: no statements to count them.
-    this.stateRows ??= this.count(`SELECT * FROM ${state}`);
-    this.stateRows -= this.changed(`DELETE FROM ${state} AS s USING ${touched} AS p WHERE ${sameKey}`);
+    // Kept aside until the batch has run: a batch that fails rolls back and must not change the count.
+    let stateRows = this.stateRows ?? this.count(`SELECT * FROM ${state}`);
+    stateRows -= this.changed(`DELETE FROM ${state} AS s USING ${touched} AS p WHERE ${sameKey}`);
     const updated = this.changed(`INSERT INTO ${state} SELECT * FROM ${touched}`);
-    this.stateRows += updated;
+    stateRows += updated;
 
     const closed =
       plan.eventTime && this.watermark.active
@@ -631,19 +633,18 @@ export class StreamingQuery {
     let removed = 0;
     if (closed && this.outputMode !== 'complete') {
       removed = this.changed(`DELETE FROM ${state} AS ${quote(plan.alias)} WHERE ${closed}`);
-      this.stateRows -= removed;
+      stateRows -= removed;
     }
-    const total = this.stateRows;
     return {
       rows,
       late,
       state: {
         operatorName: 'stateStoreSave',
-        numRowsTotal: total,
+        numRowsTotal: stateRows,
         numRowsUpdated: updated,
         numRowsRemoved: removed,
         numRowsDroppedByWatermark: droppedKeys,
-        memoryUsedBytes: this.estimateBytes(state, total, () => this.stateBytes(plan)),
+        memoryUsedBytes: this.estimateBytes(state, stateRows, () => this.stateBytes(plan)),
       },
     };
   }

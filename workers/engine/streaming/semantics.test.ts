@@ -333,13 +333,33 @@ describe('a batch that fails', () => {
         outputMode: 'update',
       }),
     );
-    const step = (count: number) => [
-      ...run.runStep({ add: { events: Array.from({ length: count }, (_, i) => [at(i), 1]) } }),
+    const step = (count: number, otherKey?: number) => [
+      ...run.runStep({
+        add: {
+          events: [
+            ...Array.from({ length: count }, (_, i) => [at(i), 1]),
+            ...(otherKey === undefined ? [] : [[at(0), otherKey]]),
+          ],
+        },
+      }),
     ];
-    expect(step(2).map((b) => [b.batchId, b.rows])).toEqual([[0, [[1, 8]]]]);
-    // the merged state is written before the emitted value overflows
-    expect(() => step(9)).toThrow(/Conversion Error.*UINT8/);
-    expect(step(1).map((b) => [b.batchId, b.rows])).toEqual([[1, [[1, 7]]]]);
+    const stateRows = (batches: BatchReport[]) => batches.map((b) => b.progress.stateOperators[0]!.numRowsTotal);
+    const first = step(2, 2);
+    expect(first.map((b) => [b.batchId, b.rows])).toEqual([
+      [
+        0,
+        [
+          [1, 8],
+          [2, 9],
+        ],
+      ],
+    ]);
+    expect(stateRows(first)).toEqual([2]);
+    // the merged state, with a new key, is written before the emitted value overflows
+    expect(() => step(9, 3)).toThrow(/Conversion Error.*UINT8/);
+    const next = step(1);
+    expect(next.map((b) => [b.batchId, b.rows])).toEqual([[1, [[1, 7]]]]);
+    expect(stateRows(next)).toEqual([2]);
   });
 });
 
