@@ -39,7 +39,7 @@ export interface EngineApi {
   /** Runs one SQL statement against the engine's database (static tables, the streams' last batch). */
   query(sql: string): Promise<QueryOutcome>;
   /** Validates and plans a scenario document and gets it ready to play; events go to `listener`. */
-  load(scenario: unknown, listener: LiveListener): Promise<LoadOutcome>;
+  load(scenario: unknown, listener: LiveListener, options?: LoadOptions): Promise<LoadOutcome>;
   play(): Promise<void>;
   pause(): Promise<void>;
   /** Moves processing time one step and runs the batch due then. */
@@ -53,7 +53,21 @@ export interface EngineApi {
   ): Promise<{ ok: true; script: string } | { ok: false; error: EngineError }>;
 }
 
-export type LoadOutcome = { ok: true; queries: QueryInfo[] } | { ok: false; error: EngineError };
+export interface LoadOptions {
+  /**
+   * Where the run keeps its checkpoints in the browser's storage (one slot per tab): after its batches, at most
+   * once a second, and when it pauses. No key, no checkpoints.
+   */
+  checkpointKey?: string;
+  /** Go on from the slot's checkpoint, when it is of this scenario (after an engine restart). */
+  resume?: boolean;
+}
+
+export type LoadOutcome =
+  { ok: true; queries: QueryInfo[]; resumed?: ResumeOutcome } | { ok: false; error: EngineError };
+
+/** Whether a load asked to resume went on from the checkpoint, and where; or why it started over. */
+export type ResumeOutcome = { ok: true; batches: number; processingMs: number } | { ok: false; reason: string };
 
 /** What the UI needs to know about a running query to show its results. */
 export interface QueryInfo {

@@ -152,7 +152,7 @@ describe('checkpoints', () => {
     const scenario = everyOperator(1);
     freshSchema(first);
     const checkpoint = { ...ScenarioRun.start(first, scenario).checkpoint() };
-    checkpoint.position = { kind: 'live', offsets: {}, processingMs: 0, batches: 0 };
+    checkpoint.position = { kind: 'live', offsets: {}, sourceMs: 0, lastTriggerMs: {} };
     freshSchema(second);
     expect(() => ScenarioRun.start(second, scenario, checkpoint)).toThrow(/live run/);
   });

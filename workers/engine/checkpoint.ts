@@ -16,7 +16,15 @@ export interface QueryCheckpoint {
 
 /** Where a run's input stood: the generators' offsets and the simulated clock, or the scripted steps done. */
 export type RunPosition =
-  | { kind: 'live'; offsets: Record<string, number>; processingMs: number; batches: number }
+  | {
+      kind: 'live';
+      /** How many events of each generated source the batches have read. */
+      offsets: Record<string, number>;
+      /** The sources' clock, behind processing time while they were throttled. */
+      sourceMs: number;
+      /** Each query's previous trigger, for Spark's input rate. */
+      lastTriggerMs: Record<string, number>;
+    }
   | { kind: 'scripted'; steps: number };
 
 /** A whole run's checkpoint, written after a batch: it resumes exactly where that batch left off. */
@@ -25,6 +33,13 @@ export interface RunCheckpoint {
   scenario: string;
   position: RunPosition;
   queries: QueryCheckpoint[];
+  /** The trigger's clock when the playground took it: processing time of the last batch, triggers that ran batches. */
+  clock?: RunClock;
+}
+
+export interface RunClock {
+  processingMs: number;
+  batches: number;
 }
 
 export class CheckpointError extends Error {

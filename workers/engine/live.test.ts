@@ -446,3 +446,117 @@ describe('scripted scenarios played step by step', () => {
     expect(reports()).toHaveLength(5); // the script is over
   });
 });
+
+describe('checkpoints of a live session', () => {
+  /** A slot in memory, as the browser's storage would hold it. */
+  function memorySlot() {
+    const slot = { bytes: null as Uint8Array | null, saves: 0 };
+    return {
+      slot,
+      api: {
+        save: (bytes: Uint8Array) => {
+          slot.bytes = bytes;
+          slot.saves++;
+        },
+        clear: () => (slot.bytes = null),
+      },
+    };
+  }
+
+  const disordered = {
+    ...scenario({ kind: 'processingTime', interval: '1 second' }),
+    sources: [{ ...CLICKS, generator: { ...CLICKS.generator, disorder: 3, lateFraction: 0.05, lateBy: 10 } }],
+    query: undefined,
+    queries: [
+      {
+        name: 'tumbling',
+        query: `SELECT window_start, page, count(*) AS n FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '2' SECONDS)) GROUP BY window_start, window_end, page`,
+        outputMode: 'update',
+      },
+      {
+        name: 'sessions',
+        query: `SELECT session_window.start AS s, user_id, count(*) AS n FROM clicks GROUP BY session_window(ts, '3 seconds'), user_id`,
+        outputMode: 'append',
+      },
+    ],
+  };
+  const view = (report: BatchReport) =>
+    JSON.stringify([report.query, report.batchId, report.rows, report.late, report.watermark, report.numInputRows]);
+
+  it('a run restored in a new engine from its last checkpoint goes on exactly as an uninterrupted run', async () => {
+    const fresh = await openNodeDatabase();
+    const straight = session();
+    expect(straight.live.load(disordered, (event) => straight.events.push(event)).ok).toBe(true);
+    straight.live.play();
+    straight.timers.advance(12_000);
+    const expected = straight.batches().map(view);
+
+    for (const crashAtMs of [2_500, 7_300]) {
+      const { slot, api } = memorySlot();
+      const first = session();
+      first.live.load(disordered, (event) => first.events.push(event), { slot: api });
+      first.live.play();
+      first.timers.advance(crashAtMs);
+      const seen = first.batches().map(view);
+      expect(slot.bytes).not.toBeNull();
+
+      const resumedTimers = new ManualTimers();
+      const resumedEvents: LiveEvent[] = [];
+      const resumed = new LiveSession(fresh, resumedTimers);
+      const outcome = resumed.load(disordered, (event) => resumedEvents.push(event), { resumeFrom: slot.bytes });
+      expect(outcome).toMatchObject({ ok: true, resumed: { ok: true } });
+      const clock = (outcome as { resumed: { processingMs: number; batches: number } }).resumed;
+      expect(clock.processingMs).toBeGreaterThan(0);
+      expect(clock.processingMs).toBeLessThanOrEqual(crashAtMs);
+      resumed.play();
+      resumedTimers.advance(12_000 - clock.processingMs);
+      const after = resumedEvents
+        .filter((e) => e.kind === 'batch')
+        .map((e) => view((e as { report: BatchReport }).report));
+      // Batches after the checkpoint run again with the same ids and rows: a screen that keeps what it saw drops them.
+      const replayed = after.filter((batch) => seen.includes(batch));
+      expect([...seen, ...after.filter((batch) => !seen.includes(batch))]).toEqual(expected);
+      expect(seen.slice(seen.length - replayed.length)).toEqual(replayed);
+      const last = resumedEvents.at(-1) as { kind: string; status: { batches: number; processingMs: number } };
+      expect(last).toMatchObject({ kind: 'batch', status: { batches: 12, processingMs: 12_000 } });
+    }
+  }, 60_000);
+
+  it('checkpoints at most once a second while running, and when paused', () => {
+    const { slot, api } = memorySlot();
+    const { live, timers } = session();
+    live.load({ ...scenario({ kind: 'processingTime', interval: '200 milliseconds' }) }, () => {}, { slot: api });
+    live.play();
+    timers.advance(5_000);
+    expect(slot.saves).toBeGreaterThanOrEqual(4);
+    expect(slot.saves).toBeLessThanOrEqual(6);
+    const saves = slot.saves;
+    timers.advance(100);
+    live.pause();
+    expect(slot.saves).toBe(saves + 1);
+    live.pause();
+    expect(slot.saves).toBe(saves + 1);
+  });
+
+  it('starts over, saying why, when the checkpoint is of another scenario or damaged', () => {
+    const { slot, api } = memorySlot();
+    const { live, timers } = session();
+    live.load(scenario({ kind: 'manual' }), () => {}, { slot: api });
+    live.step();
+    timers.advance(0);
+    const saved = slot.bytes!;
+    const other = { ...scenario({ kind: 'manual' }), outputMode: 'complete' };
+    expect(live.load(other, () => {}, { slot: api, resumeFrom: saved })).toMatchObject({
+      ok: true,
+      resumed: { ok: false, reason: 'The checkpoint was taken of another scenario.' },
+    });
+    expect(slot.bytes).toBeNull();
+    expect(
+      live.load(scenario({ kind: 'manual' }), () => {}, { slot: api, resumeFrom: saved.slice(0, 40) }),
+    ).toMatchObject({ ok: true, resumed: { ok: false, reason: expect.stringMatching(/truncated|damaged/) } });
+    expect(live.load(scenario({ kind: 'manual' }), () => {}, { resumeFrom: null })).toMatchObject({
+      ok: true,
+      resumed: { ok: false, reason: 'No checkpoint was saved yet.' },
+    });
+  });
+});

@@ -1,4 +1,5 @@
 import type { BatchReport, QueryInfo } from '../protocol';
+import { CheckpointError, type RunCheckpoint, type RunClock } from './checkpoint';
 import type { Database } from './database';
 import { createGenerator, type EventGenerator } from './generator';
 import type { GeneratorFeed } from './generator/feed';
@@ -70,12 +71,19 @@ export class LiveRun {
     /** The processing time from one trigger to the next, to ask the feed for the next batch. */
     private readonly intervalMs: number,
     private readonly feed: GeneratorFeed | undefined,
+    private readonly scenarioJson: string,
   ) {
     feed?.reset();
     for (const name of generators.keys()) this.offsets.set(name, 0);
   }
 
-  static start(db: Database, scenario: Scenario, options: LiveRunOptions = {}): LiveRun {
+  /** Sets up the streams and plans the queries; with a checkpoint, resumes where it was taken. */
+  static start(db: Database, scenario: Scenario, options: LiveRunOptions = {}, checkpoint?: RunCheckpoint): LiveRun {
+    const scenarioJson = JSON.stringify(scenario);
+    if (checkpoint && checkpoint.scenario !== scenarioJson)
+      throw new CheckpointError('The checkpoint was taken of another scenario.');
+    if (checkpoint && (checkpoint.position.kind !== 'live' || !checkpoint.clock))
+      throw new CheckpointError('The checkpoint is not of a live run.');
     const generators = new Map<string, EventGenerator>();
     const specs = new Map<string, GeneratorSpec>();
     const tables: TableSpec[] = [...scenario.tables];
@@ -98,12 +106,42 @@ export class LiveRun {
       }
     });
     const streams = Streams.create(db, scenario.sources, tables);
-    const queries = startQueries(db, scenario);
+    const queries = startQueries(db, scenario, checkpoint?.queries);
     if (options.maxReportRows !== undefined) for (const query of queries) query.maxReportRows = options.maxReportRows;
     const trigger = scenario.trigger;
     const intervalMs = trigger.kind === 'processingTime' ? Number(parseDuration(trigger.interval)! / 1000n) : 1000;
     const maxRows = options.maxRowsPerBatch ?? MAX_ROWS_PER_BATCH;
-    return new LiveRun(streams, queries, generators, maxRows, specs, intervalMs, options.feed);
+    const run = new LiveRun(streams, queries, generators, maxRows, specs, intervalMs, options.feed, scenarioJson);
+    if (checkpoint?.position.kind === 'live') run.resumeAt(checkpoint.position, checkpoint.clock!);
+    return run;
+  }
+
+  /** Where the run stands after its last batch, with the trigger's clock then. */
+  checkpoint(clock: RunClock): RunCheckpoint {
+    return {
+      scenario: this.scenarioJson,
+      position: {
+        kind: 'live',
+        offsets: Object.fromEntries(this.offsets),
+        sourceMs: this.sourceMs,
+        lastTriggerMs: Object.fromEntries(this.lastTriggerMs),
+      },
+      queries: this.queries.map((query) => query.checkpoint()),
+      clock,
+    };
+  }
+
+  private resumeAt(position: Extract<RunCheckpoint['position'], { kind: 'live' }>, clock: RunClock): void {
+    for (const name of this.generators.keys()) {
+      const offset = position.offsets[name];
+      if (!Number.isSafeInteger(offset) || offset! < 0)
+        throw new CheckpointError(`The checkpoint has no offset for the source ${name}.`);
+      this.offsets.set(name, offset!);
+    }
+    for (const [query, ms] of Object.entries(position.lastTriggerMs)) this.lastTriggerMs.set(query, ms);
+    this.sourceMs = position.sourceMs;
+    this.samples = [];
+    this.sample(clock.processingMs);
   }
 
   /** Events the sources have made by `processingMs` that no batch has read yet: at most one batch's worth each. */
@@ -216,22 +254,25 @@ export class LiveRun {
  * step (an `add` with the no-data batches after it, a `restart`, or the `end`), whatever the time.
  */
 export class ScriptedRun {
-  private next = 0;
-
   constructor(
     private readonly run: ScenarioRun,
     private readonly script: Step[],
   ) {}
 
   pending(): number {
-    return this.script.length - this.next;
+    return this.script.length - this.run.stepsDone;
   }
 
   batchAt(): BatchReport[] {
     const reports: BatchReport[] = [];
-    while (reports.length === 0 && this.next < this.script.length)
-      reports.push(...this.run.runStep(this.script[this.next++]!));
+    while (reports.length === 0 && this.run.stepsDone < this.script.length)
+      reports.push(...this.run.runStep(this.script[this.run.stepsDone]!));
     return reports;
+  }
+
+  /** Where the run stands after its last step, with the trigger's clock then. */
+  checkpoint(clock: RunClock): RunCheckpoint {
+    return { ...this.run.checkpoint(), clock };
   }
 
   describe(): QueryInfo[] {

@@ -1,4 +1,5 @@
 import type { BatchReport, LiveStatus } from '../protocol';
+import type { RunClock } from './checkpoint';
 import type { SourceFlow } from './live';
 import type { TriggerSpec } from './scenario';
 import { parseDuration } from './validate';
@@ -47,6 +48,8 @@ export class Scheduler {
   /** When the pending timer should fire, by `timers.now()`. */
   private timerDue = 0;
   private batches = 0;
+  /** The processing time of the last trigger that ran batches. */
+  private lastBatchMs = 0;
   private fallingBehind = false;
   private finished = false;
   private readonly intervalMs: number;
@@ -64,6 +67,17 @@ export class Scheduler {
   ) {
     this.intervalMs =
       trigger.kind === 'processingTime' ? Number(parseDuration(trigger.interval)! / 1000n) : MANUAL_STEP_MS;
+  }
+
+  /** Goes on from a restored checkpoint's clock, paused. */
+  resumeFrom(clock: RunClock): void {
+    this.processingBase = this.lastBatchMs = clock.processingMs;
+    this.batches = clock.batches;
+  }
+
+  /** Where the trigger stood at its last batch, for a checkpoint. */
+  clock(): RunClock {
+    return { processingMs: this.lastBatchMs, batches: this.batches };
   }
 
   get processingMs(): number {
@@ -135,7 +149,10 @@ export class Scheduler {
 
   private runAt(processingMs: number): BatchReport[] {
     const reports = this.source.batchAt(processingMs);
-    if (reports.length > 0) this.batches++;
+    if (reports.length > 0) {
+      this.batches++;
+      this.lastBatchMs = processingMs;
+    }
     for (const report of reports) this.onBatch(report, this.status());
     return reports;
   }

@@ -1,4 +1,5 @@
-import type { EngineError, LiveListener, LoadOutcome } from '../protocol';
+import type { LiveListener, LoadOutcome, ResumeOutcome } from '../protocol';
+import { decodeCheckpoint, encodeCheckpoint, type RunCheckpoint } from './checkpoint';
 import type { Database } from './database';
 import { describeFailure } from './failures';
 import type { GeneratorFeed } from './generator/feed';
@@ -16,16 +17,38 @@ let runs = 0;
  */
 export const MAX_REPORT_ROWS = 1000;
 
+/** A running session checkpoints at most this often, and whenever it pauses. */
+export const CHECKPOINT_EVERY_MS = 1000;
+
+/** Where a session keeps its latest checkpoint (the browser's storage, written in the background). */
+export interface CheckpointSlot {
+  /** Keeps these bytes in place of the last ones. */
+  save(bytes: Uint8Array): void;
+  clear(): void;
+}
+
+export interface SessionLoadOptions {
+  slot?: CheckpointSlot;
+  /** A checkpoint's bytes to go on from, when it is of this scenario; null: asked to resume, but none was saved. */
+  resumeFrom?: Uint8Array | null;
+}
+
 /**
  * The playground's live session: one loaded scenario, its run and its trigger. Loading a new
  * scenario or resetting starts from a clean schema, so nothing of the old run leaks into the new.
  */
 export class LiveSession {
   private scenario: Scenario | null = null;
+  private run: LiveRun | ScriptedRun | null = null;
   private scheduler: Scheduler | null = null;
   private listener: LiveListener = () => {};
+  private slot: CheckpointSlot | undefined;
   /** The schema the current run lives in; each run gets a new one. */
   private schema: string | null = null;
+  private checkpointTimer: unknown = null;
+  private lastCheckpointMs = -Infinity;
+  /** Batches since the last checkpoint. */
+  private unsaved = false;
 
   constructor(
     private readonly db: Database,
@@ -34,24 +57,41 @@ export class LiveSession {
     private readonly feed?: GeneratorFeed,
   ) {}
 
-  load(document: unknown, listener: LiveListener): LoadOutcome {
+  /** A new run of `document`, paused; with `resumeFrom`, it goes on from that checkpoint if it can. */
+  load(document: unknown, listener: LiveListener, options: SessionLoadOptions = {}): LoadOutcome {
     let scenario: Scenario;
     try {
       scenario = parseScenario(document);
     } catch (error) {
       return { ok: false, error: describeFailure(error) };
     }
-    const outcome = this.start(scenario, listener);
-    if (outcome.ok) {
-      this.scenario = scenario;
-      this.listener = listener;
+    let resumed: ResumeOutcome | undefined;
+    let outcome: LoadOutcome | undefined;
+    if (options.resumeFrom) {
+      try {
+        const checkpoint = decodeCheckpoint(options.resumeFrom);
+        outcome = this.start(scenario, listener, checkpoint);
+        resumed = outcome.ok ? { ok: true, ...checkpoint.clock! } : { ok: false, reason: outcome.error.message };
+      } catch (error) {
+        resumed = { ok: false, reason: describeFailure(error).message };
+      }
+    } else if (options.resumeFrom === null) {
+      resumed = { ok: false, reason: 'No checkpoint was saved yet.' };
     }
-    return outcome;
+    if (!outcome?.ok) outcome = this.start(scenario, listener);
+    if (!outcome.ok) return outcome;
+    this.scenario = scenario;
+    this.listener = listener;
+    this.slot = options.slot;
+    if (!resumed?.ok) this.slot?.clear();
+    return resumed ? { ...outcome, resumed } : outcome;
   }
 
   reset(): LoadOutcome {
     if (!this.scenario) return { ok: false, error: { message: 'Nothing is loaded to reset.' } };
-    return this.start(this.scenario, this.listener);
+    const outcome = this.start(this.scenario, this.listener);
+    if (outcome.ok) this.slot?.clear();
+    return outcome;
   }
 
   play(): void {
@@ -60,6 +100,7 @@ export class LiveSession {
 
   pause(): void {
     this.scheduler?.pause();
+    if (this.unsaved) this.checkpoint();
   }
 
   step(): void {
@@ -67,26 +108,32 @@ export class LiveSession {
   }
 
   /** The previous run keeps going until the new one is planned: a bad scenario loses nothing. */
-  private start(scenario: Scenario, listener: LiveListener): LoadOutcome {
+  private start(scenario: Scenario, listener: LiveListener, checkpoint?: RunCheckpoint): LoadOutcome {
     const previous = this.schema;
     const next = `run_${++runs}`;
     try {
       this.db.query(`CREATE SCHEMA ${next}`);
       this.db.query(`USE ${next}`);
       const run = scenario.steps
-        ? new ScriptedRun(ScenarioRun.start(this.db, scenario), scenario.steps)
-        : LiveRun.start(this.db, scenario, { maxReportRows: MAX_REPORT_ROWS, feed: this.feed });
+        ? new ScriptedRun(ScenarioRun.start(this.db, scenario, checkpoint), scenario.steps)
+        : LiveRun.start(this.db, scenario, { maxReportRows: MAX_REPORT_ROWS, feed: this.feed }, checkpoint);
       this.scheduler?.stop();
+      this.cancelCheckpoint();
       if (previous) this.db.query(`DROP SCHEMA ${previous} CASCADE`);
       this.schema = next;
+      this.run = run;
       this.scheduler = new Scheduler(
         run,
         scenario.trigger,
-        (report, status) => listener({ kind: 'batch', report, status }),
+        (report, status) => {
+          listener({ kind: 'batch', report, status });
+          this.checkpointSoon();
+        },
         (status) => listener({ kind: 'status', status }),
         this.timers,
-        (error) => listener({ kind: 'error', error: describeFailure(error) }),
+        (error) => this.fail(error),
       );
+      if (checkpoint?.clock) this.scheduler.resumeFrom(checkpoint.clock);
       listener({ kind: 'status', status: this.scheduler.status() });
       return { ok: true, queries: run.describe() };
     } catch (error) {
@@ -96,13 +143,51 @@ export class LiveSession {
     }
   }
 
+  /** After a trigger's batches have all run (never between two queries' batches of one trigger). */
+  private checkpointSoon(): void {
+    this.unsaved = true;
+    if (!this.slot || this.checkpointTimer !== null) return;
+    const wait = Math.max(0, this.lastCheckpointMs + CHECKPOINT_EVERY_MS - this.timers.now());
+    this.checkpointTimer = this.timers.setTimeout(() => {
+      this.checkpointTimer = null;
+      this.checkpoint();
+    }, wait);
+  }
+
+  private checkpoint(): void {
+    this.cancelCheckpoint();
+    if (!this.slot || !this.run || !this.scheduler) return;
+    this.unsaved = false;
+    this.lastCheckpointMs = this.timers.now();
+    try {
+      this.slot.save(encodeCheckpoint(this.run.checkpoint(this.scheduler.clock())));
+    } catch (error) {
+      const failure = describeFailure(error);
+      this.listener({
+        kind: 'error',
+        error: { ...failure, message: `Could not save a checkpoint: ${failure.message}` },
+      });
+    }
+  }
+
+  private cancelCheckpoint(): void {
+    if (this.checkpointTimer !== null) this.timers.clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = null;
+  }
+
+  /** A batch failed: the run pauses; the partly run trigger is not checkpointed. */
+  private fail(error: unknown): void {
+    this.cancelCheckpoint();
+    this.unsaved = false;
+    this.listener({ kind: 'error', error: describeFailure(error) });
+  }
+
   private guard(action: () => void): void {
     try {
       action();
     } catch (error) {
       this.scheduler?.pause();
-      const failure: EngineError = describeFailure(error);
-      this.listener({ kind: 'error', error: failure });
+      this.fail(error);
     }
   }
 }
