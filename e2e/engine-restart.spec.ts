@@ -11,47 +11,97 @@ async function open(page: Page): Promise<Worker> {
   return engine;
 }
 
-/** After a restart: the message, the user's SQL and output mode, and a run that plays. */
-async function expectRestarted(page: Page, reason: RegExp) {
+/** How many batches the run status counts. */
+async function batchesRun(page: Page): Promise<number> {
+  const text = await page.getByRole('status', { name: 'Run status' }).textContent();
+  return Number(/(\d+) batch/.exec(text ?? '')?.[1] ?? 0);
+}
+
+/**
+ * After a restart: the message, the user's SQL and output mode, and the run going on from its last checkpoint
+ * with the results it had, each batch shown once.
+ */
+async function expectResumed(page: Page, reason: RegExp, before: number) {
   const alert = page.getByRole('alert');
   await expect(alert).toContainText('The engine stopped');
   await expect(alert).toContainText(reason);
-  await expect(alert).toContainText('it was restarted and the scenario reloaded');
-  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
+  await expect(alert).toContainText("it was restarted and went on from the run's last checkpoint", { timeout: 30_000 });
+  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready');
   await expect(page.getByLabel('SQL')).toHaveText(EDITED);
   await expect(page.getByRole('radio', { name: 'complete' })).toBeChecked();
-  await page.getByRole('button', { name: 'Run', exact: true }).click();
   const status = page.getByRole('status', { name: 'Run status' });
-  await expect(status).toContainText(/[1-9]\d* batch/, { timeout: 10_000 });
+  await expect(status).toContainText('running');
+  await expect.poll(() => batchesRun(page), { timeout: 10_000 }).toBeGreaterThan(before);
   await expect(page.getByRole('table', { name: 'Result table' }).getByRole('row').nth(1)).toContainText('/cart');
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  // Each batch once in the progress history, though the new engine ran the ones after its checkpoint again.
+  await page.getByRole('tab', { name: 'Progress' }).click();
+  const ids = await page.getByRole('table', { name: 'Batches' }).getByRole('row').allTextContents();
+  const batchIds = ids.map((row) => /^\s*(\d+)/.exec(row)?.[1]).filter((id) => id !== undefined);
+  expect(batchIds.length).toBeGreaterThan(0);
+  expect(new Set(batchIds).size).toBe(batchIds.length);
   await alert.getByRole('button', { name: 'Dismiss' }).click();
   await expect(alert).toHaveCount(0);
 }
 
-async function edit(page: Page) {
+/** Edits and runs the query until it has run a few batches; how many. */
+async function edit(page: Page): Promise<number> {
   await page.getByRole('radio', { name: 'complete' }).check();
   await page.getByLabel('SQL').fill(EDITED);
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByRole('status', { name: 'Run status' })).toContainText('running');
+  await expect.poll(() => batchesRun(page), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+  return batchesRun(page);
 }
 
 // The UI handles the worker's error event, so the error reaches no console: the guard stays strict.
-test('an uncaught error in the engine worker: a new engine, the scenario reloaded, the work kept', async ({ page }) => {
+test('an uncaught error in the engine worker: a new engine goes on from the last checkpoint, the work kept', async ({
+  page,
+}) => {
   const engine = await open(page);
-  await edit(page);
+  const before = await edit(page);
   await engine.evaluate(() => {
     setTimeout(() => {
       throw new Error('boom');
     });
   });
-  await expectRestarted(page, /\(Uncaught Error: boom\)/);
+  await expectResumed(page, /\(Uncaught Error: boom\)/, before);
+  // The checkpoint lives in the origin private file system, in this tab's slot.
+  const saved = await page.evaluate(async () => {
+    const key = sessionStorage.getItem('tideline.checkpoint')!;
+    const directory = await (await navigator.storage.getDirectory()).getDirectoryHandle('checkpoints');
+    const bytes = new Uint8Array(await (await (await directory.getFileHandle(key)).getFile()).arrayBuffer());
+    return new TextDecoder().decode(bytes.subarray(0, 21));
+  });
+  expect(saved).toBe('TIDELINE-CHECKPOINT-1');
+});
+
+test('an engine that stops before the run saved a checkpoint: the scenario reloaded from the start', async ({
+  page,
+}) => {
+  const engine = await open(page);
+  await page.getByRole('radio', { name: 'complete' }).check();
+  await page.getByLabel('SQL').fill(EDITED);
+  await engine.evaluate(() => {
+    setTimeout(() => {
+      throw new Error('boom');
+    });
+  });
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText(
+    'it was restarted and the scenario reloaded from the start (No checkpoint was saved yet.)',
+    { timeout: 30_000 },
+  );
+  await expect(page.getByLabel('SQL')).toHaveText(EDITED);
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByRole('status', { name: 'Run status' })).toContainText(/[1-9]\d* batch/, { timeout: 10_000 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
 });
 
 test('an engine worker that stops answering is restarted', async ({ page }) => {
   test.setTimeout(90_000);
   const engine = await open(page);
-  await edit(page);
+  const before = await edit(page);
   // Busy for longer than the 10-second heartbeat timeout, as a worker stuck in a loop would be.
   void engine
     .evaluate(() => {
@@ -62,7 +112,7 @@ test('an engine worker that stops answering is restarted', async ({ page }) => {
     })
     .catch(() => {});
   await expect(page.getByRole('alert')).toContainText('did not answer for 10 seconds', { timeout: 30_000 });
-  await expectRestarted(page, /\(it did not answer for 10 seconds\)/);
+  await expectResumed(page, /\(it did not answer for 10 seconds\)/, before);
 });
 
 test('an engine that stops again right after a restart does not get the scenario reloaded into it', async ({
@@ -76,8 +126,7 @@ test('an engine that stops again right after a restart does not get the scenario
     });
   const second = page.waitForEvent('worker', (worker) => worker.url().includes('engine'));
   await first.evaluate(boom);
-  await expect(page.getByRole('alert')).toContainText('it was restarted and the scenario reloaded');
-  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
+  await expect(page.getByRole('alert')).toContainText("went on from the run's last checkpoint", { timeout: 30_000 });
   await (await second).evaluate(boom);
   const alert = page.getByRole('alert');
   await expect(alert).toContainText('The engine stopped again (Uncaught Error: boom), soon after the last restart');

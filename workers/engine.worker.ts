@@ -10,7 +10,9 @@ import { REAL_TIMERS } from './engine/scheduler';
 import { LiveSession } from './engine/session';
 import { databaseCatalog } from './engine/streaming/catalog';
 import { parseScenario } from './engine/validate';
-import type { EngineApi, EngineInfo } from './protocol';
+import type { EngineApi, EngineInfo, LiveListener } from './protocol';
+import type { CheckpointSlot } from './engine/session';
+import { checkpointSlot, openCheckpointStore, SLOT_KEY } from './storage/checkpoints';
 
 const started = performance.now();
 
@@ -46,6 +48,22 @@ function absolute(url: string): string {
 }
 
 const ready = open();
+const store = openCheckpointStore();
+/** One slot per key, so that one tab's checkpoints are written one after the other. */
+const slots = new Map<string, CheckpointSlot>();
+/** Where the current load's slot reports a failure to save. */
+let reportTo: LiveListener = () => {};
+
+async function slotFor(key: string | undefined): Promise<CheckpointSlot | undefined> {
+  const checkpoints = key !== undefined && SLOT_KEY.test(key) ? await store : null;
+  if (!checkpoints || key === undefined) return undefined;
+  let slot = slots.get(key);
+  if (!slot) {
+    slot = checkpointSlot(checkpoints, key, (error) => reportTo({ kind: 'error', error }));
+    slots.set(key, slot);
+  }
+  return slot;
+}
 
 const api: EngineApi = {
   async info() {
@@ -55,8 +73,14 @@ const api: EngineApi = {
     const outcome = (await ready).database.run(sql);
     return outcome.ok ? Comlink.transfer(outcome, [outcome.arrow.buffer]) : outcome;
   },
-  async load(scenario, listener) {
-    return (await ready).session.load(scenario, listener);
+  async load(scenario, listener, options = {}) {
+    const { session } = await ready;
+    const slot = await slotFor(options.checkpointKey);
+    let resumeFrom: Uint8Array | null | undefined;
+    if (options.resume) resumeFrom = slot ? await (await store)!.read(options.checkpointKey!).catch(() => null) : null;
+    const outcome = session.load(scenario, listener, { slot, resumeFrom });
+    if (outcome.ok) reportTo = listener;
+    return outcome;
   },
   async play() {
     (await ready).session.play();

@@ -66,6 +66,8 @@ export class LiveModel {
   batches: BatchSummary[] = [];
   inputs = new Map<string, InputView>();
   status: LiveStatus | null = null;
+  /** The newest batch folded in; -1 before the first. */
+  lastBatchId = -1;
   private inputIds = 0;
 
   constructor(readonly info: QueryInfo) {
@@ -75,6 +77,7 @@ export class LiveModel {
   /** Folds one batch in: cheap, proportional to what the batch carries (all of it capped by the engine). */
   apply(report: BatchReport, status: LiveStatus): void {
     this.status = status;
+    this.lastBatchId = report.batchId;
     const processingMs = status.processingMs;
     const watermark = watermarkMs(report.watermark);
     this.results.apply(report.batchId, report.rows, watermark);

@@ -14,11 +14,13 @@ import type {
   LiveEvent,
   LiveStatus,
   QueryInfo,
+  ResumeOutcome,
 } from '../../workers/protocol';
 import { CATALOG_SQL, staticTables, type CatalogTable } from './catalog';
 import type { EngineConnection } from './engine';
 import { LiveModel } from './live';
 import { LoadTickets } from './loads';
+import { tabCheckpointKey } from './saved';
 import {
   defaultScenario,
   editable,
@@ -80,10 +82,21 @@ export class Playground {
   live = $state.raw<LiveView | null>(null);
   catalog = $state.raw<CatalogTable[]>([]);
   preview = $state.raw<TablePreview | null>(null);
+  /** How the last load asked to resume went. */
+  private lastResume: ResumeOutcome | undefined;
   /** Whether the user has pressed Run on the live query since it was last loaded. */
   started = $state(false);
-  /** Why the engine worker was last restarted, and whether the scenario was loaded again; until dismissed. */
-  restarted = $state.raw<{ reason: string; reloaded: boolean } | null>(null);
+  /**
+   * Why the engine worker was last restarted, whether the scenario was loaded again, and whether the run went on
+   * from its last checkpoint; until dismissed.
+   */
+  restarted = $state.raw<{
+    reason: string;
+    reloaded: boolean;
+    /** The new engine is still loading the scenario. */
+    restoring?: boolean;
+    resumed?: ResumeOutcome;
+  } | null>(null);
   engine: Comlink.Remote<EngineApi>;
 
   private readonly loads = new LoadTickets<LiveEvent>();
@@ -101,6 +114,8 @@ export class Playground {
   /** Counts engine workers: calls to a worker that died never answer, and must not hold the controls. */
   private generation = 0;
   private lastRestartMs = -Infinity;
+  /** This tab's checkpoint slot in the engine's storage. */
+  private readonly checkpointKey = tabCheckpointKey();
 
   constructor(private readonly startEngine: (onDeath: (reason: string) => void) => EngineConnection) {
     this.connection = this.connect();
@@ -115,27 +130,33 @@ export class Playground {
   }
 
   /**
-   * The engine worker died: start a new one and load the scenario again, as the user left it (paused). If it dies
-   * again soon after, the scenario may be what kills it: it then waits for the user to press Run.
+   * The engine worker died: start a new one, load the scenario again and go on from the run's last checkpoint,
+   * playing if it played. The screen keeps what it showed; batches the new engine runs again are not shown twice.
+   * If it dies again soon after, the scenario may be what kills it: it then waits for the user to press Run.
    */
   private async restart(reason: string): Promise<void> {
     const reload = performance.now() - this.lastRestartMs > RELOAD_UNLESS_DIED_WITHIN_MS;
+    const wasRunning = this.state === 'running';
     this.lastRestartMs = performance.now();
     this.connection.close();
     this.connection = this.connect();
     this.engine = this.connection.api;
-    this.restarted = { reason, reloaded: reload };
+    this.restarted = { reason, reloaded: reload, restoring: reload };
     this.working = 0;
     this.info = null;
     this.latestStatus = null;
     this.status = null;
-    this.queries = [];
-    this.models = [];
-    this.live = null;
-    this.started = false;
+    if (!reload) {
+      this.queries = [];
+      this.models = [];
+      this.live = null;
+      this.started = false;
+    }
     this.info = await this.engine.info();
-    // The one load after a restart: where resuming from the last checkpoint belongs.
-    if (reload) await this.load(false);
+    if (!reload) return;
+    const resumed = await this.load(false, true);
+    this.restarted = { reason, reloaded: true, resumed: this.lastResume };
+    if (resumed && this.lastResume?.ok && wasRunning) await this.engine.play();
   }
 
   get busy(): boolean {
@@ -304,29 +325,43 @@ export class Playground {
 
   /**
    * Loads the scenario into the engine (a new run, paused); whether it worked and is the latest load.
-   * `started`: the user asked to run it.
+   * `started`: the user asked to run it. `resume`: go on from the run's last checkpoint, keeping the views.
    */
-  private async load(started: boolean): Promise<boolean> {
+  private async load(started: boolean, resume = false): Promise<boolean> {
     const ticket = this.loads.issue();
     const listener = Comlink.proxy((event: LiveEvent) => this.receive(ticket, event));
     const generation = this.generation;
     this.working++;
     try {
-      const outcome = await this.engine.load(this.document(), listener);
+      const outcome = await this.engine.load(this.document(), listener, { checkpointKey: this.checkpointKey, resume });
       const early = this.loads.answered(ticket, outcome.ok);
       if (!outcome.ok) {
         if (this.loads.isLatest(ticket)) this.error = outcome.error;
         return false;
       }
       this.awaitingFreshRun = false;
-      this.started = started;
-      this.begin(outcome.queries);
+      this.lastResume = outcome.resumed;
+      if (outcome.resumed?.ok && this.sameQueries(outcome.queries)) {
+        // The run goes on where the views stand: they stay, and `started` with them.
+        this.queries = outcome.queries;
+        this.error = null;
+      } else {
+        this.started = started;
+        this.begin(outcome.queries);
+      }
       for (const event of early) this.receive(ticket, event);
       void this.refreshCatalog();
       return this.loads.isLatest(ticket);
     } finally {
       if (generation === this.generation) this.working--;
     }
+  }
+
+  private sameQueries(queries: QueryInfo[]): boolean {
+    return (
+      queries.length === this.models.length &&
+      queries.every((query, i) => JSON.stringify(query) === JSON.stringify(this.models[i]!.info))
+    );
   }
 
   /** A new run: empty views. */
@@ -351,7 +386,9 @@ export class Playground {
       this.latestStatus = event.status;
       if (event.kind === 'batch') {
         const report = event.report;
-        this.models.find((model) => model.info.name === report.query)?.apply(report, event.status);
+        const model = this.models.find((candidate) => candidate.info.name === report.query);
+        // A run resumed from a checkpoint runs again, identically, the batches after it: shown once.
+        if (model && report.batchId > model.lastBatchId) model.apply(report, event.status);
         this.liveDirty = true;
       }
     }

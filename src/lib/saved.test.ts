@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { debounced, readSaved, SAVED_KEY, writeSaved } from './saved';
+import { debounced, readSaved, SAVED_KEY, tabCheckpointKey, writeSaved } from './saved';
 import { defaultScenario, toDocument } from './scenario';
 
 function memoryStorage(): Storage {
@@ -55,5 +55,16 @@ describe('saved work', () => {
     saver.flush();
     saver.flush();
     expect(save).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe("a tab's checkpoint slot", () => {
+  it('is made once per tab and kept across reloads of it; none without storage', () => {
+    const tab = memoryStorage();
+    const key = tabCheckpointKey(tab);
+    expect(key).toMatch(/^[0-9a-f-]{36}$/);
+    expect(tabCheckpointKey(tab)).toBe(key);
+    expect(tabCheckpointKey(memoryStorage())).not.toBe(key);
+    expect(tabCheckpointKey(null)).toBeUndefined();
   });
 });

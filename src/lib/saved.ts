@@ -7,6 +7,7 @@ import type { Scenario } from '../../workers/engine/scenario';
 import { parseScenario, ScenarioError } from '../../workers/engine/validate';
 
 export const SAVED_KEY = 'tideline.document';
+export const CHECKPOINT_KEY = 'tideline.checkpoint';
 
 export type SavedDocument =
   { kind: 'none' } | { kind: 'saved'; scenario: Scenario } | { kind: 'discarded'; reason: string };
@@ -15,6 +16,31 @@ export type SavedDocument =
 function storage(): Storage | null {
   try {
     return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The name of this tab's checkpoint slot in the engine's storage: kept in sessionStorage, so the same across
+ * reloads of a tab and another in each tab. Undefined where there is no sessionStorage (no checkpoints then).
+ */
+export function tabCheckpointKey(store: Storage | null = tabStorage()): string | undefined {
+  try {
+    let key = store?.getItem(CHECKPOINT_KEY) ?? undefined;
+    if (!key && store) {
+      key = crypto.randomUUID();
+      store.setItem(CHECKPOINT_KEY, key);
+    }
+    return key;
+  } catch {
+    return undefined;
+  }
+}
+
+function tabStorage(): Storage | null {
+  try {
+    return globalThis.sessionStorage ?? null;
   } catch {
     return null;
   }
