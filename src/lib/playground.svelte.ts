@@ -332,6 +332,7 @@ export class Playground {
     const listener = Comlink.proxy((event: LiveEvent) => this.receive(ticket, event));
     const generation = this.generation;
     this.working++;
+    this.lastResume = undefined;
     try {
       const outcome = await this.engine.load(this.document(), listener, { checkpointKey: this.checkpointKey, resume });
       const early = this.loads.answered(ticket, outcome.ok);

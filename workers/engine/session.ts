@@ -119,6 +119,7 @@ export class LiveSession {
         : LiveRun.start(this.db, scenario, { maxReportRows: MAX_REPORT_ROWS, feed: this.feed }, checkpoint);
       this.scheduler?.stop();
       this.cancelCheckpoint();
+      this.unsaved = false;
       if (previous) this.db.query(`DROP SCHEMA ${previous} CASCADE`);
       this.schema = next;
       this.run = run;
