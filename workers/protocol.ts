@@ -171,8 +171,12 @@ export interface BatchReport {
   /** Spark's count: per aggregated key, not per input row. */
   numRowsDroppedByWatermark: number;
   progress: Progress;
-  /** The late rows with their watermark and lateness, for the UI. */
+  /**
+   * The late rows with their watermark and lateness, for the UI. A live run sends at most the last 1000 of a
+   * batch (as of `lateRows`); `lateCount` counts them all.
+   */
   late: LateRow[];
+  lateCount: number;
   /** Per source read by the query, what this batch read: for the timeline and the input table views. */
   input: BatchInput[];
   /** Rows the sources refused before any query read them. */

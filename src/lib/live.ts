@@ -96,7 +96,7 @@ export class LiveModel {
       this.latePoints.push(point);
       if (every <= 1 || Math.floor(i / every) !== Math.floor((i - 1) / every)) this.timelineLate.push(point);
     });
-    this.lateTotal += report.late.length;
+    this.lateTotal += report.lateCount;
     if (this.latePoints.length > MAX_LATE) this.latePoints.splice(0, this.latePoints.length - MAX_LATE);
     if (this.timelineLate.length > MAX_TIMELINE_LATE) {
       this.timelineLate.splice(0, this.timelineLate.length - MAX_TIMELINE_LATE);
@@ -109,7 +109,7 @@ export class LiveModel {
       numOutputRows: report.rows.length,
       watermarkMs: watermark,
       watermark: report.watermark,
-      late: report.late.length,
+      late: report.lateCount,
       numRowsDroppedByWatermark: report.numRowsDroppedByWatermark,
       stateRows: report.progress.stateOperators[0]?.numRowsTotal ?? null,
       progress: report.progress,

@@ -35,6 +35,7 @@ function batch(batchId: number, newest: string, rows: JsonValue[][]): BatchRepor
       sink: { numOutputRows: rows.length },
     },
     late: [],
+    lateCount: 0,
     input: [],
   };
   return report as BatchReport;

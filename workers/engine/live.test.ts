@@ -391,6 +391,39 @@ describe('overload and stalls', () => {
   });
 });
 
+describe('late rows in a live batch', () => {
+  it('the report carries the last ones, and counts them all', () => {
+    const lateClicks = {
+      ...CLICKS,
+      generator: { ...CLICKS.generator, rate: 2000, lateFraction: 0.3, lateBy: 30 },
+    };
+    const run = (schema: string, maxReportRows?: number) => {
+      db.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      db.query(`USE ${schema}`);
+      const live = LiveRun.start(
+        db,
+        parseScenario({
+          version: 1,
+          sources: [lateClicks],
+          query: `SELECT window_start, count(*) AS n FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end`,
+          trigger: { kind: 'manual' },
+        }),
+        { maxReportRows },
+      );
+      return [1000, 2000, 3000, 4000].flatMap((ms) => live.batchAt(ms, 0));
+    };
+    const all = run('late_all');
+    const capped = run('late_capped', 30);
+    const busy = all.findIndex((report) => report.late.length > 30);
+    expect(busy).toBeGreaterThanOrEqual(0);
+    expect(capped[busy]!.lateCount).toBe(all[busy]!.late.length);
+    expect(capped[busy]!.late).toEqual(all[busy]!.late.slice(-30));
+    expect(capped[busy]!.lateRows.clicks).toHaveLength(30);
+    expect(all.map((report) => report.lateCount)).toEqual(all.map((report) => report.late.length));
+    db.query('USE main');
+  });
+});
+
 describe('what a load tells the UI', () => {
   it('names the query, its columns, its key columns and its window', () => {
     const { live } = session();

@@ -100,8 +100,13 @@ export class StreamingQuery {
   private stateQuartersWarned = 0;
   private readonly memoryLimitBytes: number;
 
-  /** The most rows of a stateless batch a report carries (the last ones); the sink's count keeps them all. */
+  /**
+   * The most rows of a stateless batch a report carries (the last ones); the sink's count keeps them all.
+   * Late rows too: `late` and `lateRows` carry the last ones, `lateCount` counts them all.
+   */
   maxReportRows = Infinity;
+  /** The current batch's late rows, all of them, though the report may carry fewer. */
+  private lateCount = 0;
   /** The earliest event time of the current batch's rows; null when a source without event time sent rows. */
   private batchMinUs: bigint | null = null;
   private readonly measuredBytes = new Map<string, { batchId: number; perRow: number }>();
@@ -237,6 +242,7 @@ export class StreamingQuery {
   runBatch(stats: Map<string, SourceBatchStats>, startedAt: number = Date.now()): BatchReport {
     const started = performance.now();
     const batchId = this.nextBatchId;
+    this.lateCount = 0;
     const watermarks: BatchWatermarks = { eviction: this.watermark.global, late: this.lateWatermark };
     const inputs = this.plan.sources.map((name): [string, SourceBatchStats] => [name, stats.get(name) ?? { rows: 0 }]);
     const numInputRows = inputs.reduce((sum, [, s]) => sum + s.rows, 0);
@@ -310,6 +316,7 @@ export class StreamingQuery {
       numRowsDroppedByWatermark: result.state?.numRowsDroppedByWatermark ?? 0,
       progress,
       late: result.late,
+      lateCount: this.lateCount,
       input: inputs.map(([name, stats]) => this.describeInput(name, stats.rows)),
       rejected: inputs.flatMap(([, stats]) => stats.rejected ?? []),
       warnings: [
@@ -754,18 +761,21 @@ export class StreamingQuery {
     const result = this.db.query(
       `SELECT ${overlapping ? 'DISTINCT ' : ''}${columns}, ${eventColumn} AS __event_us ${rows} ORDER BY ALL`,
     );
-    return tableToJsonRows(result).rows.map((row) => {
-      const eventUs = BigInt(row[row.length - 1] as number);
-      return {
-        source,
-        values: row.slice(0, -1),
-        eventTime: formatTimestampMicros(eventUs),
-        watermark: formatWatermark(watermark),
-        latenessMs: Number(watermark - eventUs) / 1000,
-        batchId,
-        operator,
-      };
-    });
+    this.lateCount += result.numRows;
+    return tableToJsonRows(result)
+      .rows.slice(-this.maxReportRows)
+      .map((row) => {
+        const eventUs = BigInt(row[row.length - 1] as number);
+        return {
+          source,
+          values: row.slice(0, -1),
+          eventTime: formatTimestampMicros(eventUs),
+          watermark: formatWatermark(watermark),
+          latenessMs: Number(watermark - eventUs) / 1000,
+          batchId,
+          operator,
+        };
+      });
   }
 
   /**
