@@ -46,8 +46,15 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'root', use: { baseURL: `http://127.0.0.1:${ROOT_PORT}/` }, testIgnore: /subpath/ },
+    { name: 'root', use: { baseURL: `http://127.0.0.1:${ROOT_PORT}/` }, testIgnore: /subpath|longtasks/ },
     { name: 'subpath', use: { baseURL: `http://127.0.0.1:${SUBPATH_PORT}${SUBPATH}` }, testMatch: /subpath/ },
+    // Main-thread long tasks, measured alone once the others are done.
+    {
+      name: 'quiet',
+      use: { baseURL: `http://127.0.0.1:${ROOT_PORT}/` },
+      testMatch: /longtasks/,
+      dependencies: ['root', 'subpath'],
+    },
   ],
   webServer: [
     {
