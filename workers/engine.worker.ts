@@ -70,8 +70,17 @@ const api: EngineApi = {
     return (await ready).info;
   },
   async query(sql) {
-    const outcome = (await ready).database.run(sql);
-    return outcome.ok ? Comlink.transfer(outcome, [outcome.arrow.buffer]) : outcome;
+    const { database } = await ready;
+    try {
+      const outcome = database.run(sql);
+      return outcome.ok ? Comlink.transfer(outcome, [outcome.arrow.buffer]) : outcome;
+    } catch (trap) {
+      // This DuckDB can no longer be trusted: the worker dies where the UI sees it, and the UI restarts it.
+      setTimeout(() => {
+        throw trap;
+      });
+      return { ok: false, error: { message: `The engine crashed (${String(trap)}); it restarts.` } };
+    }
   },
   async load(scenario, listener, options = {}) {
     const { session } = await ready;

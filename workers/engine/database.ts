@@ -70,9 +70,19 @@ export class Database {
       const rowCount = tableFromIPC(arrow).numRows;
       return { ok: true, arrow, rowCount, elapsedMs: performance.now() - started };
     } catch (error) {
+      if (isTrap(error)) throw error;
       return { ok: false, error: describeError(error) };
     }
   }
+}
+
+/**
+ * A wasm trap (an `unreachable`, a memory access out of bounds): DuckDB's state can no longer be trusted, so
+ * the engine must not carry on in this instance. The worker lets it escape; the UI restarts the engine, which
+ * resumes from the run's last checkpoint.
+ */
+export function isTrap(error: unknown): boolean {
+  return error instanceof WebAssembly.RuntimeError;
 }
 
 /**

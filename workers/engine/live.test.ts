@@ -169,6 +169,37 @@ describe('live runs', () => {
     expect(events.at(-2)).toMatchObject({ kind: 'batch' });
   });
 
+  it('a wasm trap in a batch is not reported as a batch error: the engine dies where the UI sees it', () => {
+    let trapping = false;
+    const trap = new WebAssembly.RuntimeError('unreachable');
+    const trappingDb = new Proxy(db, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (trapping) throw trap;
+          return value.apply(target, args);
+        };
+      },
+    });
+    const timers = new ManualTimers();
+    const events: LiveEvent[] = [];
+    const live = new LiveSession(trappingDb, timers);
+    expect(live.load(scenario({ kind: 'processingTime', interval: '1 second' }), (e) => events.push(e)).ok).toBe(true);
+    live.play();
+    timers.advance(1000);
+    trapping = true;
+    expect(() => timers.advance(1000)).toThrow(trap);
+    expect(events.filter((e) => e.kind === 'error')).toEqual([]);
+    // A load that traps answers that the engine crashed, then dies the same way.
+    expect(live.load(scenario({ kind: 'manual' }), () => {})).toMatchObject({
+      ok: false,
+      error: { message: 'The engine crashed (RuntimeError: unreachable); it restarts.' },
+    });
+    expect(() => timers.advance(0)).toThrow(trap);
+    trapping = false;
+  });
+
   it('reset starts over with the same events', () => {
     const { live, events } = session();
     live.load(scenario({ kind: 'manual' }), (event) => events.push(event));
