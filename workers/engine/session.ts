@@ -47,7 +47,7 @@ export class LiveSession {
   private schema: string | null = null;
   private checkpointTimer: unknown = null;
   private lastCheckpointMs = -Infinity;
-  /** Batches since the last checkpoint. */
+  /** Whether batches ran since the last checkpoint. */
   private unsaved = false;
 
   constructor(
