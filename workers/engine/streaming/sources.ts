@@ -1,4 +1,4 @@
-import type { BatchWarning, RejectedRow } from '../../protocol';
+import { INPUT_HEAD, INPUT_SAMPLE, type BatchInput, type BatchWarning, type RejectedRow } from '../../protocol';
 import type { Database } from '../database';
 import type { Cell, ColumnSpec, SourceSpec, TableSpec } from '../scenario';
 import { quote } from '../sql/windows';
@@ -13,6 +13,8 @@ export interface SourceBatchStats {
   avgUs?: bigint;
   rejected?: RejectedRow[];
   warning?: BatchWarning;
+  /** What the UI shows of the batch: its first rows and a sample of its event times. */
+  input: BatchInput;
 }
 
 const DAY_US = 86_400_000_000n;
@@ -47,7 +49,8 @@ export class Streams {
       if (json?.length) insertRows(this.db, source.name, source.columns, json);
       const ipc = arrow[source.name];
       if (ipc) this.db.insertArrow(source.name, ipc, false);
-      stats.set(source.name, this.statsOf(source));
+      const counted = this.statsOf(source);
+      stats.set(source.name, { ...counted, input: this.describe(source, counted.rows) });
     }
     return stats;
   }
@@ -57,7 +60,7 @@ export class Streams {
    * belong to no window and would never leave the state. One event far ahead of the others is flagged:
    * it moves the watermark, and everything behind it is then dropped as late.
    */
-  private statsOf(source: SourceSpec): SourceBatchStats {
+  private statsOf(source: SourceSpec): Omit<SourceBatchStats, 'input'> {
     const table = quote(source.name);
     if (!source.eventTime) {
       const count = this.db.query(`SELECT count(*)::INTEGER AS n FROM ${table}`).getChildAt(0)!.get(0) as number;
@@ -71,7 +74,7 @@ export class Streams {
     const [count, lo, hi, mean, nulls] = [0, 1, 2, 3, 4].map(
       (i) => summary.getChildAt(i)!.get(0) as number | bigint | null,
     );
-    const stats: SourceBatchStats = { rows: (count as number) - (nulls as number) };
+    const stats: Omit<SourceBatchStats, 'input'> = { rows: (count as number) - (nulls as number) };
     if (nulls) {
       const reason = `Its event time (${source.eventTime}) is NULL.`;
       const rows = tableToJsonRows(this.db.query(`SELECT * FROM ${table} WHERE ${column} IS NULL`)).rows;
@@ -83,6 +86,27 @@ export class Streams {
     const warning = this.farAhead(source, stats.minUs!, stats.maxUs!, stats.rows);
     if (warning) stats.warning = warning;
     return stats;
+  }
+
+  /** The batch's first rows and, evenly picked, up to INPUT_SAMPLE of its event times: one statement. */
+  private describe(source: SourceSpec, rows: number): BatchInput {
+    const columns = source.columns.map(([name]) => name);
+    if (rows === 0) return { source: source.name, rowCount: 0, columns, head: [], eventTimesMs: [] };
+    const every = source.eventTime ? Math.max(1, Math.ceil(rows / INPUT_SAMPLE)) : rows + 1;
+    const eventMs = source.eventTime ? `epoch_ms(${quote(source.eventTime)})::DOUBLE` : 'NULL';
+    const picked = tableToJsonRows(
+      this.db.query(
+        `SELECT *, ${eventMs} AS __ms, row_number() OVER () AS __n FROM ${quote(source.name)} QUALIFY __n <= ${INPUT_HEAD} OR __n % ${every} = 0`,
+      ),
+    ).rows;
+    const n = columns.length;
+    return {
+      source: source.name,
+      rowCount: rows,
+      columns,
+      head: picked.filter((row) => (row[n + 1] as number) <= INPUT_HEAD).map((row) => row.slice(0, n)),
+      eventTimesMs: picked.filter((row) => (row[n + 1] as number) % every === 0).map((row) => row[n] as number),
+    };
   }
 
   /** A few events further ahead of the source's others than a day, or ten watermark delays, whichever is more. */
