@@ -88,25 +88,23 @@ export class Streams {
     return stats;
   }
 
-  /** The batch's first rows and, evenly picked, up to INPUT_SAMPLE of its event times: one statement. */
+  /** The batch's first rows and, evenly picked, up to INPUT_SAMPLE of its event times. */
   private describe(source: SourceSpec, rows: number): BatchInput {
+    const table = quote(source.name);
     const columns = source.columns.map(([name]) => name);
     if (rows === 0) return { source: source.name, rowCount: 0, columns, head: [], eventTimesMs: [] };
-    const every = source.eventTime ? Math.max(1, Math.ceil(rows / INPUT_SAMPLE)) : rows + 1;
-    const eventMs = source.eventTime ? `epoch_ms(${quote(source.eventTime)})::DOUBLE` : 'NULL';
-    const picked = tableToJsonRows(
-      this.db.query(
-        `SELECT *, ${eventMs} AS __ms, row_number() OVER () AS __n FROM ${quote(source.name)} QUALIFY __n <= ${INPUT_HEAD} OR __n % ${every} = 0`,
-      ),
-    ).rows;
-    const n = columns.length;
-    return {
-      source: source.name,
-      rowCount: rows,
-      columns,
-      head: picked.filter((row) => (row[n + 1] as number) <= INPUT_HEAD).map((row) => row.slice(0, n)),
-      eventTimesMs: picked.filter((row) => (row[n + 1] as number) % every === 0).map((row) => row[n] as number),
-    };
+    const head = tableToJsonRows(this.db.query(`SELECT * FROM ${table} LIMIT ${INPUT_HEAD}`)).rows;
+    let eventTimesMs: number[] = [];
+    if (source.eventTime) {
+      const every = Math.max(1, Math.ceil(rows / INPUT_SAMPLE));
+      const eventTime = quote(source.eventTime);
+      // The window numbers the event-time column alone: numbering whole rows would carry every column along.
+      const sample = this.db.query(
+        `SELECT epoch_ms(${eventTime})::DOUBLE AS ms FROM (SELECT ${eventTime}, row_number() OVER () AS n FROM ${table}) WHERE n % ${every} = 0`,
+      );
+      eventTimesMs = Array.from(sample.getChildAt(0)!, (ms) => Number(ms));
+    }
+    return { source: source.name, rowCount: rows, columns, head, eventTimesMs };
   }
 
   /** A few events further ahead of the source's others than a day, or ten watermark delays, whichever is more. */
