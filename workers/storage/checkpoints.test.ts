@@ -1,6 +1,7 @@
+import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { EngineError } from '../protocol';
-import { checkpointSlot, type CheckpointStore } from './checkpoints';
+import { checkpointSlot, openCheckpointStore, type CheckpointStore } from './checkpoints';
 
 /** A store whose writes finish when the test says so. */
 function slowStore() {
@@ -70,5 +71,21 @@ describe('a checkpoint slot', () => {
         hint: 'The run goes on, but if the engine stops it will start over instead of resuming.',
       },
     ]);
+  });
+});
+
+describe('the IndexedDB store, where there is no origin private file system', () => {
+  it('keeps, replaces and removes a slot’s bytes', async () => {
+    const store = (await openCheckpointStore())!;
+    expect(store.kind).toBe('indexeddb');
+    expect(await store.read('tab')).toBeNull();
+    await store.write('tab', new Uint8Array([1, 2, 3]));
+    await store.write('other', new Uint8Array([9]));
+    await store.write('tab', new Uint8Array([4, 5]));
+    expect(await store.read('tab')).toEqual(new Uint8Array([4, 5]));
+    await store.remove('tab');
+    await store.remove('never written');
+    expect(await store.read('tab')).toBeNull();
+    expect(await store.read('other')).toEqual(new Uint8Array([9]));
   });
 });
