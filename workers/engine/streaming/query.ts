@@ -553,11 +553,9 @@ export class StreamingQuery {
 
   private runStateless(plan: Extract<QueryPlan, { kind: 'stateless' }>, inputRows: number): BatchOutcome {
     if (inputRows <= this.maxReportRows) return { rows: tableToJsonRows(this.db.query(plan.sql)).rows, late: [] };
-    // A large batch: its result stays in DuckDB, and the report carries the last rows of it.
-    const { emitted } = this.tables;
-    this.db.query(`CREATE OR REPLACE TEMP TABLE ${emitted} AS ${plan.sql}`);
-    const total = this.count(`SELECT * FROM ${emitted}`);
-    const last = `SELECT * FROM ${emitted} LIMIT ${this.maxReportRows} OFFSET ${Math.max(0, total - this.maxReportRows)}`;
+    // A large batch: the report carries the last rows of its result, which is counted and read, never copied.
+    const total = this.count(plan.sql);
+    const last = `SELECT * FROM (${plan.sql}) LIMIT ${this.maxReportRows} OFFSET ${Math.max(0, total - this.maxReportRows)}`;
     return { rows: tableToJsonRows(this.db.query(last)).rows, late: [], emitted: total };
   }
 
