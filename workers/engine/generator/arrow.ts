@@ -103,6 +103,11 @@ export class StringDictionary {
 }
 
 /** A UTF-8 column built row by row from dictionary entries, ASCII text and integers. */
+/** ASCII text as bytes, encoded once for `StringColumnBuilder.ascii`. */
+export function asciiBytes(text: string): Uint8Array {
+  return Uint8Array.from(text, (char) => char.charCodeAt(0) & 0x7f);
+}
+
 export class StringColumnBuilder {
   private bytes: Uint8Array;
   private readonly offsets: Int32Array;
@@ -134,14 +139,11 @@ export class StringColumnBuilder {
     return this;
   }
 
-  /** Appends ASCII text (callers only pass ASCII) to the current value. */
-  ascii(text: string): this {
-    const n = text.length;
-    this.reserve(n);
-    const out = this.bytes;
-    let at = this.at;
-    for (let i = 0; i < n; i++) out[at++] = text.charCodeAt(i) & 0x7f;
-    this.at = at;
+  /** Appends text encoded once (`asciiBytes`) to the current value. */
+  ascii(encoded: Uint8Array): this {
+    this.reserve(encoded.length);
+    this.bytes.set(encoded, this.at);
+    this.at += encoded.length;
     return this;
   }
 

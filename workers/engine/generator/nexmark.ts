@@ -11,7 +11,7 @@
  * of the 1000 most recent people.
  */
 import type { ColumnSpec } from '../scenario';
-import { Int64Column, StringColumnBuilder, StringDictionary } from './arrow';
+import { asciiBytes, Int64Column, StringColumnBuilder, StringDictionary } from './arrow';
 import type { GeneratorConfig } from './config';
 import { COMMON_DESCRIPTION, type Batch, type Dataset, type DatasetStream } from './dataset';
 import { field, unitField } from './random';
@@ -75,7 +75,7 @@ export function nexmarkType(i: number): NexmarkEvent {
 
 /** A price in cents, log-uniform from $1 to $10,000. */
 function price(u: number): number {
-  return Math.round(Math.pow(10, 2 + 4 * u));
+  return Math.round(Math.exp(Math.LN10 * (2 + 4 * u)));
 }
 
 /** A person id for a new auction or bid at global event `i`: hot with probability `hot`, else recent. */
@@ -100,6 +100,9 @@ const ADJECTIVE = new StringDictionary(ADJECTIVES);
 const NOUN = new StringDictionary(NOUNS.map(([noun]) => noun));
 const DESCRIPTION = new StringDictionary(AUCTION_DESCRIPTIONS);
 const CHANNEL = new StringDictionary(NAMED_CHANNELS);
+const CHANNEL_PREFIX = asciiBytes('channel-');
+const URL_PREFIX = asciiBytes('https://www.nexmark.example/item.htm?query=');
+const URL_CHANNEL = asciiBytes('&channel_id=');
 
 function pick(dictionary: StringDictionary, u: number): number {
   return Math.floor(u * dictionary.size);
@@ -206,13 +209,8 @@ function fillBids(batch: Batch) {
     const channel = unitField(base, 7);
     const channelNumber = field(base, 8) % CHANNELS;
     if (channel < 0.4) channels.dict(CHANNEL, Math.floor(channel * 10)).end();
-    else channels.ascii('channel-').int(channelNumber).end();
-    urls
-      .ascii('https://www.nexmark.example/item.htm?query=')
-      .int(auction)
-      .ascii('&channel_id=')
-      .int(channelNumber)
-      .end();
+    else channels.ascii(CHANNEL_PREFIX).int(channelNumber).end();
+    urls.ascii(URL_PREFIX).int(auction).ascii(URL_CHANNEL).int(channelNumber).end();
   }
   return [auctions.data(), bidders.data(), prices.data(), channels.data(), urls.data()];
 }
