@@ -110,6 +110,12 @@ export class StreamingQuery {
   private readonly measuredBytes = new Map<string, { batchId: number; perRow: number }>();
   /** An aggregation's state rows, counted once and then kept from what each batch changed. */
   private stateRows: number | undefined;
+  /**
+   * At most the earliest event-time bound (a window's end, an event-time key) of the aggregation's state
+   * rows: while the watermark is below it, no window can close, and the emit and evict statements are
+   * skipped. Unknown (null) until measured.
+   */
+  private stateBoundUs: bigint | null = null;
 
   private constructor(
     private readonly db: Database,
@@ -265,7 +271,10 @@ export class StreamingQuery {
               : this.runAggregate(this.plan, watermarks, batchId),
     );
     this.nextBatchId++;
-    if (this.plan.kind === 'aggregate') this.stateRows = result.state?.numRowsTotal;
+    if (this.plan.kind === 'aggregate') {
+      this.stateRows = result.state?.numRowsTotal;
+      this.stateBoundUs = result.stateBoundUs ?? null;
+    }
     const executedMs = performance.now() - started;
 
     this.lateWatermark = watermarks.eviction;
@@ -614,8 +623,17 @@ export class StreamingQuery {
     const updated = this.changed(`INSERT INTO ${state} SELECT * FROM ${touched}`);
     stateRows += updated;
 
+    // A row's window ends after its event time, and an event-time key is the event time: the batch's
+    // earliest event time bounds what it added to the state from below.
+    let stateBoundUs =
+      this.stateBoundUs === null || this.batchMinUs === null
+        ? null
+        : this.batchMinUs < this.stateBoundUs
+          ? this.batchMinUs
+          : this.stateBoundUs;
+    const closes = stateBoundUs === null || watermarks.eviction >= stateBoundUs;
     const closed =
-      plan.eventTime && this.watermark.active
+      plan.eventTime && this.watermark.active && closes
         ? `${plan.eventTime.state} <= ${timestampSql(watermarks.eviction)}`
         : null;
     let rows: JsonValue[][];
@@ -630,8 +648,10 @@ export class StreamingQuery {
     if (closed && this.outputMode !== 'complete') {
       removed = this.changed(`DELETE FROM ${state} AS ${quote(plan.alias)} WHERE ${closed}`);
       stateRows -= removed;
+      stateBoundUs = this.earliestBound(plan);
     }
     return {
+      stateBoundUs,
       rows,
       late,
       state: {
@@ -643,6 +663,15 @@ export class StreamingQuery {
         memoryUsedBytes: this.estimateBytes(state, stateRows, () => this.stateBytes(plan)),
       },
     };
+  }
+
+  /** The earliest event-time bound of the state's rows; END_OF_TIME when the state is empty. */
+  private earliestBound(plan: AggregatePlan): bigint {
+    const earliest = this.db
+      .query(`SELECT min(epoch_us(${plan.eventTime!.state})) AS us FROM ${this.tables.state} AS ${quote(plan.alias)}`)
+      .getChildAt(0)!
+      .get(0) as bigint | number | null;
+    return earliest === null ? END_OF_TIME : BigInt(earliest);
   }
 
   private sessionize(plan: SessionPlan, rows: string): string {
@@ -823,4 +852,6 @@ interface BatchOutcome {
   emitted?: number;
   late: LateRow[];
   state?: Progress['stateOperators'][number];
+  /** An aggregation's `stateBoundUs` after the batch. */
+  stateBoundUs?: bigint | null;
 }
