@@ -154,6 +154,15 @@ describe('checkpoints', () => {
     const checkpoint = { ...ScenarioRun.start(first, scenario).checkpoint() };
     checkpoint.position = { kind: 'live', offsets: {}, sourceMs: 0, lastTriggerMs: {} };
     freshSchema(second);
-    expect(() => ScenarioRun.start(second, scenario, checkpoint)).toThrow(/live run/);
+    expect(() => ScenarioRun.start(second, scenario, checkpoint)).toThrow(/not of a run of scripted steps/);
+  });
+
+  it("refuses another scenario's checkpoint", () => {
+    freshSchema(first);
+    const checkpoint = ScenarioRun.start(first, everyOperator(1)).checkpoint();
+    freshSchema(second);
+    expect(() => ScenarioRun.start(second, everyOperator(2), checkpoint)).toThrow(
+      'The checkpoint was taken of another scenario.',
+    );
   });
 });

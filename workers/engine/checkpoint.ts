@@ -53,6 +53,13 @@ export class CheckpointError extends Error {
 
 const MAGIC = 'TIDELINE-CHECKPOINT-1\n';
 
+/** A checkpoint resumes only the scenario it was taken of, and only a run of its kind. */
+export function checkResumable(checkpoint: RunCheckpoint, scenarioJson: string, kind: RunPosition['kind']): void {
+  if (checkpoint.scenario !== scenarioJson) throw new CheckpointError('The checkpoint was taken of another scenario.');
+  if (checkpoint.position.kind !== kind || (kind === 'live' && !checkpoint.clock))
+    throw new CheckpointError(`The checkpoint is not of a ${kind === 'live' ? 'live run' : 'run of scripted steps'}.`);
+}
+
 /**
  * A table's rows as an Arrow IPC stream. DuckDB's aggregate states travel as BLOBs: inserting a BLOB
  * into an AGGREGATE_STATE column turns it back into the state.

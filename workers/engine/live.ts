@@ -1,5 +1,5 @@
 import type { BatchReport, QueryInfo } from '../protocol';
-import { CheckpointError, type RunCheckpoint, type RunClock } from './checkpoint';
+import { checkResumable, CheckpointError, type RunCheckpoint, type RunClock } from './checkpoint';
 import type { Database } from './database';
 import { createGenerator, type EventGenerator } from './generator';
 import type { GeneratorFeed } from './generator/feed';
@@ -80,10 +80,7 @@ export class LiveRun {
   /** Sets up the streams and plans the queries; with a checkpoint, resumes where it was taken. */
   static start(db: Database, scenario: Scenario, options: LiveRunOptions = {}, checkpoint?: RunCheckpoint): LiveRun {
     const scenarioJson = JSON.stringify(scenario);
-    if (checkpoint && checkpoint.scenario !== scenarioJson)
-      throw new CheckpointError('The checkpoint was taken of another scenario.');
-    if (checkpoint && (checkpoint.position.kind !== 'live' || !checkpoint.clock))
-      throw new CheckpointError('The checkpoint is not of a live run.');
+    if (checkpoint) checkResumable(checkpoint, scenarioJson, 'live');
     const generators = new Map<string, EventGenerator>();
     const specs = new Map<string, GeneratorSpec>();
     const tables: TableSpec[] = [...scenario.tables];

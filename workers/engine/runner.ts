@@ -4,7 +4,7 @@ import { queriesOf, type Scenario, type Step } from './scenario';
 import { databaseCatalog } from './streaming/catalog';
 import { StreamingQuery } from './streaming/query';
 import { Streams } from './streaming/sources';
-import { CheckpointError, type QueryCheckpoint, type RunCheckpoint } from './checkpoint';
+import { CheckpointError, checkResumable, type QueryCheckpoint, type RunCheckpoint } from './checkpoint';
 
 /** Plans every query of a scenario over the same streams; each keeps its own state tables (`q0_...`, `q1_...`). */
 export function startQueries(db: Database, scenario: Scenario, checkpoints?: QueryCheckpoint[]): StreamingQuery[] {
@@ -34,8 +34,7 @@ export class ScenarioRun {
   /** Sets up the streams and plans the queries; throws a clear error for a query Spark would reject. */
   static start(db: Database, scenario: Scenario, checkpoint?: RunCheckpoint): ScenarioRun {
     const streams = Streams.create(db, scenario.sources, scenario.tables);
-    if (checkpoint && checkpoint.position.kind !== 'scripted')
-      throw new CheckpointError('The checkpoint is of a live run, not of scripted steps.');
+    if (checkpoint) checkResumable(checkpoint, JSON.stringify(scenario), 'scripted');
     const run = new ScenarioRun(db, scenario, streams, startQueries(db, scenario, checkpoint?.queries));
     run.stepsDone = checkpoint?.position.kind === 'scripted' ? checkpoint.position.steps : 0;
     return run;
