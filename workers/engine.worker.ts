@@ -2,7 +2,7 @@ import * as Comlink from 'comlink';
 import { createDuckDB, getPlatformFeatures, VoidLogger, BROWSER_RUNTIME } from '@duckdb/duckdb-wasm/browser-blocking';
 import ehModule from '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url';
 import mvpModule from '@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm?url';
-import { Database } from './engine/database';
+import { Database, dieOfTrap } from './engine/database';
 import { clusterScript } from './engine/cluster';
 import { describeFailure } from './engine/failures';
 import { GeneratorFeed } from './engine/generator/feed';
@@ -75,11 +75,8 @@ const api: EngineApi = {
       const outcome = database.run(sql);
       return outcome.ok ? Comlink.transfer(outcome, [outcome.arrow.buffer]) : outcome;
     } catch (trap) {
-      // This DuckDB can no longer be trusted: the worker dies where the UI sees it, and the UI restarts it.
-      setTimeout(() => {
-        throw trap;
-      });
-      return { ok: false, error: { message: `The engine crashed (${String(trap)}); it restarts.` } };
+      // `run` lets only a trap through: this DuckDB can no longer be trusted.
+      return { ok: false, error: dieOfTrap(trap, (die) => setTimeout(die)) };
     }
   },
   async load(scenario, listener, options = {}) {

@@ -85,6 +85,14 @@ export function isTrap(error: unknown): boolean {
   return error instanceof WebAssembly.RuntimeError;
 }
 
+/** After a trap: the worker's death, scheduled where the UI sees it (its error event), and the answer meanwhile. */
+export function dieOfTrap(trap: unknown, later: (die: () => void) => void): EngineError {
+  later(() => {
+    throw trap;
+  });
+  return { message: `The engine crashed (${String(trap)}); it restarts.` };
+}
+
 /**
  * DuckDB-Wasm would install and load extensions from the internet on demand. Turn that off,
  * point the repository at our own origin, and forbid file and network access from SQL

@@ -1,6 +1,6 @@
-import type { LiveListener, LoadOutcome, ResumeOutcome } from '../protocol';
+import type { EngineError, LiveListener, LoadOutcome, ResumeOutcome } from '../protocol';
 import { decodeCheckpoint, encodeCheckpoint, type RunCheckpoint } from './checkpoint';
-import { isTrap, type Database } from './database';
+import { dieOfTrap, isTrap, type Database } from './database';
 import { describeFailure } from './failures';
 import type { GeneratorFeed } from './generator/feed';
 import { LiveRun, ScriptedRun } from './live';
@@ -138,10 +138,7 @@ export class LiveSession {
       listener({ kind: 'status', status: this.scheduler.status() });
       return { ok: true, queries: run.describe() };
     } catch (error) {
-      if (isTrap(error)) {
-        this.crash(error);
-        return { ok: false, error: { message: `The engine crashed (${String(error)}); it restarts.` } };
-      }
+      if (isTrap(error)) return { ok: false, error: this.crash(error) };
       this.db.query(`USE ${previous ?? 'main'}`);
       this.db.query(`DROP SCHEMA IF EXISTS ${next} CASCADE`);
       return { ok: false, error: describeFailure(error) };
@@ -167,7 +164,10 @@ export class LiveSession {
     try {
       this.slot.save(encodeCheckpoint(this.run.checkpoint(this.scheduler.clock())));
     } catch (error) {
-      if (isTrap(error)) return this.crash(error);
+      if (isTrap(error)) {
+        this.crash(error);
+        return;
+      }
       const failure = describeFailure(error);
       this.listener({
         kind: 'error',
@@ -185,7 +185,10 @@ export class LiveSession {
   private fail(error: unknown): void {
     this.cancelCheckpoint();
     this.unsaved = false;
-    if (isTrap(error)) return this.crash(error);
+    if (isTrap(error)) {
+      this.crash(error);
+      return;
+    }
     this.listener({ kind: 'error', error: describeFailure(error) });
   }
 
@@ -193,10 +196,8 @@ export class LiveSession {
    * After a wasm trap this engine is done for: it answers the call under way, then dies where the UI sees it
    * (the worker's error event), and the UI starts a new engine that resumes from the last checkpoint.
    */
-  private crash(error: unknown): void {
-    this.timers.setTimeout(() => {
-      throw error;
-    }, 0);
+  private crash(error: unknown): EngineError {
+    return dieOfTrap(error, (die) => this.timers.setTimeout(die, 0));
   }
 
   private guard(action: () => void): void {
