@@ -3,13 +3,14 @@ import { encodeLink } from '../src/share/link';
 import { expect, test } from './fixtures';
 
 const RATE = 100_000;
-const MEASURE_MS = 10_000;
+/** Long enough for the timeline to fill its 30 s of processing time: 12 000 sampled events and thousands of late rows. */
+const MEASURE_MS = 40_000;
 
 // Runs in the `quiet` project, after every other test: other browsers busy on the same cores would make long tasks.
-test(`streaming ${RATE / 1000}k events/s with results, chart and timeline visible: main-thread tasks over 50 ms stay rare and short`, async ({
+test(`streaming ${RATE / 1000}k events/s with results, chart and timeline visible: no main-thread task over 50 ms`, async ({
   page,
 }, testInfo) => {
-  test.setTimeout(120_000);
+  test.setTimeout(150_000);
   const scenario = toDocument(defaultScenario());
   scenario.sources[0]!.generator!.rate = RATE;
   await page.goto('./' + (await encodeLink(scenario)));
@@ -19,7 +20,7 @@ test(`streaming ${RATE / 1000}k events/s with results, chart and timeline visibl
   const status = page.getByRole('status', { name: 'Run status' });
   await expect(status).toContainText(/[2-9]\d* batch|\d{2,} batch/, { timeout: 20_000 });
   await expect(page.getByRole('img', { name: /^Chart of clicks per window/ })).toBeVisible();
-  await expect(page.getByRole('region', { name: 'Timeline' }).locator('canvas')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Timeline' }).locator('canvas.dots')).toBeVisible();
 
   // Once the stream runs (the Run click's own work is over), every main-thread task over 50 ms for 10 seconds.
   const before = await batches(status);
@@ -46,11 +47,12 @@ test(`streaming ${RATE / 1000}k events/s with results, chart and timeline visibl
   console.log(`long tasks while streaming: ${JSON.stringify(report)}`);
   expect(dots).toBeGreaterThan(0);
   expect(after - before).toBeGreaterThanOrEqual(5);
-  // The goal is none. Measured here: none in most quiet 10-second runs, at times two or three of 53–59 ms, and
-  // up to 114 ms with other processes busy (a batch's frame: Svelte's update of every panel, then style, layout
-  // and paint). Worse than this fails: before late rows were capped, 1M events/s made 20 tasks of up to 194 ms.
-  expect(longTasks.length).toBeLessThanOrEqual(5);
-  expect(Math.max(0, ...longTasks.map((task) => task.durationMs))).toBeLessThan(200);
+  // The goal, and what quiet runs here measure, is none: each batch's redraw is spread over three frames and the
+  // timeline paints its dots and late rows as pixels. One task just over 50 ms is let pass, as the machine's noise
+  // (a garbage collection, another process); before this work, runs saw two to five of 52–65 ms once the timeline
+  // had filled, and a batch's frame took 40–60 ms.
+  expect(longTasks.length).toBeLessThanOrEqual(1);
+  expect(Math.max(0, ...longTasks.map((task) => task.durationMs))).toBeLessThan(100);
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
 });
 

@@ -63,7 +63,31 @@ test('the default scenario plays: batches, results, timeline dots, a late row, p
   // 5% of the clicks are 30 s late: the watermark drops some within seconds.
   await expect(page.getByRole('tab', { name: /Late rows \d+/ })).toBeVisible({ timeout: 20_000 });
   await expect.poll(async () => Number(await timeline.getByTestId('timeline-late').innerText())).toBeGreaterThan(0);
-  await expect(timeline.locator('g.late title').first()).toContainText(/missed the watermark .* by /);
+  // Point at a late row's X, found as a user would, by its colour on the figure: its tooltip says what it missed.
+  const marks = timeline.locator('canvas.marks');
+  const cross = await marks.evaluate((canvas: HTMLCanvasElement) => {
+    const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const late = getComputedStyle(canvas)
+      .getPropertyValue('--late')
+      .match(/[\da-f]{2}/gi)!
+      .map((hex) => parseInt(hex, 16));
+    for (let i = 0; i < pixels.length; i += 4) {
+      if (pixels[i + 3] === 255 && late.every((value, c) => Math.abs(pixels[i + c]! - value) < 8)) {
+        const ratio = canvas.width / canvas.clientWidth;
+        return { x: ((i / 4) % canvas.width) / ratio, y: Math.floor(i / 4 / canvas.width) / ratio };
+      }
+    }
+    return null;
+  });
+  expect(cross).not.toBeNull();
+  const box = (await marks.boundingBox())!;
+  await page.mouse.move(box.x + cross!.x, box.y + cross!.y);
+  await expect(timeline.getByRole('tooltip')).toContainText(
+    /^Late row, dropped in batch \d+ .* missed the watermark .* by /,
+  );
+  await timeline.screenshot({ path: test.info().outputPath('timeline-late-tooltip.png') });
+  await page.mouse.move(0, 0);
+  await expect(timeline.getByRole('tooltip')).toBeHidden();
   await openTab(page, 'Late rows');
   const late = page.getByRole('region', { name: 'Late rows' });
   await expect(late.getByRole('table', { name: 'Dropped rows' }).getByRole('row').nth(1)).toContainText('clicks');

@@ -14,10 +14,11 @@ export const MAX_TIMELINE_LATE = 3_000;
 export const MAX_BATCHES = 600;
 export const MAX_INPUT_ROWS = 200;
 
-/** One sampled event on the timeline: processing time (ms since the run started) and event time (epoch ms). */
+/** A late row on the timeline: processing time (ms since the run started), event time and the watermark it missed (epoch ms). */
 export interface LatePoint {
   processingMs: number;
   eventMs: number;
+  watermarkMs: number | null;
   row: LateRow;
 }
 
@@ -92,7 +93,7 @@ export class LiveModel {
     late.forEach((row, i) => {
       const eventMs = parseUtcMs(row.eventTime);
       if (eventMs === null) return;
-      const point = { processingMs, eventMs, row };
+      const point = { processingMs, eventMs, watermarkMs: parseUtcMs(row.watermark), row };
       this.latePoints.push(point);
       if (every <= 1 || Math.floor(i / every) !== Math.floor((i - 1) / every)) this.timelineLate.push(point);
     });

@@ -19,6 +19,7 @@ import type {
 import { CATALOG_SQL, staticTables, type CatalogTable } from './catalog';
 import type { EngineConnection } from './engine';
 import { LiveModel } from './live';
+import { Staggered } from './staggered.svelte';
 import { LoadTickets } from './loads';
 import { tabCheckpointKey } from './saved';
 import {
@@ -79,7 +80,11 @@ export class Playground {
   /** Which of the scenario's queries the editor, the timeline and the side panels show. */
   selected = $state(0);
   status = $state.raw<LiveStatus | null>(null);
-  live = $state.raw<LiveView | null>(null);
+  /**
+   * The live run as each part of the screen shows it: the results, the timeline, and the side panels (sources,
+   * late rows, progress). A new view reaches one part per frame, in turn, so that no frame redraws every panel.
+   */
+  readonly live = new Staggered<LiveView, 'results' | 'timeline' | 'details'>(['results', 'timeline', 'details']);
   catalog = $state.raw<CatalogTable[]>([]);
   preview = $state.raw<TablePreview | null>(null);
   /** How the last load asked to resume went. */
@@ -149,7 +154,7 @@ export class Playground {
     if (!reload) {
       this.queries = [];
       this.models = [];
-      this.live = null;
+      this.live.reset(null);
       this.started = false;
     }
     this.info = await this.engine.info();
@@ -412,8 +417,9 @@ export class Playground {
     const model = this.models[this.selected] ?? this.models[0];
     if (this.liveDirty && model) {
       this.liveDirty = false;
-      this.live = { version: ++this.version, models: this.models, model };
+      this.live.publish({ version: ++this.version, models: this.models, model });
     }
+    if (this.live.step()) this.schedule();
   }
 
   /** The static tables of the loaded run, with their columns, for the Sources panel and completion. */

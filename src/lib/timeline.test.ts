@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchReport, JsonValue, LiveStatus, QueryInfo } from '../../workers/protocol';
 import { LiveModel } from './live';
-import { sessionSpans } from './timeline';
+import { lateMarkPixels, sessionSpans } from './timeline';
 
 const SESSIONS: QueryInfo = {
   name: 'query',
@@ -62,5 +62,29 @@ describe('session windows on the timeline', () => {
     ]);
     // Outside the event-time range shown: not drawn.
     expect(sessionSpans(model, { ...domain, y0: Date.UTC(2024, 0, 1, 0, 0, 9) })).toEqual([]);
+  });
+});
+
+describe('late rows on the timeline', () => {
+  it('get one line per batch, from the farthest row down to the watermark, and one mark per pixel', () => {
+    const batchOne = [
+      { x: 10.2, y: 50, missed: 20 },
+      { x: 10.2, y: 80.4, missed: 20 },
+      { x: 10.2, y: 80.1, missed: 20 },
+    ];
+    const batchTwo = [{ x: 30, y: 60, missed: 40 }];
+    expect(lateMarkPixels([...batchOne, ...batchTwo], 2)).toEqual({
+      lines: [
+        { x: 20, from: 161, to: 40 },
+        { x: 60, from: 120, to: 80 },
+      ],
+      points: [
+        { x: 20, y: 100 },
+        { x: 20, y: 161 },
+        { x: 20, y: 160 },
+        { x: 60, y: 120 },
+      ],
+    });
+    expect(lateMarkPixels([batchOne[1]!, batchOne[2]!], 1).points).toEqual([{ x: 10, y: 80 }]);
   });
 });

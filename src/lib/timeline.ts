@@ -105,6 +105,35 @@ export function visibleLate(points: readonly LatePoint[], domain: Domain): LateP
   return points.filter((point) => point.processingMs >= domain.x0 && point.processingMs <= domain.x1);
 }
 
+/** A late row on screen: where it is, and how high the watermark it missed is (CSS pixels). */
+export interface LateMark {
+  x: number;
+  y: number;
+  missed: number;
+}
+
+/**
+ * Where to draw late rows, in device pixels. A batch's late rows share its processing time and the watermark
+ * they missed, so one line per batch reaches down to that watermark from the farthest of them; rows that land on
+ * the same pixel are marked once, so that thousands of late rows cost what the screen can show.
+ */
+export function lateMarkPixels(
+  marks: readonly LateMark[],
+  ratio: number,
+): { lines: { x: number; from: number; to: number }[]; points: { x: number; y: number }[] } {
+  const lines = new Map<string, { x: number; from: number; to: number }>();
+  const points = new Map<string, { x: number; y: number }>();
+  for (const mark of marks) {
+    const x = Math.round(mark.x * ratio);
+    const y = Math.round(mark.y * ratio);
+    const to = Math.round(mark.missed * ratio);
+    const line = lines.get(`${x},${to}`);
+    if (!line || Math.abs(y - to) > Math.abs(line.from - to)) lines.set(`${x},${to}`, { x, from: y, to });
+    points.set(`${x},${y}`, { x, y });
+  }
+  return { lines: [...lines.values()], points: [...points.values()] };
+}
+
 /** A tick every `step` from the first multiple at or after `from`. */
 export function ticks(from: number, to: number, step: number, offset = 0): number[] {
   const out: number[] = [];
