@@ -49,7 +49,8 @@ async function edit(page: Page): Promise<number> {
   await page.getByRole('radio', { name: 'complete' }).check();
   await page.getByLabel('SQL').fill(EDITED);
   await page.getByRole('button', { name: 'Run', exact: true }).click();
-  await expect(page.getByRole('status', { name: 'Run status' })).toContainText('running');
+  // Loading takes longer than the default 5 s when other tests keep both cores busy.
+  await expect(page.getByRole('status', { name: 'Run status' })).toContainText('running', { timeout: 15_000 });
   await expect.poll(() => batchesRun(page), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
   return batchesRun(page);
 }
