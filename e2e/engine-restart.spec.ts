@@ -1,5 +1,5 @@
 import type { Page, Worker } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, test, writeSql } from './fixtures';
 
 const EDITED = "SELECT page, count(*) AS views FROM clicks WHERE page = '/cart' GROUP BY page";
 
@@ -47,7 +47,7 @@ async function expectResumed(page: Page, reason: RegExp, before: number) {
 /** Edits and runs the query until it has run a few batches; how many. */
 async function edit(page: Page): Promise<number> {
   await page.getByRole('radio', { name: 'complete' }).check();
-  await page.getByLabel('SQL').fill(EDITED);
+  await writeSql(page, EDITED);
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   // Loading takes longer than the default 5 s when other tests keep both cores busy.
   await expect(page.getByRole('status', { name: 'Run status' })).toContainText('running', { timeout: 15_000 });
@@ -82,7 +82,7 @@ test('an engine that stops before the run saved a checkpoint: the scenario reloa
 }) => {
   const engine = await open(page);
   await page.getByRole('radio', { name: 'complete' }).check();
-  await page.getByLabel('SQL').fill(EDITED);
+  await writeSql(page, EDITED);
   await engine.evaluate(() => {
     setTimeout(() => {
       throw new Error('boom');

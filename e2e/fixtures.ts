@@ -1,4 +1,4 @@
-import { test as base, expect } from '@playwright/test';
+import { test as base, expect, type Page } from '@playwright/test';
 
 export interface Guard {
   /** Requests to any other origin: each was aborted. */
@@ -37,3 +37,17 @@ export const test = base.extend<{ guard: Guard }>({
 });
 
 export { expect };
+
+/**
+ * Replaces the editor's SQL as a user does: select all, then type over it. Playwright's fill() sets the DOM
+ * selection and inserts at once; under load CodeMirror had not yet read that selection, and the new SQL went in
+ * before the old.
+ */
+export async function writeSql(page: Page, sql: string): Promise<void> {
+  const editor = page.getByLabel('SQL');
+  await editor.focus();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.insertText(sql);
+  // The editor shows each line as an element of its own: its text has no line breaks.
+  await expect(editor).toHaveText(sql.replaceAll('\n', ''));
+}

@@ -1,4 +1,4 @@
-import { expect, test } from './fixtures';
+import { expect, test, writeSql } from './fixtures';
 
 test.beforeEach(async ({ page }) => {
   await page.goto('./');
@@ -33,7 +33,7 @@ test('plays a live generator through a windowed query: batches arrive, windows c
 test('steps one batch at a time, and shows a clear error for a bad streaming query', async ({ page }) => {
   const controls = page.getByRole('region', { name: 'Controls' });
   await controls.getByRole('radio', { name: 'append' }).check();
-  await page.getByLabel('SQL').fill('SELECT page, count(*) FROM clicks GROUP BY page');
+  await writeSql(page, 'SELECT page, count(*) FROM clicks GROUP BY page');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   const alert = page.getByRole('region', { name: 'Editor' }).getByRole('alert');
   await expect(alert).toContainText('Append output mode not supported');

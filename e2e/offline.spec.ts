@@ -1,4 +1,4 @@
-import { expect, test } from './fixtures';
+import { expect, test, writeSql } from './fixtures';
 
 test.use({ serviceWorkers: 'allow' });
 
@@ -16,7 +16,7 @@ test('works with the network off after one visit', async ({ page, context }) => 
   await context.setOffline(true);
   await page.reload();
   await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 60_000 });
-  await page.getByLabel('SQL').fill('SELECT 42 AS answer');
+  await writeSql(page, 'SELECT 42 AS answer');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByRole('region', { name: 'Results' }).getByRole('cell', { name: '42' })).toBeVisible();
 });

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, test, writeSql } from './fixtures';
 
 async function ready(page: Page) {
   await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
@@ -14,7 +14,7 @@ test('the SQL being edited, the lesson and the output mode survive a reload', as
   await page.getByRole('combobox', { name: 'Lesson' }).selectOption('tumbling-windows');
   await expect(page.getByRole('region', { name: 'Lesson' })).toContainText('Tumbling windows');
   await page.getByRole('radio', { name: 'complete' }).check();
-  await page.getByLabel('SQL').fill(EDITED);
+  await writeSql(page, EDITED);
   // Not run, not saved by hand: kept as it is typed.
   await expect.poll(() => page.evaluate(() => localStorage.getItem('tideline.document'))).toContain('/cart');
 
@@ -35,7 +35,7 @@ test('several queries and the open example survive a reload', async ({ page }) =
     .getByRole('tab', { name: /^updated/ })
     .click();
   await expect(page.getByLabel('SQL')).toContainText('count(*)');
-  await page.getByLabel('SQL').fill('SELECT ts FROM clicks');
+  await writeSql(page, 'SELECT ts FROM clicks');
   await page.reload();
   await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
   const tabs = page.getByRole('region', { name: 'Editor' }).getByRole('tab');
@@ -54,7 +54,7 @@ test('a share link wins over the saved work', async ({ page, context }) => {
   await page.getByRole('button', { name: 'Copy link' }).click();
   await expect(page.getByText('Copied', { exact: true })).toBeVisible();
   const link = page.url();
-  await page.getByLabel('SQL').fill('SELECT 42 AS saved');
+  await writeSql(page, 'SELECT 42 AS saved');
   await expect.poll(() => page.evaluate(() => localStorage.getItem('tideline.document'))).toContain('42 AS saved');
   const other = await context.newPage();
   await other.goto(link);
@@ -98,7 +98,7 @@ test('saved work that cannot be read is discarded with a message; the default op
 test('saved work whose query the engine refuses is kept, with the error, not loaded', async ({ page }) => {
   await page.goto('./');
   await ready(page);
-  await page.getByLabel('SQL').fill('SELECT pag FROM clicks');
+  await writeSql(page, 'SELECT pag FROM clicks');
   await expect.poll(() => page.evaluate(() => localStorage.getItem('tideline.document'))).toContain('pag FROM');
   await page.reload();
   await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });

@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 import { encodeLink } from '../src/share/link';
 import { parseScenario } from '../workers/engine/validate';
-import { expect, test } from './fixtures';
+import { expect, test, writeSql } from './fixtures';
 
 /** Markup that would run if it were ever rendered as HTML: each sets `window.pwned` or loads from elsewhere. */
 const PAYLOADS = [
@@ -65,7 +65,7 @@ test('the playground runs a live query, a lesson and every panel without one CSP
   await page.getByRole('combobox', { name: 'Lesson' }).selectOption('watermarks');
   for (let i = 0; i < 4; i++) await page.getByRole('button', { name: 'Step', exact: true }).click();
   await expect(page.getByRole('region', { name: 'Results' }).getByRole('row')).not.toHaveCount(0);
-  await page.getByLabel('SQL').fill('SELECT * FROM readings WHERE');
+  await writeSql(page, 'SELECT * FROM readings WHERE');
   await page.keyboard.press('Control+Space');
   expect(await violations()).toEqual([]);
 });

@@ -1,8 +1,8 @@
-import { expect, test } from './fixtures';
+import { expect, test, writeSql } from './fixtures';
 import type { Page } from '@playwright/test';
 
 async function runQuery(page: Page, sql: string) {
-  await page.getByLabel('SQL').fill(sql);
+  await writeSql(page, sql);
   await page.getByRole('button', { name: 'Run' }).click();
 }
 
@@ -48,7 +48,7 @@ test('shows a readable error for bad SQL, then runs the next query', async ({ pa
 });
 
 test('runs with Ctrl+Enter from the editor', async ({ page }) => {
-  await page.getByLabel('SQL').fill("SELECT 'keyboard' AS how");
+  await writeSql(page, "SELECT 'keyboard' AS how");
   await page.getByLabel('SQL').press('Control+Enter');
   await expect(page.getByRole('region', { name: 'Results' }).getByRole('cell')).toHaveText(['keyboard']);
 });

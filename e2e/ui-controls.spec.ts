@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, test, writeSql } from './fixtures';
 
 async function ready(page: Page) {
   await page.goto('./');
@@ -66,8 +66,7 @@ test('the output mode says what it means, and update mode marks new and updated 
 test('a wrong streaming query is underlined where the engine says, and runs once fixed', async ({ page }) => {
   await ready(page);
   const editor = page.getByRole('region', { name: 'Editor' });
-  const sql = page.getByLabel('SQL');
-  await sql.fill("SELECT ts, page\nFROM clicks\nWHERE pag = '/'");
+  await writeSql(page, "SELECT ts, page\nFROM clicks\nWHERE pag = '/'");
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   const alert = editor.getByRole('alert');
   await expect(alert).toContainText('Referenced column "pag" not found');
@@ -77,7 +76,7 @@ test('a wrong streaming query is underlined where the engine says, and runs once
   await underline.hover();
   await expect(page.locator('.cm-tooltip-lint')).toContainText('not found');
 
-  await sql.fill("SELECT ts, page\nFROM clicks\nWHERE page = '/'");
+  await writeSql(page, "SELECT ts, page\nFROM clicks\nWHERE page = '/'");
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(alert).toBeHidden();
   await expect(underline).toHaveCount(0);
@@ -122,7 +121,7 @@ test('a one-off query shows its result while the stream keeps its own', async ({
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect.poll(() => batches(page), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
   const query = await page.getByLabel('SQL').innerText();
-  await page.getByLabel('SQL').fill('SELECT count(*) AS pages FROM pages');
+  await writeSql(page, 'SELECT count(*) AS pages FROM pages');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   const results = page.getByRole('region', { name: 'Results' });
   await expect(results.getByRole('table', { name: 'Query result' }).getByRole('cell')).toHaveText(['5']);

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, test, writeSql } from './fixtures';
 
 const PANELS = ['Editor', 'Sources', 'Controls', 'Results', 'Timeline', 'Late rows', 'Progress'];
 
@@ -28,12 +28,11 @@ test('all seven panels are there, by name', async ({ page }) => {
     await expect(page.getByRole('button', { name, exact: true })).toBeVisible();
   }
   // Completion knows the streams, the static tables and their columns.
-  const sql = page.getByLabel('SQL');
-  await sql.fill('SELECT * FROM clicks WHERE us');
+  await writeSql(page, 'SELECT * FROM clicks WHERE us');
   await page.keyboard.press('Control+Space');
   await expect(page.getByRole('listbox')).toContainText('user_id');
   await page.keyboard.press('Escape');
-  await sql.fill('SELECT * FROM pag');
+  await writeSql(page, 'SELECT * FROM pag');
   await page.keyboard.press('Control+Space');
   await expect(page.getByRole('listbox')).toContainText('pages');
 });
