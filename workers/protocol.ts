@@ -173,7 +173,7 @@ export interface BatchReport {
   progress: Progress;
   /**
    * The late rows with their watermark and lateness, for the UI. A live run sends at most the last 1000 of a
-   * batch (as of `lateRows`); `lateCount` counts them all.
+   * batch (here and in `lateRows`); `lateCount` counts them all.
    */
   late: LateRow[];
   lateCount: number;

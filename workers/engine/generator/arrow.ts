@@ -102,12 +102,12 @@ export class StringDictionary {
   }
 }
 
-/** A UTF-8 column built row by row from dictionary entries, ASCII text and integers. */
 /** ASCII text as bytes, encoded once for `StringColumnBuilder.ascii`. */
 export function asciiBytes(text: string): Uint8Array {
   return Uint8Array.from(text, (char) => char.charCodeAt(0) & 0x7f);
 }
 
+/** A UTF-8 column built row by row from dictionary entries, ASCII text and integers. */
 export class StringColumnBuilder {
   private bytes: Uint8Array;
   private readonly offsets: Int32Array;

@@ -1,11 +1,4 @@
-import {
-  type BatchInput,
-  type BatchReport,
-  type BatchWarning,
-  type LateRow,
-  type Progress,
-  type QueryInfo,
-} from '../../protocol';
+import { type BatchReport, type BatchWarning, type LateRow, type Progress, type QueryInfo } from '../../protocol';
 import type { Database } from '../database';
 import type { OutputMode, QuerySpec, Scenario, SourceSpec } from '../scenario';
 import { quote, sessionize, type WindowSpec } from '../sql/windows';
@@ -22,7 +15,7 @@ import {
 } from './plan';
 import { EMITTED, ON_TIME, type DedupPlan } from './dedup';
 import type { JoinPlan } from './join';
-import type { SourceBatchStats } from './sources';
+import { emptyInput, type SourceBatchStats } from './sources';
 import { END_OF_TIME, WatermarkTracker } from './watermark';
 import { parseDuration } from '../validate';
 import { existingTables, exportTable, importTable, type QueryCheckpoint } from '../checkpoint';
@@ -250,7 +243,7 @@ export class StreamingQuery {
     const watermarks: BatchWatermarks = { eviction: this.watermark.global, late: this.lateWatermark };
     const inputs = this.plan.sources.map((name): [string, SourceBatchStats] => [
       name,
-      stats.get(name) ?? { rows: 0, input: this.noInput(name) },
+      stats.get(name) ?? { rows: 0, input: emptyInput(this.sources.find((known) => known.name === name)!) },
     ]);
     const numInputRows = inputs.reduce((sum, [, s]) => sum + s.rows, 0);
     const withRows = inputs.map(([, s]) => s).filter((s) => s.rows > 0);
@@ -388,12 +381,6 @@ export class StreamingQuery {
         },
       }),
     };
-  }
-
-  /** What the batch read from a source: its first rows, and an even sample of its event times. */
-  private noInput(source: string): BatchInput {
-    const spec = this.sources.find((known) => known.name === source)!;
-    return { source, rowCount: 0, columns: spec.columns.map(([name]) => name), head: [], eventTimesMs: [] };
   }
 
   /**

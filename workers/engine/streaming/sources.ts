@@ -19,6 +19,17 @@ export interface SourceBatchStats {
 
 const DAY_US = 86_400_000_000n;
 
+/** What the UI shows of a batch that read nothing from the source. */
+export function emptyInput(source: SourceSpec): BatchInput {
+  return {
+    source: source.name,
+    rowCount: 0,
+    columns: source.columns.map(([name]) => name),
+    head: [],
+    eventTimesMs: [],
+  };
+}
+
 /**
  * The streams' batch tables: each stream is a table holding exactly the rows of the current
  * micro-batch, so a query over it reads one batch. Static tables are plain tables.
@@ -91,8 +102,7 @@ export class Streams {
   /** The batch's first rows and, evenly picked, up to INPUT_SAMPLE of its event times. */
   private describe(source: SourceSpec, rows: number): BatchInput {
     const table = quote(source.name);
-    const columns = source.columns.map(([name]) => name);
-    if (rows === 0) return { source: source.name, rowCount: 0, columns, head: [], eventTimesMs: [] };
+    if (rows === 0) return emptyInput(source);
     const head = tableToJsonRows(this.db.query(`SELECT * FROM ${table} LIMIT ${INPUT_HEAD}`)).rows;
     let eventTimesMs: number[] = [];
     if (source.eventTime) {
@@ -104,7 +114,7 @@ export class Streams {
       );
       eventTimesMs = Array.from(sample.getChildAt(0)!, (ms) => Number(ms));
     }
-    return { source: source.name, rowCount: rows, columns, head, eventTimesMs };
+    return { ...emptyInput(source), rowCount: rows, head, eventTimesMs };
   }
 
   /** A few events further ahead of the source's others than a day, or ten watermark delays, whichever is more. */
