@@ -6,7 +6,8 @@ import { LoadTickets } from '../src/lib/loads';
 import { ResultSet } from '../src/lib/results';
 import { editable, toDocument } from '../src/lib/scenario';
 import { streamsRead } from '../src/lib/sqlrefs';
-import { clockUtc, duration, intervalSeconds, parseUtcMs, watermarkMs } from '../src/lib/time';
+import { durationMs } from '../workers/engine/duration';
+import { clockUtc, duration, parseUtcMs, watermarkMs } from '../src/lib/time';
 
 const WINDOWED: QueryInfo = {
   name: 'query',
@@ -15,6 +16,8 @@ const WINDOWED: QueryInfo = {
   keyColumns: ['window_start', 'window_end', 'page'],
   stateful: true,
   window: { kind: 'tumble', sizeMs: 10_000, slideMs: 10_000, offsetMs: 0, gapMs: 0 },
+  triggerIntervalMs: 1000,
+  pipeline: [],
 };
 const W0 = ['2024-01-01 00:00:00', '2024-01-01 00:00:10'];
 const W1 = ['2024-01-01 00:00:10', '2024-01-01 00:00:20'];
@@ -29,8 +32,10 @@ test('timestamps are read as UTC, the watermark of no batch yet as none', () => 
   expect(clockUtc(Date.UTC(2024, 0, 1, 13, 5, 9, 450), true)).toBe('13:05:09.4');
   expect(duration(24319.8)).toBe('24.3 s');
   expect(duration(10_000)).toBe('10 s');
-  expect(intervalSeconds('500 ms')).toBe(0.5);
-  expect(intervalSeconds('1 second')).toBe(1);
+  expect(durationMs('500 ms')).toBe(500);
+  expect(durationMs('1 second')).toBe(1000);
+  // The UI reads durations with the engine's own parser: it once had one of its own, which read "2 hrs" as nothing.
+  expect(durationMs('2 hrs')).toBe(7_200_000);
 });
 
 test('a query runs live when it reads a declared stream, outside strings and comments', () => {
@@ -94,7 +99,18 @@ test('append mode accumulates final rows; complete mode replaces the table and m
 });
 
 test('a stateless query accumulates, and the cap drops the oldest rows', () => {
-  const set = new ResultSet({ name: 'q', outputMode: 'append', columns: ['n'], keyColumns: [], stateful: false }, 100);
+  const set = new ResultSet(
+    {
+      name: 'q',
+      outputMode: 'append',
+      columns: ['n'],
+      keyColumns: [],
+      stateful: false,
+      triggerIntervalMs: 1000,
+      pipeline: [],
+    },
+    100,
+  );
   for (let batch = 0; batch < 12; batch++)
     set.apply(
       batch,

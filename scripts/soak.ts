@@ -24,7 +24,7 @@ import config from '../playwright.config';
 import { lessonById } from '../src/lessons';
 import { encodeLink } from '../src/share/link';
 import { createGenerator } from '../workers/engine/generator';
-import { parseDuration } from '../workers/engine/validate';
+import { parseDuration } from '../workers/engine/duration';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 /** The soak's own build, so that it never rewrites a dist/ another test is serving. */

@@ -78,13 +78,45 @@ export interface QueryInfo {
   keyColumns: string[];
   stateful: boolean;
   /** The query's window, in milliseconds, when it has one. */
-  window?: {
-    kind: 'tumble' | 'hop' | 'cumulate' | 'session';
-    sizeMs: number;
-    slideMs: number;
-    offsetMs: number;
-    gapMs: number;
-  };
+  window?: WindowInfo;
+  /** The processing time from one trigger to the next, in milliseconds; null for triggers without an interval. */
+  triggerIntervalMs: number | null;
+  /** The query's physical operators, sources first and the sink last: what EXPLAIN prints. */
+  pipeline: PipelineOperator[];
+}
+
+export interface WindowInfo {
+  kind: 'tumble' | 'hop' | 'cumulate' | 'session';
+  sizeMs: number;
+  slideMs: number;
+  offsetMs: number;
+  gapMs: number;
+}
+
+export type OperatorKind = 'source' | 'stateless' | 'aggregate' | 'session' | 'dedup' | 'stream-stream join' | 'sink';
+
+/**
+ * One operator of a query's pipeline, in the spirit of Flink's EXPLAIN CHANGELOG_MODE: what it reads, what
+ * it keys and keeps, which event time and watermark it works by, and what kind of changes it emits.
+ */
+export interface PipelineOperator {
+  /** Unique in the query: the source's name, or the operator's kind and position. */
+  id: string;
+  kind: OperatorKind;
+  /** The ids of the operators (and sources) it reads. */
+  inputs: string[];
+  /** Its grouping, deduplication or join keys, as SQL. */
+  keys: string[];
+  window: WindowInfo | null;
+  /** What its state holds and when the watermark evicts it; null when it keeps none. */
+  state: { holds: string; evictedWhen: string | null } | null;
+  /**
+   * The event-time column it drops late rows and evicts by, or a source's event time and watermark delay; null
+   * when it works without a watermark.
+   */
+  watermark: { eventTime: string; dropsLate: boolean; delay?: string } | null;
+  /** Flink's changelog kinds: append-only, updates of keyed rows, or retractions. */
+  emits: 'append' | 'updates' | 'retractions';
 }
 
 export interface LiveStatus {
@@ -132,6 +164,7 @@ export interface LateRow {
   /** How far behind the watermark the row's event time was, in milliseconds. */
   latenessMs: number;
   batchId: number;
+  /** The id of the pipeline operator that dropped it (`PipelineOperator.id`). */
   operator: string;
 }
 
@@ -144,15 +177,24 @@ export interface Progress {
   processedRowsPerSecond: number;
   durationMs: Record<string, number>;
   eventTime: { watermark?: string; min?: string; max?: string; avg?: string };
-  stateOperators: {
-    operatorName: string;
-    numRowsTotal: number;
-    numRowsUpdated: number;
-    numRowsRemoved: number;
-    numRowsDroppedByWatermark: number;
-    memoryUsedBytes: number;
-  }[];
+  /** Every stateful operator of the query, in pipeline order. */
+  stateOperators: StateOperatorProgress[];
   sink: { numOutputRows: number };
+}
+
+/** Spark's StateOperatorProgress, with the operator's id in the pipeline and the watermarks it ran with. */
+export interface StateOperatorProgress {
+  operatorName: string;
+  /** Its id in the query's pipeline (`PipelineOperator.id`). */
+  operatorId: string;
+  numRowsTotal: number;
+  numRowsUpdated: number;
+  numRowsRemoved: number;
+  numRowsDroppedByWatermark: number;
+  memoryUsedBytes: number;
+  /** The watermark it dropped late rows by, and the one it closed and evicted by; absent without a watermark. */
+  watermarkForLateRows?: string;
+  watermarkForEviction?: string;
 }
 
 /** What one micro-batch did: the CLI prints these fields as one JSON line. */

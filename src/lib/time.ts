@@ -70,17 +70,3 @@ export function intervalText(seconds: number): string {
   const rounded = Math.round(seconds * 1000) / 1000;
   return `${rounded} second${rounded === 1 ? '' : 's'}`;
 }
-
-/** Seconds in a scenario duration such as "5 seconds", "500 ms", "1 minute"; null when unreadable. */
-export function intervalSeconds(text: string): number | null {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/i.exec(text);
-  if (!match) return null;
-  const value = Number(match[1]);
-  const unit = match[2]!.toLowerCase();
-  if (['ms', 'millisecond', 'milliseconds'].includes(unit)) return value / 1000;
-  if (['s', 'sec', 'secs', 'second', 'seconds'].includes(unit)) return value;
-  if (['min', 'mins', 'minute', 'minutes'].includes(unit)) return value * 60;
-  if (['h', 'hour', 'hours'].includes(unit)) return value * 3600;
-  if (['d', 'day', 'days'].includes(unit)) return value * 86400;
-  return null;
-}

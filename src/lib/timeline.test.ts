@@ -10,6 +10,8 @@ const SESSIONS: QueryInfo = {
   keyColumns: ['session_start', 'session_end', 'bidder'],
   stateful: true,
   window: { kind: 'session', sizeMs: 0, slideMs: 0, offsetMs: 0, gapMs: 2000 },
+  triggerIntervalMs: 1000,
+  pipeline: [],
 };
 
 /** A report with what the timeline reads; the rest of the protocol's fields do not matter here. */

@@ -17,7 +17,7 @@ import {
   textOf,
   type Edit,
 } from './sql/tokens';
-import { parseDuration } from './validate';
+import { parseDuration } from './duration';
 
 /**
  * "Take it to a cluster": the scenario as a PySpark Structured Streaming script (rate source,

@@ -475,6 +475,12 @@ describe('what a load tells the UI', () => {
           keyColumns: ['window_start', 'page'],
           stateful: true,
           window: { kind: 'hop', sizeMs: 10_000, slideMs: 2_000, offsetMs: 0, gapMs: 0 },
+          triggerIntervalMs: null,
+          pipeline: [
+            expect.objectContaining({ id: 'clicks', kind: 'source', inputs: [] }),
+            expect.objectContaining({ id: 'aggregate', kind: 'aggregate', inputs: ['clicks'], emits: 'updates' }),
+            expect.objectContaining({ id: 'sink', kind: 'sink', inputs: ['aggregate'], emits: 'updates' }),
+          ],
         },
       ],
     });

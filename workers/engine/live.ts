@@ -7,7 +7,8 @@ import type { GeneratorSpec, Scenario, Step, TableSpec } from './scenario';
 import { startQueries, type ScenarioRun } from './runner';
 import type { StreamingQuery } from './streaming/query';
 import { Streams } from './streaming/sources';
-import { parseDuration, ScenarioError } from './validate';
+import { parseDuration } from './duration';
+import { ScenarioError } from './validate';
 
 /** The most events one micro-batch reads from one source (Spark's maxOffsetsPerTrigger). */
 export const MAX_ROWS_PER_BATCH = 500_000;

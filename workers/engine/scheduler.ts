@@ -2,7 +2,7 @@ import type { BatchReport, LiveStatus } from '../protocol';
 import type { RunClock } from './checkpoint';
 import type { SourceFlow } from './live';
 import type { TriggerSpec } from './scenario';
-import { parseDuration } from './validate';
+import { parseDuration } from './duration';
 
 /** What the scheduler drives: a live run that can produce the batch due at a processing time. */
 export interface BatchSource {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from './scenario';
-import { parseDuration, parseScenario, ScenarioError } from './validate';
+import { parseDuration } from './duration';
+import { parseScenario, ScenarioError } from './validate';
 
 /** A small valid document; tests spread it and change one thing. */
 function base(): Record<string, unknown> {

@@ -18,6 +18,7 @@ import type {
   TableSpec,
   TriggerSpec,
 } from './scenario';
+import { analyseDuration } from './duration';
 
 /** A problem in a scenario document. `message` is `"<field>: <what is wrong>"`. */
 export class ScenarioError extends Error {
@@ -29,80 +30,6 @@ export class ScenarioError extends Error {
     super(message.startsWith(`${field}: `) ? message : `${field}: ${message}`);
     this.name = 'ScenarioError';
   }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Durations
-
-const MICROS_PER_UNIT: Readonly<Record<string, bigint>> = {
-  millisecond: 1_000n,
-  milliseconds: 1_000n,
-  ms: 1_000n,
-  second: 1_000_000n,
-  seconds: 1_000_000n,
-  sec: 1_000_000n,
-  secs: 1_000_000n,
-  s: 1_000_000n,
-  minute: 60_000_000n,
-  minutes: 60_000_000n,
-  min: 60_000_000n,
-  mins: 60_000_000n,
-  hour: 3_600_000_000n,
-  hours: 3_600_000_000n,
-  hr: 3_600_000_000n,
-  hrs: 3_600_000_000n,
-  h: 3_600_000_000n,
-  day: 86_400_000_000n,
-  days: 86_400_000_000n,
-  d: 86_400_000_000n,
-};
-
-const CALENDAR_UNITS = new Set(['month', 'months', 'mon', 'mons', 'year', 'years', 'yr', 'yrs', 'y']);
-
-const DURATION_SYNTAX = /^(-?)(\d+)(?:\.(\d+))?\s*([a-z]+)$/i;
-
-/** A duration in microseconds, or why the text is not one (`reason` is absent for plain bad syntax). */
-type DurationAnalysis = { micros: bigint } | { reason?: string; hint?: string };
-
-function analyseDuration(text: string): DurationAnalysis {
-  const match = DURATION_SYNTAX.exec(text.trim());
-  if (!match) return {};
-  const [, sign, whole = '', fraction = '', rawUnit = ''] = match;
-  const unit = rawUnit.toLowerCase();
-  const perUnit = MICROS_PER_UNIT[unit];
-  if (perUnit === undefined) {
-    if (CALENDAR_UNITS.has(unit)) {
-      return { reason: 'months and years have no fixed length', hint: 'use days instead, e.g. "30 days"' };
-    }
-    if (unit === 'm') return { reason: '"m" is ambiguous', hint: 'write "min" for minutes or "ms" for milliseconds' };
-    if (unit === 'week' || unit === 'weeks' || unit === 'w') {
-      return { reason: `unknown unit "${rawUnit}"`, hint: 'write weeks as days, e.g. "7 days"' };
-    }
-    return {
-      reason: `unknown unit "${rawUnit}"`,
-      hint: 'units are milliseconds (ms), seconds (s, sec), minutes (min), hours (h) and days (d)',
-    };
-  }
-  const scale = 10n ** BigInt(fraction.length);
-  const scaled = (BigInt(whole) * scale + BigInt(fraction || '0')) * perUnit;
-  if (scaled % scale !== 0n) {
-    return { reason: 'durations cannot be finer than a microsecond', hint: 'use fewer decimal places' };
-  }
-  const micros = scaled / scale;
-  return { micros: sign === '-' ? -micros : micros };
-}
-
-/**
- * Parses a duration such as "10 seconds", "1 second", "500 ms", "1.5 minutes" or "10s" into microseconds.
- *
- * The form is `<number> <unit>`: an optional `-`, digits with an optional decimal part, optional
- * whitespace, then a unit, case-insensitive: millisecond(s)/ms, second(s)/sec(s)/s, minute(s)/min(s),
- * hour(s)/hr(s)/h, day(s)/d. Surrounding whitespace is ignored. Returns null when the text is malformed,
- * names a calendar unit (months and years have no fixed length), or is finer than a microsecond.
- */
-export function parseDuration(text: string): bigint | null {
-  const analysis = analyseDuration(text);
-  return 'micros' in analysis ? analysis.micros : null;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -637,8 +564,8 @@ function readSource(value: unknown, field: string, taken: NameRegistry): ReadSou
   const watermarkValue = get(source, 'watermark');
   if (watermarkValue !== undefined) {
     const watermarkField = childPath(field, 'watermark');
-    const watermark = readDuration(watermarkValue, watermarkField, 'a duration such as "10 seconds"').text;
-    if (parseDuration(watermark)! < 0n) {
+    const { text: watermark, micros } = readDuration(watermarkValue, watermarkField, 'a duration such as "10 seconds"');
+    if (micros < 0n) {
       fail(
         watermarkField,
         `a negative watermark delay is an error, got ${describe(watermark)}`,

@@ -1,7 +1,9 @@
 import type { SourceSpec } from '../scenario';
+import type { Staged } from './plan';
 import { selectClauses, type SelectClauses } from '../sql/select';
 import { closingBracket, identifierName, isSymbol, isWord, splitTopLevel, textOf, type Token } from '../sql/tokens';
 import { quote } from '../sql/windows';
+import { lateFrom, type LateRowSource } from './operators/statements';
 
 /**
  * Deduplication, as Spark's dropDuplicates and Flink's deduplication pattern:
@@ -14,33 +16,38 @@ import { quote } from '../sql/windows';
  * Late rows (event time at or below the watermark) are dropped; state is evicted by the watermark when
  * the event time is part of the key (within-watermark: always).
  */
-export interface DedupPlan {
+export interface DedupPlan extends Staged {
   kind: 'dedup';
   style: 'distinct' | 'first' | 'withinWatermark';
   sources: string[];
   alias: string;
-  /** The batch's candidate rows, one per key, from the stream's on-time rows (`ON_TIME` stands for them). */
+  /** The batch's candidate rows, one per key, from the stream's on-time rows (the table `tables.input`). */
   candidates: string;
   /** Columns of the candidates that make the key. */
   keys: string[];
   /** A candidate column holding the event time that evicts the key, when there is one. */
   evictBy?: string;
-  /** The user's query over the new rows (the table `EMITTED` stands for). */
+  /** The user's query over the new rows (the table `tables.emitted`). */
   output: string;
-  sourceColumns: string[];
-  eventTimeColumn?: string;
+  lateFrom: LateRowSource;
   /** Whether the operator drops late rows (its input carries the watermarked event time). */
   dropsLate: boolean;
 }
 
-/** Placeholders in a dedup plan's SQL, replaced by the executor. */
-export const ON_TIME = '__on_time_rows';
-export const EMITTED = '__emitted_rows';
+/** The operator's tables: the batch's on-time rows, and the rows it emits. */
+export interface DedupTables {
+  input: string;
+  emitted: string;
+}
 
-export function planDedup(sql: string, tokens: Token[], source: SourceSpec): DedupPlan | null {
+export function planDedup(sql: string, tokens: Token[], source: SourceSpec, tables: DedupTables): DedupPlan | null {
   const clauses = selectClauses(tokens);
   if (!clauses) return null;
-  return distinct(sql, clauses, source) ?? firstPerKey(sql, clauses, source) ?? withinWatermark(sql, tokens, source);
+  return (
+    distinct(sql, clauses, source, tables) ??
+    firstPerKey(sql, clauses, source, tables) ??
+    withinWatermark(sql, tokens, source, tables)
+  );
 }
 
 /** `DEDUPLICATE_WITHIN_WATERMARK` needs the stream's watermark delay to know when to forget a key. */
@@ -50,12 +57,7 @@ export function withWatermarkDelay(plan: DedupPlan, delayUs: bigint): DedupPlan 
 }
 
 function base(source: SourceSpec, alias: string) {
-  return {
-    sources: [source.name],
-    alias,
-    sourceColumns: source.columns.map(([name]) => name),
-    ...(source.eventTime && { eventTimeColumn: source.eventTime }),
-  };
+  return { sources: [source.name], alias, lateFrom: lateFrom(source, alias) };
 }
 
 /** `stream [AS] alias` alone in FROM: where it is, and its alias. */
@@ -72,11 +74,7 @@ function streamAlone(from: Token[], source: SourceSpec): { alias: string; start:
   };
 }
 
-function onTimeRelation(alias: string): string {
-  return `${ON_TIME} AS ${quote(alias)}`;
-}
-
-function distinct(sql: string, clauses: SelectClauses, source: SourceSpec): DedupPlan | null {
+function distinct(sql: string, clauses: SelectClauses, source: SourceSpec, tables: DedupTables): DedupPlan | null {
   if (!clauses.distinct || clauses.groupBy) return null;
   const stream = streamAlone(clauses.from, source);
   if (!stream) return null;
@@ -86,7 +84,7 @@ function distinct(sql: string, clauses: SelectClauses, source: SourceSpec): Dedu
   const selectsEventTime =
     eventTime !== undefined &&
     items.some((item) => identifierName(item[item.length - 1]!) === eventTime && item.length <= 3);
-  const candidates = sql.slice(0, stream.start) + onTimeRelation(stream.alias) + sql.slice(stream.end);
+  const candidates = sql.slice(0, stream.start) + `${tables.input} AS ${quote(stream.alias)}` + sql.slice(stream.end);
   return {
     kind: 'dedup',
     style: 'distinct',
@@ -94,12 +92,12 @@ function distinct(sql: string, clauses: SelectClauses, source: SourceSpec): Dedu
     candidates,
     keys: names.map(quote),
     ...(selectsEventTime && { evictBy: quote(eventTime) }),
-    output: `SELECT * FROM ${EMITTED}`,
+    output: `SELECT * FROM ${tables.emitted}`,
     dropsLate: selectsEventTime,
   };
 }
 
-function firstPerKey(sql: string, clauses: SelectClauses, source: SourceSpec): DedupPlan | null {
+function firstPerKey(sql: string, clauses: SelectClauses, source: SourceSpec, tables: DedupTables): DedupPlan | null {
   if (!isSymbol(clauses.from[0], '(') || !clauses.where) return null;
   const close = closingBracket(clauses.from, 0);
   const inner = selectClauses(clauses.from.slice(1, close));
@@ -132,7 +130,7 @@ function firstPerKey(sql: string, clauses: SelectClauses, source: SourceSpec): D
   const innerEnd = clauses.from[close - 1]!.end;
   const innerSql = sql.slice(innerStart, innerEnd);
   const candidatesInner =
-    sql.slice(innerStart, stream.start) + onTimeRelation(stream.alias) + sql.slice(stream.end, innerEnd);
+    sql.slice(innerStart, stream.start) + `${tables.input} AS ${quote(stream.alias)}` + sql.slice(stream.end, innerEnd);
   const keys = partition.map((part) => identifierName(part[part.length - 1]!));
   return {
     kind: 'dedup',
@@ -141,12 +139,12 @@ function firstPerKey(sql: string, clauses: SelectClauses, source: SourceSpec): D
     candidates: `SELECT * FROM (${candidatesInner}) WHERE ${textOf(sql, where)}`,
     keys: keys.map(quote),
     ...(eventTime !== undefined && keys.includes(eventTime) && { evictBy: quote(eventTime) }),
-    output: sql.slice(0, innerStart) + `SELECT * FROM ${EMITTED}` + sql.slice(innerStart + innerSql.length),
+    output: sql.slice(0, innerStart) + `SELECT * FROM ${tables.emitted}` + sql.slice(innerStart + innerSql.length),
     dropsLate: eventTime !== undefined,
   };
 }
 
-function withinWatermark(sql: string, tokens: Token[], source: SourceSpec): DedupPlan | null {
+function withinWatermark(sql: string, tokens: Token[], source: SourceSpec, tables: DedupTables): DedupPlan | null {
   const at = tokens.findIndex(
     (token, i) =>
       isWord(token, 'TABLE') && isSymbol(tokens[i + 1], '(') && isWord(tokens[i + 2], 'DEDUPLICATE_WITHIN_WATERMARK'),
@@ -159,7 +157,7 @@ function withinWatermark(sql: string, tokens: Token[], source: SourceSpec): Dedu
   if (!descriptor || !isWord(descriptor[0], 'DESCRIPTOR')) return null;
   const keys = splitTopLevel(descriptor.slice(2, -1)).map((part) => identifierName(part[part.length - 1]!));
   const eventTime = quote(source.eventTime ?? '');
-  const first = `SELECT * EXCLUDE (__first) FROM (SELECT *, row_number() OVER (PARTITION BY ${keys.map(quote).join(', ')} ORDER BY ${eventTime}) AS __first FROM ${ON_TIME}) WHERE __first = 1`;
+  const first = `SELECT * EXCLUDE (__first) FROM (SELECT *, row_number() OVER (PARTITION BY ${keys.map(quote).join(', ')} ORDER BY ${eventTime}) AS __first FROM ${tables.input}) WHERE __first = 1`;
   return {
     kind: 'dedup',
     style: 'withinWatermark',
@@ -169,7 +167,7 @@ function withinWatermark(sql: string, tokens: Token[], source: SourceSpec): Dedu
     evictBy: eventTime,
     output:
       sql.slice(0, tokens[at]!.start) +
-      `(SELECT * FROM ${EMITTED}) AS ${quote(source.name)}` +
+      `(SELECT * FROM ${tables.emitted}) AS ${quote(source.name)}` +
       sql.slice(tokens[outerClose]!.end),
     dropsLate: true,
   };

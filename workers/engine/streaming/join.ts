@@ -1,4 +1,5 @@
 import type { SourceSpec } from '../scenario';
+import type { Staged } from './plan';
 import { selectClauses } from '../sql/select';
 import { closingBracket, identifierName, isSymbol, isWord, splitTopLevel, textOf, type Token } from '../sql/tokens';
 import type { DurationOf, WindowSpec } from '../sql/windows';
@@ -9,7 +10,7 @@ import type { DurationOf, WindowSpec } from '../sql/windows';
  * condition tell when a row can no longer match and is evicted. A left outer join emits an unmatched
  * left row with NULLs once it is evicted.
  */
-export interface JoinPlan {
+export interface JoinPlan extends Staged {
   kind: 'join';
   sources: string[];
   sides: [JoinSide, JoinSide];

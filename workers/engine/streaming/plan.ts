@@ -1,5 +1,6 @@
 import type { OutputMode, SourceSpec } from '../scenario';
-import { parseDuration } from '../validate';
+import { parseDuration } from '../duration';
+import { lateFrom, type LateRowSource } from './operators/statements';
 import { planDedup, withWatermarkDelay, type DedupPlan } from './dedup';
 import { JoinShapeError, planJoin, type JoinPlan } from './join';
 import { selectClauses } from '../sql/select';
@@ -66,14 +67,21 @@ const VALUE_MERGES_BY_AGGREGATE: Record<string, keyof typeof VALUE_MERGES> = {
   any_value: 'coalesce',
 };
 
-export interface StatelessPlan {
-  kind: 'stateless';
-  sources: string[];
-  /** The query over the batch tables. */
-  sql: string;
+/** Where an operator's input comes from, when not from the sources: the table its upstream operator fills. */
+export interface Staged {
+  inputTable?: string;
 }
 
-export interface AggregatePlan {
+export interface StatelessPlan extends Staged {
+  kind: 'stateless';
+  sources: string[];
+  /** The query over the batch tables (or over its upstream's output). */
+  sql: string;
+  /** Whether its rows come out in the query's own order (its input's, or its ORDER BY); else sorted. */
+  ordered: boolean;
+}
+
+export interface AggregatePlan extends Staged {
   kind: 'aggregate';
   sources: string[];
   window?: WindowSpec;
@@ -92,17 +100,14 @@ export interface AggregatePlan {
   limit?: string;
   /** The event-time bound of a group: over input rows and over state rows (null when no key carries event time). */
   eventTime: { input: string; state: string } | null;
-  /** The source columns of the input, to report late rows as the user sent them. */
-  sourceColumns: string[];
-  eventTimeColumn?: string;
+  /** The input's rows as the user sent them, to report late rows. */
+  lateFrom: LateRowSource;
   /** Which select items hold no aggregate: the output columns that identify a result row. */
   keyItems: boolean[];
-  /** A query over each batch's emitted rows (the table `emitted`), e.g. Flink's window Top-N. */
-  after?: string;
 }
 
 /** Session windows: the rows of open sessions are the state; sessions are merged anew each batch. */
-export interface SessionPlan {
+export interface SessionPlan extends Staged {
   kind: 'session';
   sources: string[];
   window: WindowSpec;
@@ -113,13 +118,20 @@ export interface SessionPlan {
   partitionBy: string[];
   /** The user's query over the sessionized rows table. */
   reference: string;
-  sourceColumns: string[];
-  eventTimeColumn: string;
+  /** Whether the reference orders its rows (ORDER BY). */
+  ordered: boolean;
+  lateFrom: LateRowSource & { eventTimeColumn: string };
   keyItems: boolean[];
-  after?: string;
 }
 
-export type QueryPlan = StatelessPlan | AggregatePlan | SessionPlan | DedupPlan | JoinPlan;
+/** One operator's plan: the typed facts it runs by. */
+export type StagePlan = StatelessPlan | AggregatePlan | SessionPlan | DedupPlan | JoinPlan;
+
+/** A query's pipeline: the streams it reads and its operators in order, each reading the one before. */
+export interface QueryPlan {
+  sources: string[];
+  stages: StagePlan[];
+}
 
 /** The tables a query's plan reads and writes, named after the query. */
 export function stateTables(prefix: string) {
@@ -132,6 +144,7 @@ export function stateTables(prefix: string) {
     sessions: `${prefix}_sessions`,
     left: `${prefix}_left`,
     right: `${prefix}_right`,
+    matches: `${prefix}_matches`,
   };
 }
 
@@ -181,13 +194,24 @@ export function planQuery(
     );
   }
   const stages = splitAfterAggregation(query.trim().replace(/;\s*$/, ''));
-  if (!stages) return planSingle(query, sources, outputMode, catalog, prefix);
-  const plan = planSingle(stages.inner, sources, outputMode, catalog, prefix);
-  if (plan.kind !== 'aggregate' && plan.kind !== 'session')
-    return planSingle(query, sources, outputMode, catalog, prefix);
-  const after = stages.outer(stateTables(prefix).emitted);
-  checkAfterAggregation(after, outputMode, catalog);
-  return { ...plan, after, keyItems: [] };
+  if (stages) {
+    const inner = planSingle(stages.inner, sources, outputMode, catalog, prefix);
+    if (inner.kind === 'aggregate' || inner.kind === 'session') {
+      const emitted = stateTables(prefix).emitted;
+      const after = stages.outer(emitted);
+      checkAfterAggregation(after, outputMode, catalog);
+      const ranking: StatelessPlan = {
+        kind: 'stateless',
+        sources: [],
+        sql: after,
+        ordered: selectClauses(significant(after))?.orderBy !== undefined,
+        inputTable: emitted,
+      };
+      return { sources: inner.sources, stages: [{ ...inner, keyItems: [] }, ranking] };
+    }
+  }
+  const plan = planSingle(query, sources, outputMode, catalog, prefix);
+  return { sources: plan.sources, stages: [plan] };
 }
 
 /**
@@ -249,7 +273,7 @@ function planSingle(
   outputMode: OutputMode,
   catalog: Catalog,
   prefix: string,
-): QueryPlan {
+): StagePlan {
   const sessions = stateTables(prefix).sessions;
   const byName = new Map(sources.map((source) => [source.name.toLowerCase(), source]));
   let sql = query.trim().replace(/;\s*$/, '');
@@ -320,7 +344,7 @@ function planSingle(
     throw new PlanError('A query can join at most two streams.', 'Join two streams, and the static tables you need.');
   }
   const stream = used.length === 1 ? byName.get(used[0]!.toLowerCase())! : undefined;
-  const dedup = stream && !grouped ? planDedup(sql, tokens, stream) : null;
+  const dedup = stream && !grouped ? planDedup(sql, tokens, stream, stateTables(prefix)) : null;
   if (dedup) {
     if (outputMode === 'complete') {
       throw new PlanError(
@@ -365,7 +389,7 @@ function planSingle(
         SPARK_MESSAGES.sorting,
         clauses.orderBy[0]?.start,
       );
-    return { kind: 'stateless', sources: used, sql };
+    return { kind: 'stateless', sources: used, sql, ordered: true };
   }
   if (!clauses)
     throw new PlanError(
@@ -565,8 +589,8 @@ function planSingle(
       reference: `SELECT ${rewritten(clauses.select, windowEdits)} FROM ${inputRelation}${whereSql}${groupSql}${havingSql}${
         clauses.orderBy ? ` ORDER BY ${textOf(sql, clauses.orderBy)}` : ''
       }${clauses.limit ? ` LIMIT ${textOf(sql, clauses.limit)}` : ''}`,
-      sourceColumns: source.columns.map(([name]) => name),
-      eventTimeColumn: source.eventTime!,
+      ordered: clauses.orderBy !== undefined,
+      lateFrom: { ...lateFrom(source, alias), eventTimeColumn: source.eventTime! },
       keyItems,
     };
   }
@@ -595,8 +619,7 @@ function planSingle(
     ...(clauses.orderBy && { orderBy: rewritten(clauses.orderBy) }),
     ...(clauses.limit && { limit: textOf(sql, clauses.limit) }),
     eventTime,
-    sourceColumns: source.columns.map(([name]) => name),
-    ...(source.eventTime && { eventTimeColumn: source.eventTime }),
+    lateFrom: lateFrom(source, alias),
     keyItems,
   };
 }

@@ -2,7 +2,7 @@ import { INPUT_HEAD, INPUT_SAMPLE, type BatchInput, type BatchWarning, type Reje
 import type { Database } from '../database';
 import type { Cell, ColumnSpec, SourceSpec, TableSpec } from '../scenario';
 import { quote } from '../sql/windows';
-import { parseDuration } from '../validate';
+import { parseDuration } from '../duration';
 import { formatTimestampMicros, tableToJsonRows } from '../values';
 
 /** What one source contributed to a batch. */

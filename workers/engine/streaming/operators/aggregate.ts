@@ -1,0 +1,215 @@
+import type { OutputMode } from '../../scenario';
+import { quote } from '../../sql/windows';
+import { PlanError, VALUE_MERGES, type AggregatePlan } from '../plan';
+import { END_OF_TIME } from '../watermark';
+import type { Emit, OperatorBatch, OperatorResult, StreamOperator } from './operator';
+import { describeOperator } from './describe';
+import { timestampSql, type Statements } from './statements';
+
+/**
+ * A streaming aggregation (Spark's StateStoreSave): each key's aggregates are kept as mergeable partial
+ * states; each batch aggregates its on-time rows, merges them into the state, and emits in the output mode:
+ * the closed windows (append), the keys it touched (update) or every key (complete).
+ */
+export class AggregateOperator implements StreamOperator {
+  readonly description;
+  readonly stateTables: Record<string, string>;
+  readonly reference: string;
+  private readonly names: string[];
+  /** The state's rows, counted once and then kept from what each batch changed. */
+  private stateRows: number | undefined;
+  /**
+   * At most the earliest event-time bound (a window's end, an event-time key) of the state's rows: while the
+   * watermark is below it, no window can close, and the emit and evict statements are skipped. Unknown (null)
+   * until measured.
+   */
+  private stateBoundUs: bigint | null = null;
+  /** The two above after the running batch: kept once it has committed, since a batch that fails rolls back. */
+  private pending: { stateRows?: number; stateBoundUs: bigint | null } = { stateBoundUs: null };
+
+  constructor(
+    private readonly run_: Statements,
+    private readonly plan: AggregatePlan,
+    private readonly tables: { state: string; partial: string; touched: string },
+    private readonly outputMode: OutputMode,
+    readonly id: string,
+    inputs: string[],
+  ) {
+    this.stateTables = { state: tables.state };
+    this.reference = plan.reference;
+    // Binding the user's aggregation before its partial-state form names a misspelt column as such.
+    this.names = run_.columnsOf(plan.reference);
+    this.createState();
+    this.description = describeOperator(id, 'aggregate', inputs, {
+      keys: plan.keys.map((key) => key.expression),
+      window: plan.window,
+      state: {
+        holds: 'a partial aggregate per key',
+        evictedWhen:
+          plan.eventTime && outputMode !== 'complete'
+            ? `${plan.eventTime.state.replaceAll('"', '')} <= watermark`
+            : null,
+      },
+      watermark: plan.eventTime && { eventTime: plan.eventTime.input, dropsLate: outputMode !== 'complete' },
+      emits: outputMode === 'append' ? 'append' : 'updates',
+    });
+  }
+
+  get evictsByWatermark(): boolean {
+    return this.plan.eventTime !== null && this.outputMode !== 'complete';
+  }
+
+  get keepsStateForever(): boolean {
+    return this.plan.eventTime === null || this.outputMode === 'complete';
+  }
+
+  private createState(): void {
+    try {
+      this.run_.query(`CREATE OR REPLACE TABLE ${this.tables.state} AS ${this.partialSql()} LIMIT 0`);
+    } catch (error) {
+      if (!(error instanceof Error && /Cannot use EXPORT_STATE on aggregate functions/.test(error.message)))
+        throw error;
+      const holistic = this.plan.aggregates.filter((a) => a.merge === 'combine').map((a) => a.call.split('(')[0]);
+      throw new PlanError(
+        `A streaming aggregate must be kept as a running partial state merged batch by batch, and one of ${holistic.join(', ')} has none in DuckDB (it needs all the values at once).`,
+        'Use aggregates that merge: count, sum, avg, min, max, approx_count_distinct, stddev, var, bool_and, bool_or, first, last...',
+      );
+    }
+  }
+
+  /** The batch's rows: FROM and WHERE of the user's query, and any further conditions. */
+  private batchRows(...conditions: (string | undefined)[]): string {
+    const where = [this.plan.where && `(${this.plan.where})`, ...conditions].filter(Boolean).join(' AND ');
+    return `FROM ${this.plan.from}${where ? ` WHERE ${where}` : ''}`;
+  }
+
+  private partialSql(condition?: string): string {
+    const { keys, aggregates } = this.plan;
+    const columns = [
+      ...keys.map((key) => `${key.expression} AS ${key.column}`),
+      ...aggregates.map((a) => `${a.call}${a.merge === 'combine' ? ' EXPORT_STATE' : ''} AS ${a.column}`),
+    ];
+    const groupBy = keys.length ? ` GROUP BY ${keys.map((key) => key.expression).join(', ')}` : '';
+    return `SELECT ${columns.join(', ')} ${this.batchRows(condition)}${groupBy}`;
+  }
+
+  run(batch: OperatorBatch, emit: Emit): OperatorResult {
+    const { plan, outputMode, run_: db } = this;
+    const { state, partial, touched } = this.tables;
+    const { late: lateWatermark, eviction } = batch.watermarks;
+    const dropsLate = outputMode !== 'complete' && batch.watermarked && plan.eventTime !== null;
+
+    let late: OperatorResult['late'] = [];
+    let droppedKeys = 0;
+    let onTime: string | undefined;
+    // A window ends after its rows' event times: with every row after the watermark, none is late.
+    const noneLate = plan.window && batch.minEventUs !== null && batch.minEventUs > lateWatermark;
+    if (dropsLate && !noneLate) {
+      const isLate = `${plan.eventTime!.input} <= ${timestampSql(lateWatermark)}`;
+      onTime = `NOT (${isLate})`;
+      const overlapping = plan.window?.kind === 'hop' || plan.window?.kind === 'cumulate';
+      late = db.lateRows(plan.lateFrom, this.batchRows(isLate), lateWatermark, this.id, { distinct: overlapping });
+      if (late.length > 0) {
+        const keys = plan.keys.map((key) => key.expression).join(', ') || '1';
+        droppedKeys = db.count(`SELECT DISTINCT ${keys} ${this.batchRows(isLate)}`);
+      }
+    }
+
+    db.query(`CREATE OR REPLACE TEMP TABLE ${partial} AS ${this.partialSql(onTime)}`);
+    const sameKey =
+      plan.keys.map((key) => `p.${key.column} IS NOT DISTINCT FROM s.${key.column}`).join(' AND ') || 'TRUE';
+    const merged = plan.aggregates.map((a) => {
+      const both =
+        a.merge === 'combine'
+          ? `combine(s.${a.column}, p.${a.column})`
+          : VALUE_MERGES[a.merge](`s.${a.column}`, `p.${a.column}`);
+      return `CASE WHEN s.__present THEN ${both} ELSE p.${a.column} END AS ${a.column}`;
+    });
+    const keyColumns = plan.keys.map((key) => `p.${key.column}`);
+    db.query(
+      `CREATE OR REPLACE TEMP TABLE ${touched} AS SELECT ${[...keyColumns, ...merged].join(', ')} FROM ${partial} AS p LEFT JOIN (SELECT *, TRUE AS __present FROM ${state}) AS s ON ${sameKey}`,
+    );
+    // DuckDB's DELETE and INSERT return how many rows they changed: no statements to count them.
+    let stateRows = this.stateRows ?? db.count(`SELECT * FROM ${state}`);
+    stateRows -= db.changed(`DELETE FROM ${state} AS s USING ${touched} AS p WHERE ${sameKey}`);
+    const updated = db.changed(`INSERT INTO ${state} SELECT * FROM ${touched}`);
+    stateRows += updated;
+
+    // A row's window ends after its event time, and an event-time key is the event time: the batch's
+    // earliest event time bounds what it added to the state from below.
+    let stateBoundUs =
+      this.stateBoundUs === null || batch.minEventUs === null
+        ? null
+        : batch.minEventUs < this.stateBoundUs
+          ? batch.minEventUs
+          : this.stateBoundUs;
+    const closes = stateBoundUs === null || eviction >= stateBoundUs;
+    const closed =
+      plan.eventTime && batch.watermarked && closes ? `${plan.eventTime.state} <= ${timestampSql(eviction)}` : null;
+    if (outputMode === 'complete') emit(this.output(state));
+    else if (outputMode === 'update') emit(this.output(touched));
+    else emit(closed ? this.output(state, closed) : null);
+    let removed = 0;
+    if (closed && outputMode !== 'complete') {
+      removed = db.changed(`DELETE FROM ${state} AS ${quote(plan.alias)} WHERE ${closed}`);
+      stateRows -= removed;
+      stateBoundUs = this.earliestBound();
+    }
+    this.pending = { stateRows, stateBoundUs };
+    return {
+      late,
+      state: {
+        operatorName: 'stateStoreSave',
+        operatorId: this.id,
+        numRowsTotal: stateRows,
+        numRowsUpdated: updated,
+        numRowsRemoved: removed,
+        numRowsDroppedByWatermark: droppedKeys,
+        memoryUsedBytes: db.estimateBytes(state, stateRows, () => this.stateBytes()),
+      },
+    };
+  }
+
+  commit(): void {
+    ({ stateRows: this.stateRows, stateBoundUs: this.stateBoundUs } = this.pending);
+  }
+
+  /** The user's select list over state rows, named as DuckDB names the user's query's columns. */
+  private output(from: string, where?: string) {
+    const { plan } = this;
+    const filters = [where, plan.having && `(${plan.having})`].filter(Boolean).join(' AND ');
+    const order = plan.orderBy ? ` ORDER BY ${plan.orderBy}` : '';
+    const select = `SELECT ${plan.output} FROM ${from} AS ${quote(plan.alias)}${filters ? ` WHERE ${filters}` : ''}${order}${plan.limit ? ` LIMIT ${plan.limit}` : ''}`;
+    return {
+      sql: `SELECT * FROM (${select}) AS __out(${this.names.map(quote).join(', ')})`,
+      ordered: plan.orderBy !== undefined,
+    };
+  }
+
+  /** The earliest event-time bound of the state's rows; END_OF_TIME when the state is empty. */
+  private earliestBound(): bigint {
+    const earliest = this.run_
+      .query(
+        `SELECT min(epoch_us(${this.plan.eventTime!.state})) AS us FROM ${this.tables.state} AS ${quote(this.plan.alias)}`,
+      )
+      .getChildAt(0)!
+      .get(0) as bigint | number | null;
+    return earliest === null ? END_OF_TIME : BigInt(earliest);
+  }
+
+  /** The state's size: each partial state's bytes, plus each key's size as text. */
+  private stateBytes(): number {
+    const sizes = [
+      ...this.plan.keys.map((key) => `coalesce(strlen(${key.column}::VARCHAR), 0)`),
+      ...this.plan.aggregates.map((a) =>
+        a.merge === 'combine' ? `octet_length(${a.column}::BLOB)` : `coalesce(strlen(${a.column}::VARCHAR), 0)`,
+      ),
+    ];
+    return Number(
+      this.run_
+        .query(`SELECT coalesce(sum(${sizes.join(' + ') || '0'}), 0)::BIGINT FROM ${this.tables.state}`)
+        .getChildAt(0)!
+        .get(0),
+    );
+  }
+}

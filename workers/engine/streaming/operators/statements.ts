@@ -1,0 +1,118 @@
+import type { LateRow } from '../../../protocol';
+import type { Database } from '../../database';
+import type { SourceSpec } from '../../scenario';
+import { quote } from '../../sql/windows';
+import { formatTimestampMicros, tableToJsonRows } from '../../values';
+import { END_OF_TIME } from '../watermark';
+
+/** How often a state table's size in bytes is measured; in between it is scaled by its rows. */
+const STATE_SIZE_EVERY = 10;
+
+export function timestampSql(us: bigint): string {
+  return us === END_OF_TIME ? "'infinity'::TIMESTAMP" : `make_timestamp(${us}::BIGINT)`;
+}
+
+export function formatWatermark(us: bigint): string {
+  return us === END_OF_TIME ? 'infinity' : formatTimestampMicros(us);
+}
+
+/** Where late rows come from, to report them as the user sent them. */
+export interface LateRowSource {
+  source: string;
+  alias: string;
+  columns: string[];
+  eventTimeColumn?: string;
+}
+
+/** A source's rows under the alias the query reads it by. */
+export function lateFrom(source: SourceSpec, alias: string): LateRowSource {
+  return {
+    source: source.name,
+    alias,
+    columns: source.columns.map(([name]) => name),
+    ...(source.eventTime && { eventTimeColumn: source.eventTime }),
+  };
+}
+
+/**
+ * The statements every operator needs: counts, changed rows, late rows, state sizes. One per query, shared by
+ * its operators, so that the query's late rows are counted once however many operators drop them.
+ */
+export class Statements {
+  /** The current batch's late rows, all of them, though the report may carry fewer. */
+  lateCount = 0;
+  /** The most late rows a report carries (the last ones). */
+  maxReportRows = Infinity;
+  /** The batch being run, for the state-size cadence. */
+  batchId = 0;
+  private readonly measuredBytes = new Map<string, { batchId: number; perRow: number }>();
+
+  constructor(readonly db: Database) {}
+
+  query(sql: string) {
+    return this.db.query(sql);
+  }
+
+  count(sql: string): number {
+    return Number(this.db.query(`SELECT count(*) AS n FROM (${sql})`).getChildAt(0)!.get(0));
+  }
+
+  /** Runs an INSERT, UPDATE or DELETE and returns how many rows it changed. */
+  changed(sql: string): number {
+    return Number(this.db.query(sql).getChildAt(0)!.get(0));
+  }
+
+  columnsOf(sql: string): string[] {
+    return this.db.query(sql).schema.fields.map((field) => field.name);
+  }
+
+  /** A state table's size estimated as the length of its rows as text. */
+  textBytes(table: string): number {
+    return Number(
+      this.db.query(`SELECT coalesce(sum(strlen(t::VARCHAR)), 0)::BIGINT FROM ${table} AS t`).getChildAt(0)!.get(0),
+    );
+  }
+
+  /**
+   * A state table's bytes: measured every STATE_SIZE_EVERY batches (measuring reads every row), scaled by its
+   * rows in between.
+   */
+  estimateBytes(table: string, rows: number, measure: () => number): number {
+    if (rows === 0) return 0;
+    const last = this.measuredBytes.get(table);
+    if (last && this.batchId - last.batchId < STATE_SIZE_EVERY) return Math.round(last.perRow * rows);
+    const bytes = measure();
+    this.measuredBytes.set(table, { batchId: this.batchId, perRow: bytes / rows });
+    return bytes;
+  }
+
+  /** The source's rows that `rows` (a FROM ... WHERE ...) picks, once each (`distinct`), as the user sent them. */
+  lateRows(
+    from: LateRowSource,
+    rows: string,
+    watermark: bigint,
+    operator: string,
+    { distinct = false } = {},
+  ): LateRow[] {
+    const columns = from.columns.map((name) => `${quote(from.alias)}.${quote(name)}`).join(', ');
+    const eventColumn = from.eventTimeColumn ? `epoch_us(${quote(from.alias)}.${quote(from.eventTimeColumn)})` : 'NULL';
+    const result = this.db.query(
+      `SELECT ${distinct ? 'DISTINCT ' : ''}${columns}, ${eventColumn} AS __event_us ${rows} ORDER BY ALL`,
+    );
+    this.lateCount += result.numRows;
+    return tableToJsonRows(result)
+      .rows.slice(-this.maxReportRows)
+      .map((row) => {
+        const eventUs = BigInt(row[row.length - 1] as number);
+        return {
+          source: from.source,
+          values: row.slice(0, -1),
+          eventTime: formatTimestampMicros(eventUs),
+          watermark: formatWatermark(watermark),
+          latenessMs: Number(watermark - eventUs) / 1000,
+          batchId: this.batchId,
+          operator,
+        };
+      });
+  }
+}

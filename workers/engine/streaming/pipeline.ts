@@ -1,0 +1,152 @@
+import type { PipelineOperator } from '../../protocol';
+import type { OutputMode, SourceSpec } from '../scenario';
+import { stateTables, type QueryPlan, type StagePlan } from './plan';
+import { AggregateOperator } from './operators/aggregate';
+import { DedupOperator } from './operators/dedup';
+import { describeOperator } from './operators/describe';
+import { JoinOperator } from './operators/join';
+import type { Emit, OperatorBatch, OperatorResult, StreamOperator } from './operators/operator';
+import { SessionOperator } from './operators/session';
+import { StatelessOperator } from './operators/stateless';
+import { readSink, type SinkOutput } from './operators/sink';
+import type { Statements } from './operators/statements';
+
+/** What a batch did across the pipeline: the sink's rows and every operator's late rows and progress. */
+export interface PipelineOutcome extends SinkOutput {
+  results: OperatorResult[];
+}
+
+/**
+ * A query's physical operators in order: each batch runs them one after the other, each reading what the one
+ * before it emitted (the first reads the sources' batch tables), and the sink reads the last one's output.
+ */
+export class Pipeline {
+  private constructor(
+    private readonly db: Statements,
+    readonly operators: StreamOperator[],
+    /** Where each operator after the first reads its input: the table its upstream fills. */
+    private readonly inputTables: (string | undefined)[],
+    private readonly sources: string[],
+    /** Each operator's table prefix. */
+    private readonly prefixes: string[],
+  ) {}
+
+  static build(db: Statements, plan: QueryPlan, outputMode: OutputMode, prefix: string): Pipeline {
+    const operators: StreamOperator[] = [];
+    const counts = new Map<string, number>();
+    plan.stages.forEach((stage, i) => {
+      const upstream = operators[i - 1];
+      if (upstream && stage.inputTable)
+        db.query(`CREATE OR REPLACE TEMP TABLE ${stage.inputTable} AS ${upstream.reference} LIMIT 0`);
+      const kind = stage.kind;
+      const seen = (counts.get(kind) ?? 0) + 1;
+      counts.set(kind, seen);
+      const id = seen === 1 ? kind : `${kind}${seen}`;
+      const inputs = upstream ? [upstream.description.id] : plan.sources;
+      operators.push(createOperator(db, stage, outputMode, stagePrefix(prefix, i), id, inputs));
+    });
+    const prefixes = plan.stages.map((_, i) => stagePrefix(prefix, i));
+    return new Pipeline(
+      db,
+      operators,
+      plan.stages.map((stage) => stage.inputTable),
+      plan.sources,
+      prefixes,
+    );
+  }
+
+  /** Every stateful operator's state tables, by role; the first operator's roles are unprefixed. */
+  stateTables(): Record<string, string> {
+    return Object.fromEntries(
+      this.operators.flatMap((operator, i) =>
+        Object.entries(operator.stateTables).map(([role, table]) => [i === 0 ? role : `${i}.${role}`, table]),
+      ),
+    );
+  }
+
+  /** Every table the pipeline's operators keep, for dropping them. */
+  tables(): string[] {
+    const inputs = this.inputTables.filter((table): table is string => table !== undefined);
+    return [...this.prefixes.flatMap((prefix) => Object.values(stateTables(prefix))), ...inputs];
+  }
+
+  get stateful(): StreamOperator[] {
+    return this.operators.filter((operator) => operator.description.state !== null);
+  }
+
+  /** The query's output columns: the last operator's. */
+  columns(): string[] {
+    return this.db.columnsOf(this.operators.at(-1)!.reference);
+  }
+
+  run(batch: OperatorBatch): PipelineOutcome {
+    const results: OperatorResult[] = [];
+    let sink: SinkOutput = { rows: [], numOutputRows: 0 };
+    let emitted = false;
+    for (const [i, operator] of this.operators.entries()) {
+      // A stateless operator over an upstream that emitted nothing emits nothing.
+      if (i > 0 && !emitted && !operator.description.state) continue;
+      const next = this.operators[i + 1];
+      const input = this.inputTables[i + 1];
+      // The relation is read at once: an operator may evict what it emitted right after.
+      const emit: Emit = (relation) => {
+        emitted = relation !== null;
+        if (!next) sink = readSink(this.db, relation, batch.inputRows);
+        else if (relation) this.db.query(`CREATE OR REPLACE TEMP TABLE ${input} AS ${relation.sql}`);
+        else if (next.description.state) this.db.query(`DELETE FROM ${input}`);
+      };
+      results.push(operator.run(batch, emit));
+    }
+    return { ...sink, results };
+  }
+
+  commit(): void {
+    for (const operator of this.operators) operator.commit?.();
+  }
+
+  /** The pipeline as EXPLAIN prints it: the sources, every operator, the sink. */
+  explain(sources: SourceSpec[]): PipelineOperator[] {
+    const read = sources.filter((source) => this.sources.includes(source.name));
+    return [
+      ...read.map((source) =>
+        describeOperator(source.name, 'source', [], {
+          watermark: source.eventTime
+            ? { eventTime: source.eventTime, dropsLate: false, ...(source.watermark && { delay: source.watermark }) }
+            : null,
+        }),
+      ),
+      ...this.operators.map((operator) => operator.description),
+      describeOperator('sink', 'sink', [this.operators.at(-1)!.description.id], {
+        emits: this.operators.at(-1)!.description.emits,
+      }),
+    ];
+  }
+}
+
+/** The first operator's tables are named after the query, as before pipelines; the others after their position. */
+function stagePrefix(prefix: string, i: number): string {
+  return i === 0 ? prefix : `${prefix}_${i}`;
+}
+
+function createOperator(
+  db: Statements,
+  stage: StagePlan,
+  outputMode: OutputMode,
+  prefix: string,
+  id: string,
+  inputs: string[],
+): StreamOperator {
+  const tables = stateTables(prefix);
+  switch (stage.kind) {
+    case 'stateless':
+      return new StatelessOperator(stage, id, inputs);
+    case 'aggregate':
+      return new AggregateOperator(db, stage, tables, outputMode, id, inputs);
+    case 'session':
+      return new SessionOperator(db, stage, tables, outputMode, id, inputs);
+    case 'dedup':
+      return new DedupOperator(db, stage, tables, outputMode, id, inputs);
+    case 'join':
+      return new JoinOperator(db, stage, tables, id);
+  }
+}
