@@ -19,6 +19,55 @@ function cli(args: string[], input?: string) {
   };
 }
 
+describe('npm run scenario -- --explain', () => {
+  it('prints the pipeline in order, sources first and the sink last, in the spirit of Flink’s EXPLAIN CHANGELOG_MODE', () => {
+    const { status, lines } = cli(['examples/watermark.json', '--explain']);
+    expect(status).toBe(0);
+    expect(lines).toEqual([
+      {
+        operators: [
+          expect.objectContaining({ id: 'events', kind: 'source', inputs: [], state: null }),
+          {
+            id: 'aggregate',
+            kind: 'aggregate',
+            inputs: ['events'],
+            keys: ['window_start', 'window_end'],
+            window: { kind: 'tumble', sizeMs: 5000, slideMs: 5000, offsetMs: 0, gapMs: 0 },
+            state: { holds: 'a partial aggregate per key', evictedWhen: 'window_end <= watermark' },
+            watermark: { eventTime: 'window_end', dropsLate: true },
+            emits: 'append',
+          },
+          expect.objectContaining({ id: 'sink', kind: 'sink', inputs: ['aggregate'], emits: 'append' }),
+        ],
+      },
+    ]);
+  });
+
+  it('names each query when there are several, and says what each emits', () => {
+    const { lines } = cli(['examples/two-queries.json', '--explain']);
+    expect(lines.map((line) => [line.query, line.operators.map((op: { emits: string }) => op.emits)])).toEqual([
+      ['appended', ['append', 'append', 'append']],
+      ['updated', ['append', 'updates', 'updates']],
+    ]);
+  });
+
+  it('prints the same as lines for people with --text', () => {
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/scenario.ts', 'examples/nexmark/q5.json', '--explain', '--text'],
+      { encoding: 'utf8' },
+    );
+    expect(result.stdout.split('\n').map((line) => line.trim().split(/\s+/)[0])).toEqual([
+      'query',
+      'bid',
+      'aggregate',
+      'per-window',
+      'sink',
+      '',
+    ]);
+  });
+});
+
 describe('npm run scenario', () => {
   it('prints one JSON object per executed micro-batch', () => {
     const { status, lines } = cli(['examples/watermark.json']);

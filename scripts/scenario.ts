@@ -4,9 +4,10 @@
  * live for `--batches N` (default 10) one-second steps of processing time.
  * `--steps N` runs only the next N scripted steps. `--checkpoint FILE` writes a checkpoint after every
  * step and, when FILE exists, resumes from it: a stopped run continues exactly where it stopped.
- * `--export pyspark|flink` prints the scenario as a PySpark or Flink SQL script instead.
+ * `--export pyspark|flink` prints the scenario as a PySpark or Flink SQL script instead; `--explain` prints each
+ * query's pipeline of operators as one JSON object (`--explain --text`: as lines for people).
  * Usage: npm run --silent scenario -- <file.json | -> [--batches N] [--steps N] [--checkpoint FILE]
- *        [--export pyspark|flink]
+ *        [--export pyspark|flink] [--explain [--text]]
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { BatchReport } from '../workers/protocol';
@@ -17,6 +18,7 @@ import { databaseCatalog } from '../workers/engine/streaming/catalog';
 import { ScenarioRun } from '../workers/engine/runner';
 import { MANUAL_STEP_MS } from '../workers/engine/scheduler';
 import { describeFailure } from '../workers/engine/failures';
+import { explainJson, explainText } from '../workers/engine/streaming/explain';
 import { parseScenario } from '../workers/engine/validate';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint, type RunCheckpoint } from '../workers/engine/checkpoint';
 
@@ -43,6 +45,17 @@ async function main(path: string | undefined, options: string[]): Promise<number
       if (target !== 'pyspark' && target !== 'flink')
         return fail({ message: `Cannot export to ${target}.`, hint: 'Use --export pyspark or --export flink.' });
       process.stdout.write(clusterScript(scenario, target, databaseCatalog(db).durationOf));
+      return 0;
+    }
+    if (options.includes('--explain')) {
+      const queries = ScenarioRun.start(db, scenario).describe();
+      process.stdout.write(
+        options.includes('--text')
+          ? explainText(queries) + '\n'
+          : explainJson(queries)
+              .map((query) => JSON.stringify(query) + '\n')
+              .join(''),
+      );
       return 0;
     }
     const several = (scenario.queries?.length ?? 1) > 1;

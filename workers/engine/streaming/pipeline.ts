@@ -38,7 +38,8 @@ export class Pipeline {
       const upstream = operators[i - 1];
       if (upstream && stage.inputTable)
         db.query(`CREATE OR REPLACE TEMP TABLE ${stage.inputTable} AS ${upstream.reference} LIMIT 0`);
-      const kind = stage.kind;
+      // A stateless operator after another runs once per batch over what that one emitted: whole windows.
+      const kind = upstream && stage.kind === 'stateless' ? 'per-window' : stage.kind;
       const seen = (counts.get(kind) ?? 0) + 1;
       counts.set(kind, seen);
       const id = seen === 1 ? kind : `${kind}${seen}`;

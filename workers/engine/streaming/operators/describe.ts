@@ -12,6 +12,11 @@ export function windowInfo(window: WindowSpec): WindowInfo {
   };
 }
 
+/** SQL as people read it: simple identifiers without their quotes. */
+export function readable(sql: string): string {
+  return sql.replace(/"([A-Za-z_][A-Za-z0-9_]*)"/g, '$1');
+}
+
 type Facts = Partial<Omit<PipelineOperator, 'id' | 'kind' | 'inputs' | 'window'>> & { window?: WindowSpec };
 
 /** An operator as EXPLAIN prints it; what it leaves out it does not have (no keys, no state, no watermark). */
@@ -20,10 +25,12 @@ export function describeOperator(id: string, kind: OperatorKind, inputs: string[
     id,
     kind,
     inputs,
-    keys: facts.keys ?? [],
+    keys: (facts.keys ?? []).map(readable),
     window: facts.window ? windowInfo(facts.window) : null,
-    state: facts.state ?? null,
-    watermark: facts.watermark ?? null,
+    state: facts.state
+      ? { ...facts.state, evictedWhen: facts.state.evictedWhen && readable(facts.state.evictedWhen) }
+      : null,
+    watermark: facts.watermark ? { ...facts.watermark, eventTime: readable(facts.watermark.eventTime) } : null,
     emits: facts.emits ?? 'append',
   };
 }

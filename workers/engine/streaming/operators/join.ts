@@ -48,7 +48,10 @@ export class JoinOperator implements StreamOperator {
                 .join('; ')
             : null,
         },
-        watermark: { eventTime: plan.sides.map((side) => side.eventTimeColumn).join(', '), dropsLate: true },
+        watermark: {
+          eventTime: plan.sides.map((side) => `${side.alias}.${side.eventTimeColumn}`).join(', '),
+          dropsLate: true,
+        },
         emits: 'append',
       },
     );
