@@ -1,4 +1,4 @@
-import { expect, test } from './fixtures';
+import { expect, openPlayground, test } from './fixtures';
 
 /**
  * What each Nexmark example shows after six one-second steps, as `npm run scenario -- <file> --batches 6`
@@ -18,8 +18,7 @@ const NEXMARK: { id: string; rows: 'some' | 'none' }[] = [
 
 for (const { id, rows } of NEXMARK) {
   test(`Nexmark ${id} opens from the Examples menu and plays`, async ({ page }) => {
-    await page.goto('./');
-    await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
+    await openPlayground(page);
     await page.getByRole('combobox', { name: 'Lesson' }).selectOption(`example:nexmark-${id}`);
     await expect(page.getByRole('region', { name: 'Lesson' })).toContainText(`Nexmark ${id.toUpperCase()}:`);
     const status = page.getByRole('status', { name: 'Run status' });

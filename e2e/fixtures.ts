@@ -38,6 +38,25 @@ export const test = base.extend<{ guard: Guard }>({
 
 export { expect };
 
+/** Opens the playground at `url` and waits for its engine: DuckDB-Wasm loads in seconds, far longer on a busy machine. */
+export async function openPlayground(page: Page, url = './'): Promise<void> {
+  await page.goto(url);
+  await engineReady(page);
+}
+
+/** For a wait that includes an engine starting: loading and compiling DuckDB's 34 MB of wasm. */
+export const ENGINE_START = { timeout: 90_000 };
+
+export async function engineReady(page: Page): Promise<void> {
+  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', ENGINE_START);
+}
+
+/** How many batches the Run status counts. */
+export async function batchesRun(page: Page): Promise<number> {
+  const text = (await page.getByRole('status', { name: 'Run status' }).textContent()) ?? '';
+  return Number(/([\d,]+) batch/.exec(text)?.[1]?.replace(/,/g, '') ?? 0);
+}
+
 /**
  * Replaces the editor's SQL as a user does: select all, then type over it. Playwright's fill() sets the DOM
  * selection and inserts at once; under load CodeMirror had not yet read that selection, and the new SQL went in

@@ -1,10 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
-
-async function ready(page: Page, url = './') {
-  await page.goto(url);
-  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
-}
+import { expect, openPlayground as ready, test } from './fixtures';
 
 /** Steps `count` scripted batches, waiting for each to be counted. */
 async function step(page: Page, count: number) {

@@ -1,9 +1,6 @@
-import { expect, test, writeSql } from './fixtures';
+import { expect, openPlayground, test, writeSql } from './fixtures';
 
-test.beforeEach(async ({ page }) => {
-  await page.goto('./');
-  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
-});
+test.beforeEach(async ({ page }) => openPlayground(page));
 
 test('plays a live generator through a windowed query: batches arrive, windows close, late rows are dropped', async ({
   page,
@@ -16,15 +13,15 @@ test('plays a live generator through a windowed query: batches arrive, windows c
     .getByRole('region', { name: 'Progress' })
     .getByRole('table', { name: 'Batches' })
     .getByRole('row');
-  await expect.poll(() => batches.count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(6); // header + 5 batches
+  await expect.poll(() => batches.count()).toBeGreaterThanOrEqual(6); // header + 5 batches
   // append mode: closed windows come out with their counts
   const results = page.getByRole('region', { name: 'Results' });
-  await expect(results.getByRole('columnheader', { name: 'clicks' })).toBeVisible({ timeout: 15_000 });
+  await expect(results.getByRole('columnheader', { name: 'clicks' })).toBeVisible();
   await expect(results.getByRole('table', { name: 'Result table' }).getByRole('row').nth(1)).toBeVisible();
   // 5% of clicks are 30 s late: some batch drops them
   await page.getByRole('tab', { name: /Late rows/ }).click();
   const perBatch = page.getByRole('region', { name: 'Late rows' }).getByRole('table', { name: 'Late rows per batch' });
-  await expect(perBatch.getByRole('row').nth(1)).toBeVisible({ timeout: 20_000 });
+  await expect(perBatch.getByRole('row').nth(1)).toBeVisible();
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
   await expect(status).toContainText('paused');
   await page.screenshot({ path: testInfo.outputPath('live.png'), fullPage: true });
@@ -42,7 +39,7 @@ test('steps one batch at a time, and shows a clear error for a bad streaming que
   await expect(alert).toBeHidden();
   const status = page.getByRole('status', { name: 'Run status' });
   await expect(status).toContainText('running');
-  await expect(status).toContainText(/[1-9]\d* batch/, { timeout: 10_000 });
+  await expect(status).toContainText(/[1-9]\d* batch/);
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
   await expect(status).toContainText('paused');
   await page.getByRole('tab', { name: 'Progress' }).click();

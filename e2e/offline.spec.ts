@@ -1,10 +1,9 @@
-import { expect, test, writeSql } from './fixtures';
+import { engineReady, expect, openPlayground, test, writeSql } from './fixtures';
 
 test.use({ serviceWorkers: 'allow' });
 
 test('works with the network off after one visit', async ({ page, context }) => {
-  await page.goto('./');
-  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 60_000 });
+  await openPlayground(page);
   await page.evaluate(async () => {
     await navigator.serviceWorker.ready;
     if (!navigator.serviceWorker.controller) {
@@ -15,7 +14,7 @@ test('works with the network off after one visit', async ({ page, context }) => 
   });
   await context.setOffline(true);
   await page.reload();
-  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 60_000 });
+  await engineReady(page);
   await writeSql(page, 'SELECT 42 AS answer');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByRole('region', { name: 'Results' }).getByRole('cell', { name: '42' })).toBeVisible();

@@ -1,10 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
-
-async function ready(page: Page) {
-  await page.goto('./');
-  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
-}
+import { expect, openPlayground as ready, test } from './fixtures';
 
 async function stepTo(page: Page, batches: RegExp) {
   await page.getByRole('button', { name: 'Step', exact: true }).click();
@@ -118,9 +113,7 @@ test('a query can be added beside the one there, in another output mode, and rem
 
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   const results = page.getByRole('region', { name: 'Results' });
-  await expect(results.getByRole('table', { name: 'Result table of query_2' }).getByRole('row').nth(1)).toBeVisible({
-    timeout: 15_000,
-  });
+  await expect(results.getByRole('table', { name: 'Result table of query_2' }).getByRole('row').nth(1)).toBeVisible();
   await expect(results.getByRole('table', { name: 'Result table of query', exact: true })).toBeVisible();
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
 

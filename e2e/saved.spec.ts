@@ -1,8 +1,8 @@
 import type { Page } from '@playwright/test';
-import { expect, test, writeSql } from './fixtures';
+import { engineReady, expect, test, writeSql } from './fixtures';
 
 async function ready(page: Page) {
-  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
+  await engineReady(page);
   await expect(page.getByRole('status', { name: 'Run status' })).toContainText('ready');
 }
 
@@ -37,7 +37,7 @@ test('several queries and the open example survive a reload', async ({ page }) =
   await expect(page.getByLabel('SQL')).toContainText('count(*)');
   await writeSql(page, 'SELECT ts FROM clicks');
   await page.reload();
-  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
+  await engineReady(page);
   const tabs = page.getByRole('region', { name: 'Editor' }).getByRole('tab');
   await expect(tabs).toHaveText(['appended append', 'updated update']);
   await tabs.nth(1).click();
@@ -101,7 +101,7 @@ test('saved work whose query the engine refuses is kept, with the error, not loa
   await writeSql(page, 'SELECT pag FROM clicks');
   await expect.poll(() => page.evaluate(() => localStorage.getItem('tideline.document'))).toContain('pag FROM');
   await page.reload();
-  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
+  await engineReady(page);
   await expect(page.getByLabel('SQL')).toHaveText('SELECT pag FROM clicks');
   await expect(page.getByRole('region', { name: 'Editor' }).getByRole('alert')).toContainText('"pag" not found');
   await expect(page.getByRole('status', { name: 'Run status' })).toContainText('not loaded');

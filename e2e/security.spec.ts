@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 import { encodeLink } from '../src/share/link';
 import { parseScenario } from '../workers/engine/validate';
-import { expect, test, writeSql } from './fixtures';
+import { expect, openPlayground as ready, test, writeSql } from './fixtures';
 
 /** Markup that would run if it were ever rendered as HTML: each sets `window.pwned` or loads from elsewhere. */
 const PAYLOADS = [
@@ -21,11 +21,6 @@ async function watchViolations(page: Page): Promise<() => Promise<string[]>> {
     );
   });
   return () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
-}
-
-async function ready(page: Page, url = './') {
-  await page.goto(url);
-  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
 }
 
 test('the page carries a strict Content-Security-Policy and no inline script', async ({ page }) => {
@@ -58,9 +53,7 @@ test('the playground runs a live query, a lesson and every panel without one CSP
   const violations = await watchViolations(page);
   await ready(page);
   await page.getByRole('button', { name: 'Run', exact: true }).click();
-  await expect(page.getByRole('status', { name: 'Run status' })).toContainText(/[3-9]\d* batch|\d{2,} batch/, {
-    timeout: 20_000,
-  });
+  await expect(page.getByRole('status', { name: 'Run status' })).toContainText(/[3-9]\d* batch|\d{2,} batch/);
   for (const tab of await page.getByRole('tab').all()) await tab.click();
   await page.getByRole('combobox', { name: 'Lesson' }).selectOption('watermarks');
   for (let i = 0; i < 4; i++) await page.getByRole('button', { name: 'Step', exact: true }).click();

@@ -1,4 +1,4 @@
-import { expect, test, writeSql } from './fixtures';
+import { expect, openPlayground, test, writeSql } from './fixtures';
 import type { Page } from '@playwright/test';
 
 async function runQuery(page: Page, sql: string) {
@@ -6,10 +6,7 @@ async function runQuery(page: Page, sql: string) {
   await page.getByRole('button', { name: 'Run' }).click();
 }
 
-test.beforeEach(async ({ page }) => {
-  await page.goto('./');
-  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
-});
+test.beforeEach(async ({ page }) => openPlayground(page));
 
 test('runs SELECT 42 in the engine worker', async ({ page }) => {
   await expect(page.getByRole('status', { name: 'Engine status' })).toContainText(/DuckDB v1\.4\.\d+ \(EH\)/);

@@ -1,10 +1,9 @@
-import { expect, test, writeSql } from './fixtures';
+import { expect, openPlayground, test, writeSql } from './fixtures';
 
 test('the site works when served under a sub-path', async ({ page, baseURL }) => {
   const requests: string[] = [];
   page.on('request', (request) => requests.push(new URL(request.url()).pathname));
-  await page.goto('./');
-  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
+  await openPlayground(page);
   await writeSql(page, 'SELECT 42 AS answer');
   await page.getByRole('button', { name: 'Run' }).click();
   await expect(page.getByRole('region', { name: 'Results' }).getByRole('cell')).toHaveText(['42']);

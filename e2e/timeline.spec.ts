@@ -1,8 +1,7 @@
-import { expect, test } from './fixtures';
+import { expect, openPlayground, test } from './fixtures';
 
-test('session windows are drawn on the timeline as outlined, hatched bands', async ({ page }) => {
-  await page.goto('./');
-  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
+test('session windows are drawn on the timeline as outlined, hatched bands', async ({ page }, testInfo) => {
+  await openPlayground(page);
   await page.getByRole('combobox', { name: 'Lesson' }).selectOption('session-windows');
   const timeline = page.getByRole('region', { name: 'Timeline' });
   await expect(timeline).toContainText('sessions (gap 2 s)');
@@ -20,5 +19,5 @@ test('session windows are drawn on the timeline as outlined, hatched bands', asy
   const stroke = await sessions.first().evaluate((rect) => getComputedStyle(rect).stroke);
   const [r, g, b] = stroke.match(/\d+/g)!.map(Number);
   expect(Math.max(r!, g!, b!) - Math.min(r!, g!, b!)).toBeLessThan(30);
-  await timeline.screenshot({ path: '/tmp/shots/timeline-sessions.png' });
+  await timeline.screenshot({ path: testInfo.outputPath('timeline-sessions.png') });
 });

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, openPlayground, test } from './fixtures';
 
 /** Every side tab's label fits: inside the strip, on the strip's first line, not cut inside the tab. */
 async function expectTabsUnclipped(page: Page) {
@@ -26,13 +26,12 @@ for (const viewport of [
 ]) {
   test(`looks right at ${viewport.width}×${viewport.height}`, async ({ page }, testInfo) => {
     await page.setViewportSize(viewport);
-    await page.goto('./');
-    await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('ready', { timeout: 30_000 });
+    await openPlayground(page);
     const size = `${viewport.width}x${viewport.height}`;
     await page.screenshot({ path: testInfo.outputPath(`${size}-start.png`) });
 
     await page.getByRole('button', { name: 'Run', exact: true }).click();
-    await expect(page.getByRole('tab', { name: /Late rows \d+/ })).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByRole('tab', { name: /Late rows \d+/ })).toBeVisible();
     await expect(page.getByRole('table', { name: 'Result table' }).getByRole('row').nth(3)).toBeVisible();
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await expect(page.getByRole('status', { name: 'Run status' })).toContainText('paused');

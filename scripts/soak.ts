@@ -242,6 +242,8 @@ async function main(): Promise<number> {
       return route.abort('blockedbyclient');
     });
     const page = context.pages()[0] ?? (await context.newPage());
+    // Every wait is for a condition; a busy machine takes its time.
+    page.setDefaultTimeout(120_000);
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => message.type() === 'error' && pageErrors.push(message.text()));
 
@@ -257,7 +259,7 @@ async function main(): Promise<number> {
     const sizeMicros = Number(parseDuration(`${window[1]} seconds`));
 
     await page.goto(url + (await encodeLink(scenario)));
-    await page.getByRole('status', { name: 'Engine status' }).getByText('ready').waitFor({ timeout: 60_000 });
+    await page.getByRole('status', { name: 'Engine status' }).getByText('ready').waitFor();
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     await page.getByRole('tab', { name: 'Progress' }).click();
     await page
@@ -275,8 +277,14 @@ async function main(): Promise<number> {
       samples.push(await sample(page, started, pid));
     }
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
-    await page.getByRole('status', { name: 'Run status' }).getByText('paused').waitFor();
-    await page.waitForTimeout(1_000);
+    const status = page.getByRole('status', { name: 'Run status' });
+    await status.getByText('paused').waitFor();
+    // The side panels redraw a few frames after the Run status: wait for Progress to show the last batch.
+    const ran = numberIn(/([\d,]+) batch/.exec((await status.textContent()) ?? '')?.[1] ?? 'NaN');
+    await page
+      .getByRole('region', { name: 'Progress', includeHidden: true })
+      .getByText(`Raw progress JSON (batch ${ran - 1})`)
+      .waitFor({ state: 'attached' });
 
     const read = await rowsRead(page);
     const progress = await lastProgress(page);
