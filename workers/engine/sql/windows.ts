@@ -183,9 +183,10 @@ const floorTo = (us: string, stepUs: bigint, offsetUs: bigint) =>
 /**
  * The rows of `source`, each repeated once per window it belongs to, with the window's bounds as
  * `window_start`/`window_end`/`window_time` (Flink) or a `window` struct (Spark). Windows are half-open
- * `[start, end)`, aligned to the epoch plus the offset.
+ * `[start, end)`, aligned to the epoch plus the offset. Columns of `source` of the same names (the windows of
+ * an aggregation windowed again) give way to the new window's.
  */
-export function windowedRelation(spec: WindowSpec, source = spec.source): string {
+export function windowedRelation(spec: WindowSpec, source = spec.source, columns: string[] = []): string {
   if (spec.kind === 'session') return sessionProjection(spec, source);
   const ts = `epoch_us(${quote(spec.timeColumn)})`;
   let starts: string;
@@ -214,7 +215,10 @@ export function windowedRelation(spec: WindowSpec, source = spec.source): string
     spec.syntax === 'flink'
       ? `${ts} >= epoch_us(window_start) AND ${ts} < epoch_us(window_end)`
       : `${ts} >= epoch_us("window"."start") AND ${ts} < epoch_us("window"."end")`;
-  const select = `SELECT ${quote(source)}.*, ${bounds} FROM ${from}`;
+  const names = spec.syntax === 'flink' ? ['window_start', 'window_end', 'window_time'] : ['window'];
+  const shadowed = columns.filter((column) => names.includes(column.toLowerCase()));
+  const all = shadowed.length ? `* EXCLUDE (${shadowed.map(quote).join(', ')})` : '*';
+  const select = `SELECT ${quote(source)}.${all}, ${bounds} FROM ${from}`;
   return repeat === 1n ? select : `SELECT * FROM (${select}) WHERE ${inWindow}`;
 }
 

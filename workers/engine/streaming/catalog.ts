@@ -2,8 +2,12 @@ import type { Database } from '../database';
 import { QueryShapeError } from '../sql/windows';
 import type { Catalog } from './plan';
 
-/** Asks DuckDB which functions aggregate, and what interval expressions mean. */
+/**
+ * Asks DuckDB which functions aggregate, and what interval expressions mean. Defines Spark's
+ * `window_time(window)`: the window's end less a microsecond, the event time of a window's row.
+ */
 export function databaseCatalog(db: Database): Catalog {
+  db.query(`CREATE OR REPLACE TEMP MACRO window_time(w) AS w."end" - INTERVAL 1 MICROSECOND`);
   const names = db.query("SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_type = 'aggregate'");
   const aggregateFunctions = new Set(Array.from(names.getChildAt(0)!, (name) => String(name).toLowerCase()));
   return {

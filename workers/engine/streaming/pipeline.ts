@@ -1,6 +1,6 @@
 import type { PipelineOperator } from '../../protocol';
 import type { OutputMode, SourceSpec } from '../scenario';
-import { stateTables, type QueryPlan, type StagePlan } from './plan';
+import { outputEventTimes, planChained, stateTables, type Catalog, type OperatorPlan, type QueryPlan } from './plan';
 import { AggregateOperator } from './operators/aggregate';
 import { DedupOperator } from './operators/dedup';
 import { describeOperator } from './operators/describe';
@@ -31,13 +31,26 @@ export class Pipeline {
     private readonly prefixes: string[],
   ) {}
 
-  static build(db: Statements, plan: QueryPlan, outputMode: OutputMode, prefix: string): Pipeline {
+  static build(db: Statements, plan: QueryPlan, outputMode: OutputMode, prefix: string, catalog: Catalog): Pipeline {
     const operators: StreamOperator[] = [];
+    const plans: OperatorPlan[] = [];
     const counts = new Map<string, number>();
-    plan.stages.forEach((stage, i) => {
+    plan.stages.forEach((planned, i) => {
       const upstream = operators[i - 1];
-      if (upstream && stage.inputTable)
-        db.query(`CREATE OR REPLACE TEMP TABLE ${stage.inputTable} AS ${upstream.reference} LIMIT 0`);
+      if (upstream && planned.inputTable)
+        db.query(`CREATE OR REPLACE TEMP TABLE ${planned.inputTable} AS ${upstream.reference} LIMIT 0`);
+      // A chained stage is planned over its upstream's output: its columns, and which carry event time.
+      const stage =
+        planned.kind === 'chained'
+          ? planChained(
+              planned,
+              upstreamOutput(db, upstream!, plans[i - 1]!),
+              outputMode,
+              catalog,
+              stagePrefix(prefix, i),
+            )
+          : planned;
+      plans.push(stage);
       // A stateless operator after another runs once per batch over what that one emitted: whole windows.
       const kind = upstream && stage.kind === 'stateless' ? 'per-window' : stage.kind;
       const seen = (counts.get(kind) ?? 0) + 1;
@@ -96,7 +109,8 @@ export class Pipeline {
         else if (relation) this.db.query(`CREATE OR REPLACE TEMP TABLE ${input} AS ${relation.sql}`);
         else if (next.description.state) this.db.query(`DELETE FROM ${input}`);
       };
-      results.push(operator.run(batch, emit));
+      // The batch's earliest event time is the sources'; what an upstream emits has event times of its own.
+      results.push(operator.run(i === 0 ? batch : { ...batch, minEventUs: null }, emit));
     }
     return { ...sink, results };
   }
@@ -124,6 +138,15 @@ export class Pipeline {
   }
 }
 
+function upstreamOutput(db: Statements, operator: StreamOperator, plan: OperatorPlan) {
+  const columns = db.describe(operator.reference);
+  const eventTimes = outputEventTimes(
+    plan,
+    columns.map(([name]) => name),
+  );
+  return { id: operator.description.id, columns, eventTimes };
+}
+
 /** The first operator's tables are named after the query, as before pipelines; the others after their position. */
 function stagePrefix(prefix: string, i: number): string {
   return i === 0 ? prefix : `${prefix}_${i}`;
@@ -131,7 +154,7 @@ function stagePrefix(prefix: string, i: number): string {
 
 function createOperator(
   db: Statements,
-  stage: StagePlan,
+  stage: OperatorPlan,
   outputMode: OutputMode,
   prefix: string,
   id: string,

@@ -1,4 +1,4 @@
-import type { OutputMode, SourceSpec } from '../scenario';
+import type { ColumnSpec, OutputMode, SourceSpec } from '../scenario';
 import { parseDuration } from '../duration';
 import { lateFrom, type LateRowSource } from './operators/statements';
 import { planDedup, withWatermarkDelay, type DedupPlan } from './dedup';
@@ -104,6 +104,8 @@ export interface AggregatePlan extends Staged {
   lateFrom: LateRowSource;
   /** Which select items hold no aggregate: the output columns that identify a result row. */
   keyItems: boolean[];
+  /** Which select items carry the rows' event time (the window's end or window_time): a chained operator's rowtime. */
+  eventTimeItems: boolean[];
 }
 
 /** Session windows: the rows of open sessions are the state; sessions are merged anew each batch. */
@@ -122,10 +124,25 @@ export interface SessionPlan extends Staged {
   ordered: boolean;
   lateFrom: LateRowSource & { eventTimeColumn: string };
   keyItems: boolean[];
+  eventTimeItems: boolean[];
+}
+
+/**
+ * A stateful query over the stage before it, planned once that stage's output columns are known: its input is
+ * a stream of the rows the stage before emits, with their event time and the propagated watermark.
+ */
+export interface ChainedPlan extends Staged {
+  kind: 'chained';
+  /** The query over the table `inputTable`. */
+  sql: string;
+  inputTable: string;
 }
 
 /** One operator's plan: the typed facts it runs by. */
-export type StagePlan = StatelessPlan | AggregatePlan | SessionPlan | DedupPlan | JoinPlan;
+export type OperatorPlan = StatelessPlan | AggregatePlan | SessionPlan | DedupPlan | JoinPlan;
+
+/** A stage of a query's pipeline: an operator's plan, or a chained one still to be planned. */
+export type StagePlan = OperatorPlan | ChainedPlan;
 
 /** A query's pipeline: the streams it reads and its operators in order, each reading the one before. */
 export interface QueryPlan {
@@ -158,6 +175,8 @@ export const SPARK_MESSAGES = {
     'Sorting is not supported on streaming DataFrames/Datasets, unless it is on aggregated DataFrame/Dataset in Complete output mode',
   distinct:
     'Distinct aggregations are not supported on streaming DataFrames/Datasets. Consider using approx_count_distinct() instead.',
+  globalWatermark:
+    'Detected pattern of possible \'correctness\' issue due to global watermark. The query contains stateful operation which can emit rows older than the current watermark plus allowed late record delay, which are "late rows" in downstream stateful operations and these rows can be discarded.',
 };
 
 export class PlanError extends QueryShapeError {
@@ -193,49 +212,137 @@ export function planQuery(
       tokens[extra]!.start,
     );
   }
-  const stages = splitAfterAggregation(query.trim().replace(/;\s*$/, ''));
-  if (stages) {
-    const inner = planSingle(stages.inner, sources, outputMode, catalog, prefix);
-    if (inner.kind === 'aggregate' || inner.kind === 'session') {
-      const emitted = stateTables(prefix).emitted;
-      const after = stages.outer(emitted);
-      checkAfterAggregation(after, outputMode, catalog);
-      const ranking: StatelessPlan = {
-        kind: 'stateless',
-        sources: [],
-        sql: after,
-        ordered: selectClauses(significant(after))?.orderBy !== undefined,
-        inputTable: emitted,
+  return planStages(query.trim().replace(/;\s*$/, ''), sources, outputMode, catalog, prefix);
+}
+
+/**
+ * A query over a stateful query's result. A grouped one is a second stateful operator over what the first
+ * emits (Spark 3.4+ chains them in append mode, Flink by the window's rowtime attribute); any other is a
+ * stateless query over each batch's emitted rows, such as Flink's window Top-N
+ * (`SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY ...) ...
+ * FROM (<aggregation>)) WHERE rownum <= 3`): exact when the aggregation emits whole windows (append mode) or
+ * its whole result (complete mode), and the outer query works window by window.
+ */
+function planStages(
+  sql: string,
+  sources: SourceSpec[],
+  outputMode: OutputMode,
+  catalog: Catalog,
+  prefix: string,
+): QueryPlan {
+  const split = splitUpstream(sql);
+  const upstream = split && !ranksRows(split.inner) && planStages(split.inner, sources, outputMode, catalog, prefix);
+  if (split && upstream && upstream.stages.some((stage) => stage.kind !== 'stateless')) {
+    const last = upstream.stages.at(-1)!;
+    const inputTable = `${prefix}_stage${upstream.stages.length}`;
+    const aggregating = last.kind === 'aggregate' || last.kind === 'session';
+    const chained = split.over(inputTable);
+    if (isGrouped(chained, catalog) && !(aggregating && outputMode === 'complete')) {
+      checkChain(last, outputMode);
+      return { sources: upstream.sources, stages: [...upstream.stages, { kind: 'chained', sql: chained, inputTable }] };
+    }
+    if (last.kind === 'stateless' && last.inputTable) {
+      const merged = split.with(last.sql);
+      return {
+        sources: upstream.sources,
+        stages: [...upstream.stages.slice(0, -1), afterStage(merged, last.inputTable)],
       };
-      return { sources: inner.sources, stages: [{ ...inner, keyItems: [] }, ranking] };
+    }
+    if (aggregating) {
+      checkAfterAggregation(chained, outputMode);
+      const stages = [...upstream.stages.slice(0, -1), { ...last, keyItems: [] }, afterStage(chained, inputTable)];
+      return { sources: upstream.sources, stages };
     }
   }
-  const plan = planSingle(query, sources, outputMode, catalog, prefix);
+  const plan = planSingle(sql, sources, outputMode, catalog, prefix);
   return { sources: plan.sources, stages: [plan] };
 }
 
 /**
- * A query over a windowed aggregation's result, such as Flink's window Top-N
- * (`SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY ...) ...
- * FROM (<aggregation>)) WHERE rownum <= 3`): the aggregation runs incrementally, and the outer query runs
- * over the rows each batch emits. Exact when the aggregation emits whole windows (append mode) or its
- * whole result (complete mode), and the outer query works window by window.
+ * A subquery that ranks a stream's rows (ROW_NUMBER() OVER ...) is no query of its own: with the `rownum = 1`
+ * around it, it is Flink's deduplication, planned as one operator.
  */
-function splitAfterAggregation(sql: string): { inner: string; outer: (emitted: string) => string } | null {
+function ranksRows(sql: string): boolean {
   const clauses = selectClauses(significant(sql));
+  return (
+    clauses !== null &&
+    !isSymbol(clauses.from[0], '(') &&
+    clauses.select.some((token, i) => isWord(token, 'ROW_NUMBER') && isWord(clauses.select[i + 3], 'OVER'))
+  );
+}
+
+/** A stateless query over what the stage before it emitted. */
+function afterStage(sql: string, inputTable: string): StatelessPlan {
+  const ordered = selectClauses(significant(sql))?.orderBy !== undefined;
+  return { kind: 'stateless', sources: [], sql, ordered, inputTable };
+}
+
+function isGrouped(sql: string, catalog: Catalog): boolean {
+  const tokens = significant(sql);
+  const clauses = selectClauses(tokens);
+  return clauses?.groupBy !== undefined || findAggregates(tokens, catalog.aggregateFunctions).length > 0;
+}
+
+/** Spark's UnsupportedOperationChecker: an aggregation feeds another stateful operator only in append mode. */
+function checkChain(upstream: StagePlan, outputMode: OutputMode): void {
+  if ((upstream.kind === 'aggregate' || upstream.kind === 'session') && outputMode !== 'append') {
+    throw new PlanError(
+      'A stateful operator over a streaming aggregation runs only in append mode: in update mode the aggregation re-emits rows the watermark has passed, and the next operator would drop them as late.',
+      'Use append mode: each window reaches the next operator once, when it closes.',
+      SPARK_MESSAGES.globalWatermark,
+    );
+  }
+  if (upstream.kind === 'stateless') {
+    throw new PlanError(
+      'Aggregating the rows of a query over a streaming aggregation (a third operator after a stateless one) is not supported.',
+      'Aggregate the aggregation directly: SELECT ... FROM (<aggregation>) GROUP BY ...',
+    );
+  }
+}
+
+/** The upstream query and the query over it: `FROM (SELECT ...)`, or a single `WITH name AS (SELECT ...)`. */
+interface Upstream {
+  inner: string;
+  /** The outer query reading the table the upstream's rows go to. */
+  over: (table: string) => string;
+  /** The outer query with another query in the upstream's place. */
+  with: (sql: string) => string;
+}
+
+function splitUpstream(sql: string): Upstream | null {
+  const tokens = significant(sql);
+  if (isWord(tokens[0], 'WITH') && isWord(tokens[2], 'AS') && isSymbol(tokens[3], '(')) {
+    const close = closingBracket(tokens, 3);
+    const rest = tokens[close + 1];
+    if (close < 0 || !rest || !isWord(rest, 'SELECT') || !isWord(tokens[4], 'SELECT')) return null;
+    const name = identifierName(tokens[1]!);
+    const inner = sql.slice(tokens[4]!.start, tokens[close - 1]!.end);
+    const outer = tokens.slice(close + 1);
+    const over = (table: string) =>
+      applyEdits(
+        sql.slice(rest.start),
+        outer
+          .filter((token, i) => identifierName(token) === name && !isSymbol(outer[i - 1], '.'))
+          .filter((token) => token.kind === 'word' || token.kind === 'quoted')
+          .map((token) => ({ start: token.start - rest.start, end: token.end - rest.start, text: table })),
+      );
+    return { inner, over, with: (body) => sql.slice(0, tokens[4]!.start) + body + sql.slice(tokens[close - 1]!.end) };
+  }
+  const clauses = selectClauses(tokens);
   if (!clauses || !isSymbol(clauses.from[0], '(')) return null;
   const close = closingBracket(clauses.from, 0);
   const body = clauses.from.slice(1, close);
   if (!isWord(body[0], 'SELECT')) return null;
   const [start, end] = [body[0]!.start, body[body.length - 1]!.end];
-  const replace = (text: string) => sql.slice(0, start) + text + sql.slice(end);
-  const deeper = splitAfterAggregation(sql.slice(start, end));
-  if (deeper) return { inner: deeper.inner, outer: (emitted) => replace(deeper.outer(emitted)) };
-  if (!selectClauses(body)?.groupBy) return null;
-  return { inner: sql.slice(start, end), outer: (emitted) => replace(`SELECT * FROM ${emitted}`) };
+  const [open, closed] = [clauses.from[0]!.start, clauses.from[close]!.end];
+  return {
+    inner: sql.slice(start, end),
+    over: (table) => sql.slice(0, open) + table + sql.slice(closed),
+    with: (text) => sql.slice(0, start) + text + sql.slice(end),
+  };
 }
 
-function checkAfterAggregation(after: string, outputMode: OutputMode, catalog: Catalog): void {
+function checkAfterAggregation(after: string, outputMode: OutputMode): void {
   if (outputMode === 'update') {
     throw new PlanError(
       'A query over a streaming aggregation needs whole windows, and update mode emits only the rows that changed.',
@@ -243,12 +350,6 @@ function checkAfterAggregation(after: string, outputMode: OutputMode, catalog: C
     );
   }
   const tokens = significant(after);
-  if (outputMode === 'append' && findAggregates(tokens, catalog.aggregateFunctions).length > 0) {
-    throw new PlanError(
-      'Aggregating the result of a streaming aggregation again (chained stateful operators) is not supported in append mode.',
-      'Aggregate once, or use complete mode.',
-    );
-  }
   tokens.forEach((token, i) => {
     if (!(isWord(token, 'OVER') && isSymbol(tokens[i + 1], '('))) return;
     const spec = tokens.slice(i + 2, closingBracket(tokens, i + 1));
@@ -273,7 +374,7 @@ function planSingle(
   outputMode: OutputMode,
   catalog: Catalog,
   prefix: string,
-): StagePlan {
+): OperatorPlan {
   const sessions = stateTables(prefix).sessions;
   const byName = new Map(sources.map((source) => [source.name.toLowerCase(), source]));
   let sql = query.trim().replace(/;\s*$/, '');
@@ -295,7 +396,8 @@ function planSingle(
       const next = significant(sql.slice(call.end))[0];
       const named =
         isWord(next, 'AS') || (next?.kind === 'word' && !isWord(next, ...CLAUSE_WORDS)) || next?.kind === 'quoted';
-      const relation = `(${windowedRelation(call.spec, call.spec.kind === 'session' ? sessions : undefined)})`;
+      const columns = byName.get(call.spec.source)?.columns.map(([name]) => name);
+      const relation = `(${windowedRelation(call.spec, call.spec.kind === 'session' ? sessions : undefined, columns)})`;
       return { start: call.start, end: call.end, text: named ? relation : `${relation} AS ${quote(call.spec.source)}` };
     }),
   );
@@ -463,7 +565,8 @@ function planSingle(
       key[0].start,
     );
     const column = window.kind === 'session' ? 'session_window' : 'window';
-    const windowed = `(${windowedRelation(window, window.kind === 'session' ? sessions : undefined)}) AS ${quote(from.alias)}`;
+    const columns = source.columns.map(([name]) => name);
+    const windowed = `(${windowedRelation(window, window.kind === 'session' ? sessions : undefined, columns)}) AS ${quote(from.alias)}`;
     inputRelation =
       sql.slice(clauses.from[0]!.start, from.range.start) +
       windowed +
@@ -485,6 +588,7 @@ function planSingle(
       .map(withoutAlias);
   }
   keysTokens = keysTokens.map((key) => resolveKeyReference(key, selectItems));
+  const eventTimeItems = selectItems.map((item) => carriesEventTime(withoutAlias(item), source));
   const keyItems = selectItems.map(
     (item) => !aggregateCalls.some((call) => call.start >= item[0]!.start && call.end <= item[item.length - 1]!.end),
   );
@@ -592,6 +696,7 @@ function planSingle(
       ordered: clauses.orderBy !== undefined,
       lateFrom: { ...lateFrom(source, alias), eventTimeColumn: source.eventTime! },
       keyItems,
+      eventTimeItems,
     };
   }
   const eventTime = eventTimeOf(window, keys, source);
@@ -621,7 +726,89 @@ function planSingle(
     eventTime,
     lateFrom: lateFrom(source, alias),
     keyItems,
+    eventTimeItems,
   };
+}
+
+const WINDOW_ROWTIMES = new Set([
+  'window_end',
+  'window_time',
+  'window.end',
+  'window_time(window)',
+  'session_window.end',
+  'window_time(session_window)',
+]);
+
+/**
+ * Whether a select item is an event time the watermark has passed once its row is emitted: the window's end,
+ * its window_time (end − 1 ms in Flink, end − 1 µs in Spark), or an event-time grouping key.
+ */
+function carriesEventTime(item: Token[], source: SourceSpec): boolean {
+  const text = item
+    .map((token) => (token.kind === 'quoted' ? identifierName(token) : token.text.toLowerCase()))
+    .join('');
+  return WINDOW_ROWTIMES.has(text) || (source.eventTime !== undefined && text === source.eventTime.toLowerCase());
+}
+
+/** The output columns of a stage that carry its rows' event time, of its output columns `names`. */
+export function outputEventTimes(stage: StagePlan, names: string[]): string[] {
+  const lower = (name: string) => name.toLowerCase();
+  switch (stage.kind) {
+    case 'aggregate':
+    case 'session':
+      return names.filter((_, i) => stage.eventTimeItems[i]);
+    case 'dedup':
+      return names.filter((name) => lower(name) === lower(stage.lateFrom.eventTimeColumn ?? ''));
+    case 'join':
+      return names.filter((name) => stage.sides.some((side) => lower(side.eventTimeColumn) === lower(name)));
+    default:
+      return [];
+  }
+}
+
+/**
+ * Plans a chained stage over the rows its upstream emits: they are its stream, with the event time the outer
+ * query windows or groups by (window_time preferred) and the upstream's watermark.
+ */
+export function planChained(
+  stage: ChainedPlan,
+  upstream: { id: string; columns: ColumnSpec[]; eventTimes: string[] },
+  outputMode: OutputMode,
+  catalog: Catalog,
+  prefix: string,
+): OperatorPlan {
+  const tokens = significant(stage.sql);
+  const names = (keep: (token: Token, i: number) => boolean) =>
+    new Set(
+      tokens
+        .filter((token, i) => (token.kind === 'word' || token.kind === 'quoted') && keep(token, i))
+        .map(identifierName),
+    );
+  // The column a window is over (DESCRIPTOR(c), window(c, ...)); else any it names, as an event-time key.
+  const windowed = names(
+    (_, i) => isSymbol(tokens[i - 1], '(') && isWord(tokens[i - 2], 'DESCRIPTOR', 'WINDOW', 'SESSION_WINDOW'),
+  );
+  const named = names(() => true);
+  const eventTime =
+    upstream.eventTimes.find((name) => windowed.has(name.toLowerCase())) ??
+    upstream.eventTimes.find((name) => named.has(name.toLowerCase()));
+  if (!eventTime) {
+    throw new PlanError(
+      `A stateful operator over ${upstream.id} needs the event time of the rows ${upstream.id} emits, and the outer query uses none of ${upstream.eventTimes.join(', ') || 'them (it selects none)'}.`,
+      'Select the window’s time in the inner query (Flink: window_time, grouped by; Spark: window_time(window) AS wt) and window the outer query by it.',
+    );
+  }
+  const stream: SourceSpec = { name: stage.inputTable, columns: upstream.columns, eventTime, watermark: '0 seconds' };
+  const plan = planSingle(stage.sql, [stream], outputMode, catalog, prefix);
+  if (plan.kind !== 'aggregate' && plan.kind !== 'session' && plan.kind !== 'dedup')
+    throw new PlanError(
+      `The query over ${upstream.id} is not one stateful operator (an aggregation, a session window or a deduplication).`,
+      'Aggregate, sessionize or deduplicate the rows of the inner query, or run the two queries on their own.',
+    );
+  // Late rows of this stage are rows its upstream emitted: they are reported as that operator's.
+  plan.inputTable = stage.inputTable;
+  plan.lateFrom.source = upstream.id;
+  return plan;
 }
 
 function requireSource(byName: Map<string, SourceSpec>, name: string, at: number): void {

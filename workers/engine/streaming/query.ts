@@ -69,6 +69,7 @@ export class StreamingQuery {
     spec: QuerySpec,
     private readonly watermark: WatermarkTracker,
     prefix: string,
+    catalog: Catalog,
     checkpoint?: QueryCheckpoint,
   ) {
     this.name = spec.name;
@@ -79,7 +80,7 @@ export class StreamingQuery {
     this.lastBatchWatermark = checkpoint?.lastBatchWatermark ?? 0n;
     this.statements = new Statements(db);
     try {
-      this.pipeline = Pipeline.build(this.statements, plan, spec.outputMode, prefix);
+      this.pipeline = Pipeline.build(this.statements, plan, spec.outputMode, prefix, catalog);
       this.columns = this.pipeline.columns();
     } catch (error) {
       throw inUserText(error, spec.query);
@@ -102,7 +103,7 @@ export class StreamingQuery {
       .filter((source) => plan.sources.includes(source.name) && source.watermark)
       .map((source) => ({ name: source.name, delayUs: parseDuration(source.watermark!)! }));
     const tracker = new WatermarkTracker(inputs, scenario.watermarkPolicy, checkpoint);
-    return new StreamingQuery(db, plan, scenario, spec, tracker, prefix, checkpoint);
+    return new StreamingQuery(db, plan, scenario, spec, tracker, prefix, catalog, checkpoint);
   }
 
   get isStateful(): boolean {

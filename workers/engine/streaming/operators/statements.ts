@@ -1,6 +1,6 @@
 import type { LateRow } from '../../../protocol';
 import type { Database } from '../../database';
-import type { SourceSpec } from '../../scenario';
+import type { ColumnSpec, SourceSpec } from '../../scenario';
 import { quote } from '../../sql/windows';
 import { formatTimestampMicros, tableToJsonRows } from '../../values';
 import { END_OF_TIME } from '../watermark';
@@ -64,6 +64,14 @@ export class Statements {
 
   columnsOf(sql: string): string[] {
     return this.db.query(sql).schema.fields.map((field) => field.name);
+  }
+
+  /** The columns of a query and their DuckDB types. */
+  describe(sql: string): ColumnSpec[] {
+    const table = this.db.query(`DESCRIBE ${sql}`);
+    const names = table.getChild('column_name')!;
+    const types = table.getChild('column_type')!;
+    return Array.from({ length: table.numRows }, (_, i): ColumnSpec => [String(names.get(i)), String(types.get(i))]);
   }
 
   /** A state table's size estimated as the length of its rows as text. */

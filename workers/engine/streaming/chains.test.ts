@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import type { BatchReport } from '../../protocol';
+import { describeFailure } from '../failures';
+import { emitted, runScenario } from './harness';
+
+const at = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+/** Spark's MemoryStream of ints with `timestamp_seconds(value) AS eventTime`. */
+const values = (...seconds: number[]) => ({ add: { events: seconds.map((s) => [s, at(s)]) } });
+
+function events(query: string, steps: unknown[], { watermark = '0 seconds', outputMode = 'append' } = {}) {
+  return {
+    version: 1,
+    sources: [
+      {
+        name: 'events',
+        columns: [
+          ['value', 'INTEGER'],
+          ['eventTime', 'TIMESTAMP'],
+        ],
+        eventTime: 'eventTime',
+        watermark,
+      },
+    ],
+    query,
+    outputMode,
+    steps,
+  };
+}
+
+/** Each scripted step's rows: the data batch's and the no-data batches' after it, as Spark's CheckNewAnswer sees them. */
+function perStep(batches: BatchReport[]): unknown[][][] {
+  const steps: unknown[][][] = [];
+  for (const batch of batches) {
+    if (batch.numInputRows > 0 || steps.length === 0) steps.push([]);
+    steps[steps.length - 1]!.push(...batch.rows);
+  }
+  return steps;
+}
+
+/** Each step's last batch's state rows and rows dropped by watermark, per operator in pipeline order. */
+function stateAfterSteps(batches: BatchReport[]): [number[], number[]][] {
+  const ends = batches.filter((batch, i) => batches[i + 1] === undefined || batches[i + 1]!.numInputRows > 0);
+  const dropped = (from: number, to: number) =>
+    batches
+      .slice(from, to + 1)
+      .map((batch) => batch.progress.stateOperators.map((op) => op.numRowsDroppedByWatermark))
+      .reduce((sum, row) => sum.map((n, i) => n + row[i]!));
+  const starts = batches.flatMap((batch, i) => (batch.numInputRows > 0 ? [i] : []));
+  return ends.map((end, step) => [
+    end.progress.stateOperators.map((op) => op.numRowsTotal),
+    dropped(starts[step]!, batches.indexOf(end)),
+  ]);
+}
+
+describe('chained stateful operators (Spark MultiStatefulOperatorsSuite, Flink cascading window aggregation)', () => {
+  // MultiStatefulOperatorsSuite "window agg -> window agg, append mode": Spark windows the 5-second windows again
+  // by window_time (window.end − 1 µs); the state and drop counts here are in pipeline order (Spark lists them
+  // downstream first).
+  const cascade =
+    'SELECT epoch(window.start)::BIGINT AS start, count(*) AS count, sum(count) AS sum ' +
+    "FROM (SELECT window_time(window) AS wt, count(*) AS count FROM events GROUP BY window(eventTime, '5 seconds')) " +
+    "GROUP BY window(wt, '10 seconds')";
+
+  it('window agg -> window agg: each 10-second window once, when the watermark closes its last 5-second window', async () => {
+    const batches = await runScenario(
+      events(cascade, [values(...range(10, 21)), values(...range(10, 29)), values(30, 31)]),
+    );
+    expect(perStep(batches)).toEqual([[[10, 2, 10]], [], [[20, 2, 12]]]);
+    expect(stateAfterSteps(batches)).toEqual([
+      [
+        [1, 0],
+        [0, 0],
+      ],
+      [
+        [1, 1],
+        [2, 0],
+      ],
+      [
+        [1, 0],
+        [0, 0],
+      ],
+    ]);
+  });
+
+  // MultiStatefulOperatorsSuite "agg -> agg -> agg, append mode".
+  it('agg -> agg -> agg: three windows deep, the late partial dropped by the first operator only', async () => {
+    const query =
+      'SELECT epoch(window.start)::BIGINT AS s, epoch(window.end)::BIGINT AS e, count(*) AS count, sum(sum) AS sum FROM (' +
+      'SELECT window_time(window) AS wt, count(*) AS count, sum(count) AS sum FROM (' +
+      "SELECT window_time(window) AS wt, count(*) AS count FROM events GROUP BY window(eventTime, '5 seconds')" +
+      ") GROUP BY window(wt, '10 seconds')) GROUP BY window(wt, '20 seconds')";
+    const batches = await runScenario(events(query, [values(...range(0, 37)), values(...range(30, 60))]));
+    expect(perStep(batches)).toEqual([
+      [[0, 20, 2, 20]],
+      [
+        [20, 40, 2, 23],
+        [40, 60, 2, 20],
+      ],
+    ]);
+    expect(stateAfterSteps(batches)).toEqual([
+      [
+        [1, 1, 1],
+        [0, 0, 0],
+      ],
+      [
+        [1, 0, 0],
+        [1, 0, 0],
+      ],
+    ]);
+  });
+
+  // MultiStatefulOperatorsSuite "stream deduplication -> aggregation, append mode".
+  it('dedup -> window agg: the deduplicated rows are counted per window, keys evicted by the watermark', async () => {
+    const query =
+      'SELECT epoch(window.start)::BIGINT AS s, count(*) AS count FROM (SELECT DISTINCT value, eventTime FROM events) ' +
+      "GROUP BY window(eventTime, '5 seconds')";
+    const batches = await runScenario(events(query, [values(...range(1, 15))], { watermark: '10 seconds' }));
+    expect(emitted(batches)).toEqual([[0, 4]]);
+    // Spark: stateRows (agg, dedup) = (3, 10), listed downstream first.
+    expect(batches.at(-1)!.progress.stateOperators.map((op) => [op.operatorId, op.numRowsTotal])).toEqual([
+      ['dedup', 10],
+      ['aggregate', 3],
+    ]);
+  });
+
+  // Flink window-agg.md, "Cascading Window Aggregation": window_time is the rowtime attribute of the first
+  // window's rows, here through a WITH clause in place of Flink's view.
+  it('Flink: a 5-minute tumble per supplier, summed again into 10-minute windows by window_time', async () => {
+    const bids = (rows: [string, number, string][]) => ({
+      add: { bid: rows.map(([time, price, supplier]) => [`2020-04-15 ${time}:00`, price, supplier]) },
+    });
+    const document = {
+      version: 1,
+      sources: [
+        {
+          name: 'bid',
+          columns: [
+            ['bidtime', 'TIMESTAMP'],
+            ['price', 'DOUBLE'],
+            ['supplier_id', 'VARCHAR'],
+          ],
+          eventTime: 'bidtime',
+          watermark: '1 second',
+        },
+      ],
+      query: `WITH window1 AS (
+  SELECT window_start, window_end, window_time AS rowtime, SUM(price) AS partial_price
+  FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(bidtime), INTERVAL '5' MINUTES))
+  GROUP BY supplier_id, window_start, window_end, window_time)
+SELECT window_start, window_end, SUM(partial_price) AS total_price
+FROM TABLE(TUMBLE(TABLE window1, DESCRIPTOR(rowtime), INTERVAL '10' MINUTES))
+GROUP BY window_start, window_end`,
+      steps: [
+        bids([
+          ['08:07', 4, 'supplier1'],
+          ['08:11', 3, 'supplier2'],
+          ['08:05', 2, 'supplier1'],
+          ['08:09', 5, 'supplier2'],
+          ['08:13', 1, 'supplier1'],
+          ['08:17', 6, 'supplier2'],
+        ]),
+        { end: true },
+      ],
+    };
+    const batches = await runScenario(document);
+    expect(emitted(batches)).toEqual([
+      ['2020-04-15 08:00:00', '2020-04-15 08:10:00', 11],
+      ['2020-04-15 08:10:00', '2020-04-15 08:20:00', 10],
+    ]);
+  });
+
+  it('refuses a chain after an aggregation in update mode, with Spark’s reason', async () => {
+    const failure = await runScenario(events(cascade, [values(1)], { outputMode: 'update' })).catch((e: unknown) => e);
+    expect(describeFailure(failure)).toMatchObject({
+      message: expect.stringContaining('runs only in append mode'),
+      hint: expect.stringContaining('Use append mode'),
+    });
+  });
+
+  it('says which event time to use when the outer query windows by something else', async () => {
+    const query =
+      'SELECT count(*) FROM (SELECT window.start AS ws, count(*) AS n FROM events ' +
+      "GROUP BY window(eventTime, '5 seconds')) GROUP BY window(ws, '10 seconds')";
+    const failure = await runScenario(events(query, [values(1)])).catch((e: unknown) => e);
+    expect(describeFailure(failure).message).toContain('needs the event time of the rows aggregate emits');
+  });
+});
