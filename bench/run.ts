@@ -1,7 +1,7 @@
 /**
- * `tsx bench/run.ts [--workload NAME]... [--seconds N]`: builds the benchmark site (bench/vite.config.ts),
- * serves it on loopback, drives it in headless Chromium, runs the native baseline in Node, writes
- * bench/results.json and prints a table. See bench/README.md.
+ * `tsx bench/run.ts [--workload NAME]... [--only longtasks]`: builds the benchmark site (bench/vite.config.ts)
+ * and the app, serves them on loopback, drives them in headless Chromium, runs the native baseline in Node,
+ * writes bench/results.json and prints the tables. See bench/README.md.
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -11,6 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { build } from 'vite';
+import { compact, textTable } from './format';
+import {
+  buildApp,
+  LONG_TASK_RUNS,
+  longTaskTable,
+  measureLongTasks,
+  type AppLongTasks,
+  type LongTaskField,
+} from './longtasks';
 import { runNative, type NativeOutcome } from './native';
 import type { BenchWindow, ColdStartFigures, LiveFigures, ThroughputOptions, ThroughputResult } from './protocol';
 import { round } from './stats';
@@ -18,6 +27,8 @@ import { TRIGGERS, WORKLOADS, workloadNamed, type TriggerName, type Workload } f
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = path.join(ROOT, 'dist-bench');
+/** The app itself, built as `npm run build` builds it, for the long tasks on its own page. */
+const DIST_APP = path.join(ROOT, 'dist-bench-app');
 
 /** The issue's targets. */
 const TARGETS = {
@@ -27,7 +38,13 @@ const TARGETS = {
   coldStartMs: 2000,
 };
 
+const PARTS = ['workloads', 'longtasks'] as const;
+type Part = (typeof PARTS)[number];
+
 const USAGE = `usage: tsx bench/run.ts [options]
+  --only PART           run only this part (repeatable): workloads (the engine on the bench page, the baselines)
+                        or longtasks (the app page at 100k and 1M events/s). Default: both; with --workload,
+                        workloads only
   --workload NAME       run only this workload (repeatable; default: all). Known: ${WORKLOADS.map((w) => w.name).join(', ')}
   --seconds N           wall-clock seconds of each saturation run (default 4)
   --flatness-events N   history to reach before the late flatness probes (default 10000000)
@@ -36,14 +53,16 @@ const USAGE = `usage: tsx bench/run.ts [options]
   --live-warmup N       seconds the app's engine worker plays before the measured live runs (default 2)
   --warmup N            at most N seconds of warm-up per workload before measuring (default 8)
   --native-events N     events for the native DuckDB baseline (default 1000000; 0 skips it)
+  --long-task-seconds N how long the long tasks are recorded at each rate on the app page (default 40)
   --out FILE            where to write the results (default bench/results.json)
   --inline-generation   saturation runs generate in the engine's worker, not the generator worker (comparison)
-  --skip-build          serve the existing dist-bench/
+  --skip-build          serve the existing dist-bench/ and dist-bench-app/
   --headed              show the browser`;
 
 function options() {
   const { values } = parseArgs({
     options: {
+      only: { type: 'string', multiple: true },
       workload: { type: 'string', multiple: true },
       seconds: { type: 'string', default: '4' },
       'flatness-events': { type: 'string', default: '10000000' },
@@ -52,6 +71,7 @@ function options() {
       'live-warmup': { type: 'string', default: '2' },
       warmup: { type: 'string', default: '8' },
       'native-events': { type: 'string', default: '1000000' },
+      'long-task-seconds': { type: 'string', default: '40' },
       out: { type: 'string', default: path.join(ROOT, 'bench', 'results.json') },
       'skip-build': { type: 'boolean', default: false },
       'inline-generation': { type: 'boolean', default: false },
@@ -69,8 +89,13 @@ function options() {
     return n;
   };
   const names = (values.workload ?? []).flatMap((w) => w.split(','));
+  const only = (values.only ?? []).flatMap((part) => part.split(','));
+  for (const part of only)
+    if (!(PARTS as readonly string[]).includes(part)) throw new Error(`--only: unknown part ${part}\n${USAGE}`);
+  const parts: readonly Part[] = only.length ? (only as Part[]) : names.length ? ['workloads'] : PARTS;
   return {
-    workloads: names.length ? names.map(workloadNamed) : WORKLOADS,
+    parts,
+    workloads: parts.includes('workloads') ? (names.length ? names.map(workloadNamed) : WORKLOADS) : [],
     seconds: Math.max(0.5, number('seconds', values.seconds)),
     flatnessEvents: number('flatness-events', values['flatness-events']),
     flatnessBudgetMs: number('flatness-budget', values['flatness-budget']) * 1000,
@@ -78,6 +103,7 @@ function options() {
     liveWarmupSeconds: number('live-warmup', values['live-warmup']),
     warmupMs: number('warmup', values.warmup) * 1000,
     nativeEvents: Math.round(number('native-events', values['native-events'])),
+    longTaskSeconds: Math.max(1, number('long-task-seconds', values['long-task-seconds'])),
     out: path.resolve(values.out),
     skipBuild: values['skip-build'],
     inlineGeneration: values['inline-generation'],
@@ -111,7 +137,7 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-/** A static file server for dist-bench/ on 127.0.0.1, on a free port. */
+/** A static file server for a built site (dist-bench/, dist-bench-app/) on 127.0.0.1, on a free port. */
 async function serve(root: string): Promise<{ server: Server; origin: string }> {
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
@@ -135,9 +161,13 @@ async function serve(root: string): Promise<{ server: Server; origin: string }> 
 
 const errors: string[] = [];
 
-/** A fresh context (cold caches) whose pages may only reach the bench server, as e2e/fixtures.ts guards. */
+/**
+ * A fresh context (cold caches) whose pages may only reach the bench server, as e2e/fixtures.ts guards; no
+ * service worker, as in the end-to-end tests (the app's would cache its 34 MB wasm while it is measured).
+ */
 async function freshPage(browser: Browser, origin: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
+    serviceWorkers: 'block',
     timezoneId: 'UTC',
     locale: 'en-US',
     viewport: { width: 1280, height: 720 },
@@ -343,13 +373,6 @@ function summarise(workload: Workload, result: WorkloadResult, native: NativeOut
   };
 }
 
-function compact(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return '–';
-  if (n >= 1e6) return `${round(n / 1e6, 2)}M`;
-  if (n >= 1e3) return `${round(n / 1e3, 1)}k`;
-  return String(round(n, 1));
-}
-
 function table(rows: ReturnType<typeof summarise>[], names: string[]): string {
   const header = [
     'workload',
@@ -387,10 +410,98 @@ function table(rows: ReturnType<typeof summarise>[], names: string[]): string {
       'ratio' in r.baselines.tsLoop ? String(r.baselines.tsLoop.ratio) : '–',
     ];
   });
-  const widths = header.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c]!.length)));
-  const format = (cells: string[]) =>
-    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
-  return [format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format)].join('\n');
+  return textTable(header, lines);
+}
+
+interface Measured {
+  results: Map<string, WorkloadResult>;
+  longTasks: Partial<Record<LongTaskField, AppLongTasks>>;
+  chromiumVersion: string | null;
+}
+
+/** Each workload on the bench page, one after the other, in one page whose bench worker serves them all. */
+async function runWorkloads(browser: Browser, settings: ReturnType<typeof options>, into: Measured): Promise<void> {
+  const { server, origin } = await serve(DIST);
+  const shared = await freshPage(browser, origin);
+  try {
+    console.log(`serving dist-bench/ on ${origin}`);
+    await shared.page.goto(`${origin}/index.html`);
+    for (const workload of settings.workloads) {
+      console.log(`${workload.name}: ${workload.title}`);
+      try {
+        into.results.set(workload.name, await benchWorkload(browser, origin, shared.page, workload, settings));
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        errors.push(`${workload.name}: ${message}`);
+        console.log(`    FAILED: ${message}`);
+      }
+    }
+  } finally {
+    await shared.context.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** The long tasks on the app page, each rate in a fresh context. */
+async function runLongTasks(browser: Browser, settings: ReturnType<typeof options>, into: Measured): Promise<void> {
+  const { server, origin } = await serve(DIST_APP);
+  try {
+    console.log(`app page long tasks: serving dist-bench-app/ on ${origin}`);
+    for (const { field, rate } of LONG_TASK_RUNS) {
+      const { context, page } = await freshPage(browser, origin);
+      try {
+        const run = await measureLongTasks(page, origin, rate, settings.longTaskSeconds);
+        into.longTasks[field] = run;
+        console.log(
+          `    ${compact(rate)} events/s, ${run.seconds} s, ${run.batchesDuring} batches${run.fellBehind ? ' (falling behind)' : ''}: ${run.count} long tasks${run.count ? ` (${run.durationsMs.join(', ')} ms)` : ''}`,
+        );
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        errors.push(`${field}: ${message}`);
+        console.log(`    FAILED: ${message}`);
+      } finally {
+        await context.close();
+      }
+    }
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** Builds what the chosen parts serve, then runs them in one headless Chromium. */
+async function measure(settings: ReturnType<typeof options>): Promise<Measured> {
+  const workloads = settings.parts.includes('workloads');
+  const longTasks = settings.parts.includes('longtasks');
+  if (!settings.skipBuild && workloads) {
+    console.log('building the benchmark site (bench/vite.config.ts → dist-bench/)');
+    await build({ configFile: path.join(ROOT, 'bench', 'vite.config.ts'), logLevel: 'warn' });
+  }
+  if (!settings.skipBuild && longTasks) {
+    console.log('building the app (vite.config.ts → dist-bench-app/)');
+    await buildApp(ROOT, DIST_APP);
+  }
+  const measured: Measured = { results: new Map(), longTasks: {}, chromiumVersion: null };
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    args: CHROMIUM_ARGS,
+    headless: !settings.headed,
+  });
+  const stop = () => {
+    void browser.close();
+    process.exit(130);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    measured.chromiumVersion = browser.version();
+    if (workloads) await runWorkloads(browser, settings, measured);
+    if (longTasks) await runLongTasks(browser, settings, measured);
+  } finally {
+    await browser.close();
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+  return measured;
 }
 
 async function main(): Promise<void> {
@@ -402,50 +513,10 @@ async function main(): Promise<void> {
       `warning: load average ${round(loadBefore, 1)} on ${os.cpus().length} cores: other processes compete for the CPU, figures will be low and noisy`,
     );
   }
-  if (!settings.skipBuild) {
-    console.log('building the benchmark site (bench/vite.config.ts → dist-bench/)');
-    await build({ configFile: path.join(ROOT, 'bench', 'vite.config.ts'), logLevel: 'warn' });
-  }
-  const { server, origin } = await serve(DIST);
-  let browser: Browser | null = null;
-  const stop = () => {
-    void browser?.close();
-    server.close();
-    process.exit(130);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  const results = new Map<string, WorkloadResult>();
-  let chromiumVersion: string | undefined;
-  try {
-    console.log(`serving dist-bench/ on ${origin}`);
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      args: CHROMIUM_ARGS,
-      headless: !settings.headed,
-    });
-    chromiumVersion = browser.version();
-    const shared = await freshPage(browser, origin);
-    await shared.page.goto(`${origin}/index.html`);
-    for (const workload of settings.workloads) {
-      console.log(`${workload.name}: ${workload.title}`);
-      try {
-        results.set(workload.name, await benchWorkload(browser, origin, shared.page, workload, settings));
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        errors.push(`${workload.name}: ${message}`);
-        console.log(`    FAILED: ${message}`);
-      }
-    }
-  } finally {
-    await browser?.close();
-    await new Promise((resolve) => server.close(resolve));
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
+  const { results, longTasks, chromiumVersion } = await measure(settings);
 
   let native: NativeOutcome = { ok: false, reason: 'skipped (--native-events 0)' };
-  if (settings.nativeEvents > 0) {
+  if (settings.nativeEvents > 0 && results.size > 0) {
     console.log(`native DuckDB baseline: ${settings.nativeEvents} events per workload`);
     native = await runNative(
       settings.workloads.filter((w) => results.has(w.name)),
@@ -487,6 +558,8 @@ async function main(): Promise<void> {
       flatness:
         '10k-event probe batches (100 ms at 100k events/s) after 100k events of history and again after the stream read flatnessEvents in 500k-event batches (≈100 s of event time, many windows closed); ratio of median engine ms.',
       longTasks: 'PerformanceObserver longtask on the page’s main thread, during the cold start and the live runs.',
+      appLongTasks:
+        'longTasks100k, longTasks1M: the built app (dist-bench-app/) in a fresh context streams its default scenario at that rate with the results, chart and timeline visible; once two batches ran, PerformanceObserver longtask entries (main-thread tasks over 50 ms) for longTaskSeconds.',
       coldStartMs:
         'Fresh browser context: navigation → the first batch painted, 1-second trigger (the first batch is due 1 s after play).',
       recompute:
@@ -502,16 +575,27 @@ async function main(): Promise<void> {
       ...TARGETS,
     },
     workloads: Object.fromEntries(names.map((name, i) => [name, summaries[i]])),
+    ...longTasks,
     native: native.ok ? { duckdbVersion: native.duckdbVersion } : { skipped: native.reason },
     errors,
   };
   writeFileSync(settings.out, JSON.stringify(output, null, 2) + '\n');
-  console.log('');
-  console.log(table(summaries, names));
-  console.log('');
-  console.log(
-    'ev/s: events/s sustained at a 1 s trigger, generator included · small: engine ms per 200-event batch at 100 ms · paint: trigger → painted, ms, 1 s trigger at half the sustained rate · flat: batch cost at 10M / 100k events of history · recompute ×: naive/incremental at 100k → 10M history · native ×: native DuckDB / engine · TS loop ×: loop / engine',
-  );
+  if (summaries.length > 0) {
+    console.log('');
+    console.log(table(summaries, names));
+    console.log('');
+    console.log(
+      'ev/s: events/s sustained at a 1 s trigger, generator included · small: engine ms per 200-event batch at 100 ms · paint: trigger → painted, ms, 1 s trigger at half the sustained rate · flat: batch cost at 10M / 100k events of history · recompute ×: naive/incremental at 100k → 10M history · native ×: native DuckDB / engine · TS loop ×: loop / engine · long: tasks over 50 ms on the bench page',
+    );
+  }
+  if (Object.keys(longTasks).length > 0) {
+    console.log('');
+    console.log(longTaskTable(longTasks));
+    console.log('');
+    console.log(
+      'app page: the app streaming its default scenario, results, chart and timeline visible · long tasks: main-thread tasks over 50 ms in that many seconds',
+    );
+  }
   console.log(
     `wrote ${path.relative(process.cwd(), settings.out)} in ${output.wallSeconds} s (load average ${output.machine.loadAverage.before} → ${output.machine.loadAverage.after} on ${os.cpus().length} cores)`,
   );
