@@ -8,7 +8,7 @@ const DIRECTORY = new URL('./nexmark/', import.meta.url);
 const queries = readdirSync(DIRECTORY).filter((file) => file.endsWith('.json'));
 
 describe('Nexmark queries', () => {
-  it('has q0, q1, q2, q3, q5, q7, q8, q11 and q18', () => {
+  it('has q0, q1, q2, q3, q4, q5, q7, q8, q9, q11 and q18', () => {
     expect(queries.map((file) => file.replace('.json', '')).sort()).toEqual([
       'q0',
       'q1',
@@ -16,9 +16,11 @@ describe('Nexmark queries', () => {
       'q18',
       'q2',
       'q3',
+      'q4',
       'q5',
       'q7',
       'q8',
+      'q9',
     ]);
   });
 

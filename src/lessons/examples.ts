@@ -7,9 +7,11 @@ import q0 from '../../examples/nexmark/q0.json';
 import q1 from '../../examples/nexmark/q1.json';
 import q2 from '../../examples/nexmark/q2.json';
 import q3 from '../../examples/nexmark/q3.json';
+import q4 from '../../examples/nexmark/q4.json';
 import q5 from '../../examples/nexmark/q5.json';
 import q7 from '../../examples/nexmark/q7.json';
 import q8 from '../../examples/nexmark/q8.json';
+import q9 from '../../examples/nexmark/q9.json';
 import q11 from '../../examples/nexmark/q11.json';
 import q18 from '../../examples/nexmark/q18.json';
 import twoQueries from '../../examples/two-queries.json';
@@ -50,9 +52,11 @@ export const EXAMPLES: readonly Example[] = [
   example('nexmark-q1', 'Nexmark Q1: currency conversion', q1),
   example('nexmark-q2', 'Nexmark Q2: selection', q2),
   example('nexmark-q3', 'Nexmark Q3: local item suggestion', q3),
+  example('nexmark-q4', 'Nexmark Q4: average price for a category', q4),
   example('nexmark-q5', 'Nexmark Q5: hot items', q5),
   example('nexmark-q7', 'Nexmark Q7: highest bid', q7),
   example('nexmark-q8', 'Nexmark Q8: monitor new users', q8),
+  example('nexmark-q9', 'Nexmark Q9: winning bids', q9),
   example('nexmark-q11', 'Nexmark Q11: user sessions', q11),
   example('nexmark-q18', 'Nexmark Q18: last bid per bidder and auction', q18),
 ];

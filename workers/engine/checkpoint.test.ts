@@ -10,7 +10,7 @@ import { parseScenario } from './validate';
 
 const at = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
 
-/** Two disordered streams sharing keys, cut into random batches, every stateful operator reading them. */
+/** Two disordered streams sharing keys, cut into random batches, every stateful operator and chain reading them. */
 function everyOperator(seed: number): Scenario {
   const next = random(seed);
   const columns = [
@@ -62,6 +62,21 @@ function everyOperator(seed: number): Scenario {
         outputMode: 'append',
       },
       { name: 'totals', query: 'SELECT k, count(*) AS n, max(x) AS top FROM b GROUP BY k', outputMode: 'complete' },
+      // Chains: each operator's state is in the checkpoint, and the watermark the join passes on is recomputed.
+      {
+        name: 'cascade',
+        query: `SELECT window.start AS s, count(*) AS windows, sum(n) AS n FROM (
+                  SELECT window_time(window) AS wt, k, count(*) AS n FROM a GROUP BY window(ts, '5 seconds'), k
+                ) GROUP BY window(wt, '10 seconds')`,
+        outputMode: 'append',
+      },
+      {
+        name: 'join_then_count',
+        query: `SELECT window.start AS s, count(*) AS matches FROM (
+                  SELECT a.k, b.ts AS b_ts FROM a JOIN b ON a.k = b.k AND b.ts BETWEEN a.ts AND a.ts + INTERVAL 4 SECONDS
+                ) GROUP BY window(b_ts, '10 seconds')`,
+        outputMode: 'append',
+      },
     ],
     steps: [...steps, { end: true }],
   });
@@ -112,8 +127,15 @@ describe('checkpoints', () => {
     for (const seed of [100, 101, 102, 103]) {
       const scenario = everyOperator(seed);
       freshSchema(first);
-      const straight = [...ScenarioRun.start(first, scenario).steps()].map(sinkView);
+      const batches = [...ScenarioRun.start(first, scenario).steps()];
+      const straight = batches.map(sinkView);
       expect(straight.length).toBeGreaterThan(30);
+      // Every query, the chains too, has emitted something worth resuming.
+      const silent = scenario.queries!.filter((query) => !batches.some((b) => b.query === query.name && b.rows.length));
+      expect(
+        silent.map((query) => query.name),
+        `seed ${seed}`,
+      ).toEqual([]);
       for (let trial = 0; trial < 4; trial++) {
         const stopAfter = Math.floor(next() * (scenario.steps!.length + 1));
         freshSchema(first);
@@ -128,7 +150,7 @@ describe('checkpoints', () => {
         expect(seen, `stopped after step ${stopAfter} of seed ${seed}`).toEqual(straight);
       }
     }
-  }, 180_000);
+  }, 300_000);
 
   it('a crash in the middle of a step replays that step with the same batch ids and rows (an idempotent sink keeps one copy)', () => {
     const scenario = everyOperator(3);

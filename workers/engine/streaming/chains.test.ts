@@ -170,6 +170,75 @@ GROUP BY window_start, window_end`,
     ]);
   });
 
+  function twoStreams(left: string[], right: string[], query: string, steps: unknown[]) {
+    const source = ([key, ts]: string[]) => ({
+      name: key!.startsWith('value') ? `input${key!.slice(-1)}` : `s${key!.slice(-1)}`,
+      columns: [
+        [key, key!.startsWith('value') ? 'INTEGER' : 'VARCHAR'],
+        [ts, 'TIMESTAMP'],
+      ],
+      eventTime: ts,
+      watermark: '0 seconds',
+    });
+    return { version: 1, sources: [source(left), source(right)], query, steps };
+  }
+
+  // MultiStatefulOperatorsSuite "join -> window agg, append mode": an equi-join on event time passes its input
+  // watermark on unchanged.
+  it('join -> window agg: the joined rows are counted per window, closed by the watermark the join passes on', async () => {
+    const both = (...seconds: number[]) => ({
+      add: {
+        input1: seconds.map((s) => [s, at(s)]),
+        input2: seconds.map((s) => [s, at(s)]),
+      },
+    });
+    const query =
+      'SELECT epoch(window.start)::BIGINT AS s, count(*) AS count FROM (' +
+      'SELECT * FROM input1 AS a JOIN input2 AS b ON a.eventTime1 = b.eventTime2' +
+      ") GROUP BY window(eventTime1, '5 seconds')";
+    const batches = await runScenario(
+      twoStreams(['value1', 'eventTime1'], ['value2', 'eventTime2'], query, [both(1, 2, 3, 4), both(5)]),
+    );
+    expect(perStep(batches)).toEqual([[], [[0, 4]]]);
+    expect(stateAfterSteps(batches).map(([rows]) => rows)).toEqual([
+      [0, 1],
+      [0, 1],
+    ]);
+  });
+
+  // MultiStatefulOperatorsSuite "stream-stream time interval left outer join -> aggregation, append mode": the
+  // join's output watermark stands an hour and a millisecond below its input's, so the unmatched row it emits
+  // at 02:16 for 01:00:30 is not late for the aggregation.
+  it('left outer join with a one-hour range -> window agg: outer rows reach the aggregation in time', async () => {
+    const t = (time: string) => `2023-01-01 ${time}`;
+    const add = (left: [string, string][], right: [string, string][]) => ({
+      add: { s1: left.map(([id, time]) => [id, t(time)]), s2: right.map(([id, time]) => [id, t(time)]) },
+    });
+    const query =
+      'SELECT CAST(window.start AS VARCHAR) AS window_start, CAST(window.end AS VARCHAR) AS window_end, count(*) AS cnt FROM (' +
+      'SELECT * FROM s1 LEFT JOIN s2 ON s1.id1 = s2.id2 AND s1.timestamp1 BETWEEN s2.timestamp2 - INTERVAL 1 HOUR AND s2.timestamp2 + INTERVAL 1 HOUR' +
+      ") GROUP BY window(timestamp1, '10 minutes')";
+    const batches = await runScenario(
+      twoStreams(['id1', 'timestamp1'], ['id2', 'timestamp2'], query, [
+        add(
+          [
+            ['1', '01:00:10'],
+            ['2', '01:00:30'],
+          ],
+          [['1', '01:00:20']],
+        ),
+        add([['5', '01:15:00']], [['6', '01:15:00']]),
+        add([['5', '02:16:00']], [['6', '02:16:00']]),
+      ]),
+    );
+    expect(emitted(batches)).toEqual([[t('01:00:00'), t('01:10:00'), 2]]);
+    const last = batches.at(-1)!.progress.stateOperators;
+    expect(last.map((op) => [op.operatorId, op.watermarkForLateRows, op.watermarkForEviction])).toEqual([
+      ['join', t('01:15:00'), t('02:16:00')],
+      ['aggregate', t('00:14:59.999'), t('01:15:59.999')],
+    ]);
+  });
+
   it('refuses a chain after an aggregation in update mode, with Spark’s reason', async () => {
     const failure = await runScenario(events(cascade, [values(1)], { outputMode: 'update' })).catch((e: unknown) => e);
     expect(describeFailure(failure)).toMatchObject({

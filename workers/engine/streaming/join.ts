@@ -21,6 +21,14 @@ export interface JoinPlan extends Staged {
   innerSql: string;
   /** The join condition, over the sides' aliases; for marking matched rows of a left outer join. */
   condition: string;
+  /**
+   * How far below its input watermark the join's output watermark stands (Spark 3.5's
+   * StreamingSymmetricHashJoinExec.produceOutputWatermark): a time-range join can emit rows of its state that
+   * far back, the longest range plus a millisecond; an equi-join on event time or windows, none.
+   */
+  watermarkDelayUs: bigint;
+  /** Which select items carry a side's event time: a chained operator's rowtime. */
+  eventTimeItems: boolean[];
 }
 
 export interface JoinSide {
@@ -113,6 +121,9 @@ export function planJoin(
       `Add watermarks and a condition such as ${right.alias}.${right.source.eventTime} BETWEEN ${left.alias}.${left.source.eventTime} AND ${left.alias}.${left.source.eventTime} + INTERVAL 10 MINUTES.`,
     );
   }
+  const longest = retain.reduce<bigint>((max, us) => (us !== null && us > max ? us : max), 0n);
+  const watermarkDelayUs = !windowJoin && longest > 0n ? longest + 1000n : 0n;
+  const eventTimeItems = splitTopLevel(clauses.select).map((item) => selectsEventTime(item, [left, right]));
   const joinKeyword = from.slice(outer ? joinAt - (isWord(from[joinAt - 1], 'OUTER') ? 2 : 1) : joinAt, joinAt + 1);
   const innerSql = outer ? sql.slice(0, joinKeyword[0]!.start) + 'JOIN' + sql.slice(joinKeyword.at(-1)!.end) : sql;
   return {
@@ -123,7 +134,22 @@ export function planJoin(
     sql,
     innerSql,
     condition: conditionSql,
+    watermarkDelayUs,
+    eventTimeItems,
   };
+}
+
+/** `alias.ts`, or `ts`, of a side's event-time column, with or without `AS name`. */
+function selectsEventTime(item: Token[], sides: SideReference[]): boolean {
+  const expression = isWord(item.at(-2), 'AS') ? item.slice(0, -2) : item;
+  const names = expression.map((token) => identifierName(token));
+  return sides.some((side) => {
+    const eventTime = side.source.eventTime?.toLowerCase();
+    return (
+      (names.length === 1 && names[0] === eventTime) ||
+      (names.length === 3 && names[0] === side.alias && names[1] === '.' && names[2] === eventTime)
+    );
+  });
 }
 
 interface SideReference {

@@ -9,7 +9,7 @@ import type { Emit, OperatorBatch, OperatorResult, StreamOperator } from './oper
 import { SessionOperator } from './operators/session';
 import { StatelessOperator } from './operators/stateless';
 import { readSink, type SinkOutput } from './operators/sink';
-import type { Statements } from './operators/statements';
+import { formatWatermark, type Statements } from './operators/statements';
 
 /** What a batch did across the pipeline: the sink's rows and every operator's late rows and progress. */
 export interface PipelineOutcome extends SinkOutput {
@@ -97,6 +97,7 @@ export class Pipeline {
     const results: OperatorResult[] = [];
     let sink: SinkOutput = { rows: [], numOutputRows: 0 };
     let emitted = false;
+    let watermarks = batch.watermarks;
     for (const [i, operator] of this.operators.entries()) {
       // A stateless operator over an upstream that emitted nothing emits nothing.
       if (i > 0 && !emitted && !operator.description.state) continue;
@@ -110,7 +111,15 @@ export class Pipeline {
         else if (next.description.state) this.db.query(`DELETE FROM ${input}`);
       };
       // The batch's earliest event time is the sources'; what an upstream emits has event times of its own.
-      results.push(operator.run(i === 0 ? batch : { ...batch, minEventUs: null }, emit));
+      const result = operator.run(i === 0 ? batch : { ...batch, watermarks, minEventUs: null }, emit);
+      if (result.state && batch.watermarked) {
+        result.state.watermarkForLateRows = formatWatermark(watermarks.late);
+        result.state.watermarkForEviction = formatWatermark(watermarks.eviction);
+      }
+      results.push(result);
+      // Spark 3.5's WatermarkPropagator: each operator runs with the watermark its upstream's output carries.
+      const carried = (us: bigint) => operator.outputWatermark?.(us) ?? us;
+      watermarks = { late: carried(watermarks.late), eviction: carried(watermarks.eviction) };
     }
     return { ...sink, results };
   }

@@ -760,7 +760,10 @@ export function outputEventTimes(stage: StagePlan, names: string[]): string[] {
     case 'dedup':
       return names.filter((name) => lower(name) === lower(stage.lateFrom.eventTimeColumn ?? ''));
     case 'join':
-      return names.filter((name) => stage.sides.some((side) => lower(side.eventTimeColumn) === lower(name)));
+      // `*` items name several columns each: then the columns named as a side's event time.
+      return stage.eventTimeItems.length === names.length
+        ? names.filter((_, i) => stage.eventTimeItems[i])
+        : names.filter((name) => stage.sides.some((side) => lower(side.eventTimeColumn) === lower(name)));
     default:
       return [];
   }

@@ -194,9 +194,7 @@ export class StreamingQuery {
     );
 
     const late = outcome.results.flatMap((result) => result.late).slice(-this.statements.maxReportRows);
-    const stateOperators = outcome.results.flatMap((result) =>
-      result.state ? [this.withWatermarks(result.state, watermarks)] : [],
-    );
+    const stateOperators = outcome.results.flatMap((result) => (result.state ? [result.state] : []));
     const seconds = Math.max(executedMs, 0.001) / 1000;
     const progress: Progress = {
       batchId,
@@ -237,15 +235,6 @@ export class StreamingQuery {
 
   private sourceNamed(name: string): SourceSpec {
     return this.scenario.sources.find((known) => known.name === name)!;
-  }
-
-  private withWatermarks(state: StateOperatorProgress, watermarks: BatchWatermarks): StateOperatorProgress {
-    if (!this.watermark.active) return state;
-    return {
-      ...state,
-      watermarkForLateRows: formatWatermark(watermarks.late),
-      watermarkForEviction: formatWatermark(watermarks.eviction),
-    };
   }
 
   /** Spark's event-time statistics, over every input row, late rows included. */

@@ -3,6 +3,7 @@ import { quote } from '../../sql/windows';
 import type { JoinPlan } from '../join';
 import { describeOperator } from './describe';
 import type { Emit, OperatorBatch, OperatorResult, StreamOperator } from './operator';
+import { END_OF_TIME } from '../watermark';
 import { timestampSql, type Statements } from './statements';
 
 /**
@@ -55,6 +56,12 @@ export class JoinOperator implements StreamOperator {
         emits: 'append',
       },
     );
+  }
+
+  outputWatermark(inputUs: bigint): bigint {
+    if (inputUs === END_OF_TIME) return inputUs;
+    const output = inputUs - this.plan.watermarkDelayUs;
+    return output > 0n ? output : 0n;
   }
 
   get evictsByWatermark(): boolean {

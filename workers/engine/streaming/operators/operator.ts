@@ -56,6 +56,11 @@ export interface StreamOperator {
   /** The query that names its output columns over empty input, and checks it before the first batch. */
   readonly reference: string;
   run(batch: OperatorBatch, emit: Emit): OperatorResult;
+  /**
+   * The watermark its output carries, given the one it ran with (Spark 3.5's produceOutputWatermark): the same,
+   * unless it can emit rows older than that.
+   */
+  outputWatermark?(inputUs: bigint): bigint;
   /** The batch's transaction has committed: what the operator keeps in memory may now change. */
   commit?(): void;
 }
