@@ -1,30 +1,16 @@
 import type { ColumnSpec, OutputMode, SourceSpec } from '../scenario';
 import { parseDuration } from '../duration';
-import { lateFrom, type LateRowSource } from './operators/statements';
+import { selectClauses } from '../sql/select';
+import { applyEdits, closingBracket, identifierName, isSymbol, isWord, significant, type Token } from '../sql/tokens';
+import type { DurationOf, WindowSpec } from '../sql/windows';
+import { planAggregation } from './aggregation';
+import { analyse, findAggregates } from './analysis';
 import { planDedup, withWatermarkDelay, type DedupPlan } from './dedup';
 import { JoinShapeError, planJoin, type JoinPlan } from './join';
-import { selectClauses } from '../sql/select';
-import {
-  applyEdits,
-  closingBracket,
-  identifierName,
-  isSymbol,
-  isWord,
-  significant,
-  splitTopLevel,
-  textOf,
-  type Edit,
-  type Token,
-} from '../sql/tokens';
-import {
-  QueryShapeError,
-  findTableFunctions,
-  quote,
-  sparkWindow,
-  windowedRelation,
-  type DurationOf,
-  type WindowSpec,
-} from '../sql/windows';
+import type { LateRowSource } from './operators/statements';
+import { checkAfterAggregation, checkChain, checkDedup, checkJoin, checkStateless, PlanError } from './rules';
+
+export { PlanError, SPARK_MESSAGES } from './rules';
 
 /** What the planner needs to know from the database. */
 export interface Catalog {
@@ -56,15 +42,6 @@ export const VALUE_MERGES = {
   earliest: (s: string) => s,
   latest: (_s: string, p: string) => p,
   coalesce: (s: string, p: string) => `coalesce(${s}, ${p})`,
-};
-
-const VALUE_MERGES_BY_AGGREGATE: Record<string, keyof typeof VALUE_MERGES> = {
-  min: 'least',
-  max: 'greatest',
-  first: 'earliest',
-  arbitrary: 'earliest',
-  last: 'latest',
-  any_value: 'coalesce',
 };
 
 /** Where an operator's input comes from, when not from the sources: the table its upstream operator fills. */
@@ -165,31 +142,6 @@ export function stateTables(prefix: string) {
   };
 }
 
-export const SPARK_MESSAGES = {
-  appendWithoutWatermark:
-    'Append output mode not supported when there are streaming aggregations on streaming DataFrames/DataSets without watermark',
-  completeWithoutAggregation:
-    'Complete output mode not supported when there are no streaming aggregations on streaming DataFrames/Datasets',
-  updateSession: 'Update output mode not supported for session window on streaming DataFrames/DataSets',
-  sorting:
-    'Sorting is not supported on streaming DataFrames/Datasets, unless it is on aggregated DataFrame/Dataset in Complete output mode',
-  distinct:
-    'Distinct aggregations are not supported on streaming DataFrames/Datasets. Consider using approx_count_distinct() instead.',
-  globalWatermark:
-    'Detected pattern of possible \'correctness\' issue due to global watermark. The query contains stateful operation which can emit rows older than the current watermark plus allowed late record delay, which are "late rows" in downstream stateful operations and these rows can be discarded.',
-};
-
-export class PlanError extends QueryShapeError {
-  constructor(
-    message: string,
-    hint: string,
-    readonly spark?: string,
-    at?: number,
-  ) {
-    super(message, hint, at);
-  }
-}
-
 /**
  * Turns the user's SQL into a plan the micro-batch executor can run incrementally: window table
  * functions and Spark's window() become window assignment over the batch; aggregates become
@@ -283,23 +235,6 @@ function isGrouped(sql: string, catalog: Catalog): boolean {
   return clauses?.groupBy !== undefined || findAggregates(tokens, catalog.aggregateFunctions).length > 0;
 }
 
-/** Spark's UnsupportedOperationChecker: an aggregation feeds another stateful operator only in append mode. */
-function checkChain(upstream: StagePlan, outputMode: OutputMode): void {
-  if ((upstream.kind === 'aggregate' || upstream.kind === 'session') && outputMode !== 'append') {
-    throw new PlanError(
-      'A stateful operator over a streaming aggregation runs only in append mode: in update mode the aggregation re-emits rows the watermark has passed, and the next operator would drop them as late.',
-      'Use append mode: each window reaches the next operator once, when it closes.',
-      SPARK_MESSAGES.globalWatermark,
-    );
-  }
-  if (upstream.kind === 'stateless') {
-    throw new PlanError(
-      'Aggregating the rows of a query over a streaming aggregation (a third operator after a stateless one) is not supported.',
-      'Aggregate the aggregation directly: SELECT ... FROM (<aggregation>) GROUP BY ...',
-    );
-  }
-}
-
 /** The upstream query and the query over it: `FROM (SELECT ...)`, or a single `WITH name AS (SELECT ...)`. */
 interface Upstream {
   inner: string;
@@ -342,32 +277,7 @@ function splitUpstream(sql: string): Upstream | null {
   };
 }
 
-function checkAfterAggregation(after: string, outputMode: OutputMode): void {
-  if (outputMode === 'update') {
-    throw new PlanError(
-      'A query over a streaming aggregation needs whole windows, and update mode emits only the rows that changed.',
-      'Use append mode (each window once it closes, as Flink’s window Top-N) or complete mode.',
-    );
-  }
-  const tokens = significant(after);
-  tokens.forEach((token, i) => {
-    if (!(isWord(token, 'OVER') && isSymbol(tokens[i + 1], '('))) return;
-    const spec = tokens.slice(i + 2, closingBracket(tokens, i + 1));
-    const partition = isWord(spec[0], 'PARTITION')
-      ? spec.slice(2, spec.findIndex((t) => isWord(t, 'ORDER')) >>> 0)
-      : [];
-    const perWindow = partition.some((t) => /^"?(window_start|window_end|window|session_window)"?$/i.test(t.text));
-    if (outputMode === 'append' && !perWindow) {
-      throw new PlanError(
-        'A ranking over a stream must restart with every window: each batch emits whole windows, never the whole history.',
-        'Partition by the window: OVER (PARTITION BY window_start, window_end ORDER BY ...).',
-        undefined,
-        token.start,
-      );
-    }
-  });
-}
-
+/** Plans a query of one operator: analysis, Spark's rules, then the choice of operator. */
 function planSingle(
   query: string,
   sources: SourceSpec[],
@@ -375,379 +285,31 @@ function planSingle(
   catalog: Catalog,
   prefix: string,
 ): OperatorPlan {
-  const sessions = stateTables(prefix).sessions;
-  const byName = new Map(sources.map((source) => [source.name.toLowerCase(), source]));
-  let sql = query.trim().replace(/;\s*$/, '');
-  const tableFunctions = findTableFunctions(sql, significant(sql), catalog.durationOf);
-  let window = tableFunctions[0]?.spec;
-  if (
-    tableFunctions.length > 2 ||
-    (tableFunctions.length === 2 && tableFunctions[0]!.spec.source === tableFunctions[1]!.spec.source)
-  )
-    throw new PlanError(
-      'Only one window table function per stream is supported.',
-      'Window each stream once, then join or aggregate.',
-    );
-  for (const call of tableFunctions) requireSource(byName, call.spec.source, call.start);
-  sql = applyEdits(
-    sql,
-    tableFunctions.map((call) => {
-      // The relation is named after its stream unless the query names it.
-      const next = significant(sql.slice(call.end))[0];
-      const named =
-        isWord(next, 'AS') || (next?.kind === 'word' && !isWord(next, ...CLAUSE_WORDS)) || next?.kind === 'quoted';
-      const columns = byName.get(call.spec.source)?.columns.map(([name]) => name);
-      const relation = `(${windowedRelation(call.spec, call.spec.kind === 'session' ? sessions : undefined, columns)})`;
-      return { start: call.start, end: call.end, text: named ? relation : `${relation} AS ${quote(call.spec.source)}` };
-    }),
-  );
-
-  const tokens = significant(sql);
-  // Streams by their declared names; a window table function's stream counts as read.
-  const used = [...new Set([...tableFunctions.map((call) => call.spec.source), ...streamsUsed(tokens, byName)])].map(
-    (name) => byName.get(name)!.name,
-  );
-  const aggregateCalls = findAggregates(tokens, catalog.aggregateFunctions);
-  const clauses = selectClauses(tokens);
-  const grouped = clauses?.groupBy !== undefined || aggregateCalls.length > 0;
-
-  const joinsStreams =
-    clauses !== null &&
-    streamsUsed([{ ...clauses.from[0]!, kind: 'symbol', text: ',' }, ...clauses.from], byName).length >= 2;
-  if (used.length === 2 && joinsStreams) {
-    if (grouped) {
-      throw new PlanError(
-        'Aggregating a join of two streams (chained stateful operators) is not supported yet.',
-        'Join the streams in one query, or aggregate each stream on its own.',
-      );
-    }
-    if (outputMode !== 'append') {
-      throw new PlanError(
-        'A join of two streams emits each match once, as it is found: it has only append mode.',
-        'Use append mode.',
-        'Join between two streaming DataFrames/Datasets is not supported in Update/Complete output mode, only in Append output mode',
-      );
-    }
+  const tables = stateTables(prefix);
+  const analysis = analyse(query, sources, catalog, tables.sessions);
+  const { used, sql, tokens } = analysis;
+  if (analysis.joinsStreams) {
+    checkJoin(analysis, outputMode);
     try {
-      const windows = new Map(tableFunctions.map((call) => [call.spec.source, call.spec]));
-      return planJoin(
-        sql,
-        tokens,
-        used.map((name) => byName.get(name.toLowerCase())!),
-        windows,
-        catalog.durationOf,
-      );
+      const windows = new Map(analysis.tableFunctions.map((call) => [call.spec.source, call.spec]));
+      const streams = used.map((name) => analysis.sources.get(name.toLowerCase())!);
+      return planJoin(sql, tokens, streams, windows, catalog.durationOf);
     } catch (error) {
       if (error instanceof JoinShapeError) throw new PlanError(error.message, error.hint);
       throw error;
     }
   }
-  if (used.length > 2 && joinsStreams) {
-    throw new PlanError('A query can join at most two streams.', 'Join two streams, and the static tables you need.');
-  }
-  const stream = used.length === 1 ? byName.get(used[0]!.toLowerCase())! : undefined;
-  const dedup = stream && !grouped ? planDedup(sql, tokens, stream, stateTables(prefix)) : null;
+  const stream = used.length === 1 ? analysis.sources.get(used[0]!.toLowerCase())! : undefined;
+  const dedup = stream && !analysis.grouped ? planDedup(sql, tokens, stream, tables) : null;
   if (dedup) {
-    if (outputMode === 'complete') {
-      throw new PlanError(
-        'Deduplication emits each row once and keeps no result table to re-emit.',
-        'Use append mode.',
-        SPARK_MESSAGES.completeWithoutAggregation,
-      );
-    }
-    if (dedup.style === 'withinWatermark' && !stream!.watermark) {
-      throw new PlanError(
-        'DEDUPLICATE_WITHIN_WATERMARK forgets a key once the watermark passes its event time plus the delay: it needs a watermark.',
-        `Give the source ${stream!.name} a watermark (e.g. "watermark": "10 minutes").`,
-      );
-    }
+    checkDedup(dedup, stream!, outputMode);
     return stream!.watermark ? withWatermarkDelay(dedup, parseDuration(stream!.watermark)!) : dedup;
   }
-  if (!grouped && tokens.some((token, i) => isWord(token, 'OVER') && isSymbol(tokens[i + 1], '('))) {
-    throw new PlanError(
-      'A window function (OVER) over a stream would rank or total rows that never stop coming.',
-      'Use a time window (TUMBLE, HOP, window()) and aggregate, the ROW_NUMBER() = 1 deduplication pattern, or rank per window over a windowed aggregation (window Top-N).',
-      'Non-time-based windows are not supported on streaming DataFrames/Datasets',
-    );
-  }
-
-  if (!grouped) {
-    if (window?.kind === 'session')
-      throw new PlanError(
-        'A SESSION window needs an aggregation.',
-        'Add GROUP BY window_start, window_end and an aggregate such as count(*).',
-      );
-    if (outputMode === 'complete') {
-      throw new PlanError(
-        'Complete mode re-emits a whole result table, and a query without aggregation has none: its result grows forever.',
-        'Use append mode, or aggregate (GROUP BY).',
-        SPARK_MESSAGES.completeWithoutAggregation,
-      );
-    }
-    if (clauses?.orderBy)
-      throw new PlanError(
-        'An unbounded stream cannot be sorted: the sort would never finish.',
-        'Remove ORDER BY, or aggregate and use complete mode.',
-        SPARK_MESSAGES.sorting,
-        clauses.orderBy[0]?.start,
-      );
+  if (!analysis.grouped) {
+    checkStateless(analysis, outputMode);
     return { kind: 'stateless', sources: used, sql, ordered: true };
   }
-  if (!clauses)
-    throw new PlanError(
-      'A streaming aggregation must be a single SELECT ... FROM ... GROUP BY statement.',
-      'Move CTEs and set operations out of the aggregating query.',
-    );
-  if (used.length !== 1)
-    throw new PlanError(
-      'A streaming aggregation reads exactly one stream.',
-      'Aggregate one stream at a time; joins come later.',
-    );
-  for (const call of aggregateCalls) {
-    if (call.distinct)
-      throw new PlanError(
-        'count(DISTINCT ...) cannot be kept as a running total: the set of values seen would grow without bound.',
-        'Use approx_count_distinct(...) instead.',
-        SPARK_MESSAGES.distinct,
-        call.start,
-      );
-  }
-  if (clauses.orderBy && outputMode !== 'complete') {
-    throw new PlanError(
-      'Only complete mode can sort an aggregated stream: in append and update mode each batch emits only some rows.',
-      'Remove ORDER BY, or switch to complete mode.',
-      SPARK_MESSAGES.sorting,
-      clauses.orderBy[0]?.start,
-    );
-  }
-  if (clauses.limit && outputMode !== 'complete')
-    throw new PlanError(
-      'LIMIT on a stream is only supported in complete mode.',
-      'Remove LIMIT, or switch to complete mode.',
-    );
-
-  const source = byName.get(used[0]!.toLowerCase())!;
-  const from = streamInFrom(clauses.from, source.name, byName);
-  let inputRelation = textOf(sql, clauses.from);
-  let keysTokens = clauses.groupBy ? splitTopLevel(clauses.groupBy) : [];
-  const selectItems = splitTopLevel(clauses.select);
-  const edits: Edit[] = [];
-
-  // Spark: GROUP BY window(ts, ...) assigns windows to the stream's rows and groups by the `window` struct.
-  keysTokens = keysTokens.map((key) => {
-    if (!(
-      key[0] &&
-      isWord(key[0], 'WINDOW', 'SESSION_WINDOW') &&
-      isSymbol(key[1], '(') &&
-      closingBracket(key, 1) === key.length - 1
-    ))
-      return key;
-    if (window)
-      throw new PlanError(
-        'Only one window per query is supported.',
-        'Group by a single window(...).',
-        undefined,
-        key[0].start,
-      );
-    if (!from?.range)
-      throw new PlanError(
-        'window(...) groups the rows of a stream named in FROM.',
-        'Write FROM <stream> [alias] ... GROUP BY window(ts, ...), ...',
-        undefined,
-        key[0].start,
-      );
-    window = sparkWindow(
-      sql,
-      key[0].text.toLowerCase(),
-      splitTopLevel(key.slice(2, -1)),
-      from.source,
-      catalog.durationOf,
-      key[0].start,
-    );
-    const column = window.kind === 'session' ? 'session_window' : 'window';
-    const columns = source.columns.map(([name]) => name);
-    const windowed = `(${windowedRelation(window, window.kind === 'session' ? sessions : undefined, columns)}) AS ${quote(from.alias)}`;
-    inputRelation =
-      sql.slice(clauses.from[0]!.start, from.range.start) +
-      windowed +
-      sql.slice(from.range.end, clauses.from.at(-1)!.end);
-    return [{ kind: 'quoted', text: quote(column), start: -1, end: -1 }];
-  });
-  if (window && window.timeColumn !== source.eventTime?.toLowerCase()) {
-    throw new PlanError(
-      `The window's time column ${window.timeColumn} is not the event-time column of ${source.name}.`,
-      `Window by ${source.eventTime ?? "the stream's event-time column (set eventTime on the source)"}.`,
-    );
-  }
-  if (keysTokens.length === 1 && isWord(keysTokens[0]![0], 'ALL') && keysTokens[0]!.length === 1) {
-    keysTokens = selectItems
-      .filter(
-        (item) =>
-          !aggregateCalls.some((call) => call.start >= item[0]!.start && call.end <= item[item.length - 1]!.end),
-      )
-      .map(withoutAlias);
-  }
-  keysTokens = keysTokens.map((key) => resolveKeyReference(key, selectItems));
-  const eventTimeItems = selectItems.map((item) => carriesEventTime(withoutAlias(item), source));
-  const keyItems = selectItems.map(
-    (item) => !aggregateCalls.some((call) => call.start >= item[0]!.start && call.end <= item[item.length - 1]!.end),
-  );
-
-  const keys: GroupKey[] = keysTokens.map((key, i) => ({
-    expression: key[0]!.start < 0 ? key[0]!.text : textOf(sql, key),
-    column: isColumnReference(key) ? quote(identifierName(key[key.length - 1]!)) : `__k${i}`,
-  }));
-
-  const aggregates: PartialAggregate[] = [];
-  for (const call of aggregateCalls) {
-    const text = sql.slice(call.start, call.end);
-    let aggregate = aggregates.find((known) => known.call === text);
-    if (!aggregate) {
-      const merge = VALUE_MERGES_BY_AGGREGATE[call.name.toLowerCase()] ?? 'combine';
-      aggregate = { call: text, column: `__a${aggregates.length}`, merge };
-      aggregates.push(aggregate);
-    }
-    edits.push({
-      start: call.start,
-      end: call.end,
-      text: aggregate.merge === 'combine' ? `finalize(${aggregate.column})` : aggregate.column,
-    });
-  }
-  // Qualified key columns (`p.category`) are read back unqualified from the state table.
-  keys.forEach((key, i) => {
-    const tokensOfKey = keysTokens[i]!;
-    if (key.column === `__k${i}` || tokensOfKey.length !== 3) return;
-    for (const match of findSequence(tokens, tokensOfKey, clauses.select[0]!.start)) {
-      if (!edits.some((edit) => match.start < edit.end && match.end > edit.start))
-        edits.push({ ...match, text: key.column });
-    }
-  });
-  const duplicate = keys.find((key, i) => keys.findIndex((other) => other.column === key.column) !== i);
-  if (duplicate) {
-    throw new PlanError(
-      `Two grouping keys are both named ${duplicate.column}.`,
-      'Group by one of them, or rename one in a subquery.',
-    );
-  }
-  // Expression keys (not plain columns) are read back from their state column.
-  keys.forEach((key, i) => {
-    if (key.column !== `__k${i}`) return;
-    for (const match of findSequence(tokens, keysTokens[i]!, clauses.select[0]!.start)) {
-      if (!edits.some((edit) => match.start < edit.end && match.end > edit.start))
-        edits.push({ ...match, text: key.column });
-    }
-  });
-  const windowEdits: Edit[] = [];
-  if (window?.syntax === 'spark') {
-    tokens.forEach((token, i) => {
-      if (
-        isWord(token, 'WINDOW') &&
-        !isSymbol(tokens[i + 1], '(') &&
-        token.start >= clauses.select[0]!.start &&
-        token.start < clauses.from[0]!.start
-      ) {
-        windowEdits.push({ start: token.start, end: token.end, text: '"window"' });
-      }
-    });
-  }
-  edits.push(...windowEdits);
-
-  const rewritten = (part: Token[] | undefined, using = edits) =>
-    part && applyEdits(sql, using).slice(...shifted(sql, using, part));
-  const whereSql = clauses.where ? ` WHERE ${textOf(sql, clauses.where)}` : '';
-  const groupSql = keys.length ? ` GROUP BY ${keys.map((key) => key.expression).join(', ')}` : '';
-  const havingSql = clauses.having ? ` HAVING ${rewritten(clauses.having, windowEdits)}` : '';
-  const alias = from?.alias ?? source.name;
-  if (window?.kind === 'session') {
-    if (outputMode === 'update') {
-      throw new PlanError(
-        'Update mode would re-emit sessions that later merge into others: the rows emitted earlier would no longer exist.',
-        'Use append mode (each session once, when it closes) or complete mode.',
-        SPARK_MESSAGES.updateSession,
-      );
-    }
-    if (outputMode === 'append' && !source.watermark) {
-      throw new PlanError(
-        'Append mode emits a session once it is closed, and only a watermark can tell that it is.',
-        `Give the source ${source.name} a watermark (e.g. "watermark": "10 seconds"), or use complete mode.`,
-        SPARK_MESSAGES.appendWithoutWatermark,
-      );
-    }
-    if (window.syntax === 'spark' && keys.length < 2) {
-      throw new PlanError(
-        'session_window(...) needs another grouping key: sessions are per user, per device...',
-        "Group by the session and a key, e.g. GROUP BY session_window(ts, '5 minutes'), user_id.",
-      );
-    }
-    const partitionBy =
-      window.syntax === 'flink'
-        ? window.partitionBy.map(quote)
-        : keys.filter((key) => key.column !== '"session_window"').map((key) => key.expression);
-    return {
-      kind: 'session',
-      sources: used,
-      window,
-      alias,
-      input: `SELECT * FROM ${quote(source.name)} AS ${quote(alias)}${whereSql}`,
-      partitionBy,
-      reference: `SELECT ${rewritten(clauses.select, windowEdits)} FROM ${inputRelation}${whereSql}${groupSql}${havingSql}${
-        clauses.orderBy ? ` ORDER BY ${textOf(sql, clauses.orderBy)}` : ''
-      }${clauses.limit ? ` LIMIT ${textOf(sql, clauses.limit)}` : ''}`,
-      ordered: clauses.orderBy !== undefined,
-      lateFrom: { ...lateFrom(source, alias), eventTimeColumn: source.eventTime! },
-      keyItems,
-      eventTimeItems,
-    };
-  }
-  const eventTime = eventTimeOf(window, keys, source);
-  if (outputMode === 'append' && (!eventTime || !source.watermark)) {
-    throw new PlanError(
-      'Append mode emits each result row once, when it is final; without a watermark on the grouped event time, no row ever becomes final.',
-      source.watermark
-        ? `Group by a window over ${source.eventTime} (or by ${source.eventTime} itself), or use update or complete mode.`
-        : `Give the source ${source.name} a watermark (e.g. "watermark": "10 seconds"), or use update or complete mode.`,
-      SPARK_MESSAGES.appendWithoutWatermark,
-    );
-  }
-  return {
-    kind: 'aggregate',
-    sources: used,
-    ...(window && { window }),
-    reference: `SELECT ${rewritten(clauses.select, windowEdits)} FROM ${inputRelation}${whereSql}${groupSql}${havingSql}`,
-    from: inputRelation,
-    ...(clauses.where && { where: textOf(sql, clauses.where) }),
-    alias,
-    keys,
-    aggregates,
-    output: rewritten(clauses.select)!,
-    ...(clauses.having && { having: rewritten(clauses.having) }),
-    ...(clauses.orderBy && { orderBy: rewritten(clauses.orderBy) }),
-    ...(clauses.limit && { limit: textOf(sql, clauses.limit) }),
-    eventTime,
-    lateFrom: lateFrom(source, alias),
-    keyItems,
-    eventTimeItems,
-  };
-}
-
-const WINDOW_ROWTIMES = new Set([
-  'window_end',
-  'window_time',
-  'window.end',
-  'window_time(window)',
-  'session_window.end',
-  'window_time(session_window)',
-]);
-
-/**
- * Whether a select item is an event time the watermark has passed once its row is emitted: the window's end,
- * its window_time (end − 1 ms in Flink, end − 1 µs in Spark), or an event-time grouping key.
- */
-function carriesEventTime(item: Token[], source: SourceSpec): boolean {
-  const text = item
-    .map((token) => (token.kind === 'quoted' ? identifierName(token) : token.text.toLowerCase()))
-    .join('');
-  return WINDOW_ROWTIMES.has(text) || (source.eventTime !== undefined && text === source.eventTime.toLowerCase());
+  return planAggregation(analysis, outputMode, catalog);
 }
 
 /** The output columns of a stage that carry its rows' event time, of its output columns `names`. */
@@ -812,204 +374,4 @@ export function planChained(
   plan.inputTable = stage.inputTable;
   plan.lateFrom.source = upstream.id;
   return plan;
-}
-
-function requireSource(byName: Map<string, SourceSpec>, name: string, at: number): void {
-  if (!byName.has(name))
-    throw new PlanError(
-      `There is no stream named ${name}.`,
-      `Streams: ${[...byName.values()].map((s) => s.name).join(', ') || 'none'}.`,
-      undefined,
-      at,
-    );
-}
-
-/** Streams read by the tokens; `anywhere`: wherever a stream is named, not only after FROM, JOIN, TABLE or a comma. */
-function streamsUsed(tokens: Token[], byName: Map<string, SourceSpec>, anywhere = false): string[] {
-  const used = new Set<string>();
-  tokens.forEach((token, i) => {
-    if (
-      (token.kind === 'word' || token.kind === 'quoted') &&
-      byName.has(identifierName(token)) &&
-      !isSymbol(tokens[i - 1], '.') &&
-      !isSymbol(tokens[i + 1], '(') &&
-      !isSymbol(tokens[i + 1], '.')
-    ) {
-      const previous = tokens[i - 1];
-      if (anywhere || isWord(previous, 'FROM', 'JOIN', 'TABLE') || isSymbol(previous, ',') || isSymbol(previous, '('))
-        used.add(identifierName(token));
-    }
-  });
-  return [...used];
-}
-
-interface AggregateCall {
-  name: string;
-  start: number;
-  end: number;
-  distinct: boolean;
-}
-
-/** Aggregate calls, with their FILTER clause; calls followed by OVER are window functions, not aggregates. */
-function findAggregates(tokens: Token[], aggregateFunctions: Set<string>): AggregateCall[] {
-  const calls: AggregateCall[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i]!;
-    if (
-      token.kind !== 'word' ||
-      !aggregateFunctions.has(token.text.toLowerCase()) ||
-      !isSymbol(tokens[i + 1], '(') ||
-      isSymbol(tokens[i - 1], '.')
-    )
-      continue;
-    let close = closingBracket(tokens, i + 1);
-    if (close < 0) continue;
-    if (isWord(tokens[close + 1], 'FILTER') && isSymbol(tokens[close + 2], '('))
-      close = closingBracket(tokens, close + 2);
-    if (isWord(tokens[close + 1], 'OVER')) continue;
-    calls.push({
-      name: token.text.toLowerCase(),
-      start: token.start,
-      end: tokens[close]!.end,
-      distinct: isWord(tokens[i + 2], 'DISTINCT'),
-    });
-    i = close;
-  }
-  return calls;
-}
-
-const CLAUSE_WORDS = [
-  'WHERE',
-  'GROUP',
-  'HAVING',
-  'QUALIFY',
-  'WINDOW',
-  'ORDER',
-  'LIMIT',
-  'OFFSET',
-  'UNION',
-  'EXCEPT',
-  'INTERSECT',
-];
-const NOT_AN_ALIAS = [
-  ...CLAUSE_WORDS,
-  'JOIN',
-  'LEFT',
-  'RIGHT',
-  'INNER',
-  'FULL',
-  'OUTER',
-  'CROSS',
-  'NATURAL',
-  'ON',
-  'USING',
-  'ASOF',
-  'POSITIONAL',
-  'SEMI',
-  'ANTI',
-];
-
-interface StreamReference {
-  source: string;
-  alias: string;
-  /** Character range of `stream [AS] alias` in the query text; absent for a window table function's relation. */
-  range?: { start: number; end: number };
-}
-
-/** Where FROM reads the stream: as `stream [AS] alias`, or as a window table function's `(...) [AS] alias`. */
-function streamInFrom(from: Token[], source: string, byName: Map<string, SourceSpec>): StreamReference | null {
-  const aliasAfter = (i: number): Token | undefined => {
-    const next = isWord(from[i], 'AS') ? from[i + 1] : from[i];
-    return next && (next.kind === 'word' || next.kind === 'quoted') && !isWord(next, ...NOT_AN_ALIAS)
-      ? next
-      : undefined;
-  };
-  for (let i = 0; i < from.length; i++) {
-    const token = from[i]!;
-    if (isSymbol(token, '(')) {
-      const close = closingBracket(from, i);
-      if (streamsUsed(from.slice(i + 1, close), byName).some((name) => name === source.toLowerCase())) {
-        const alias = aliasAfter(close + 1);
-        return { source, alias: alias ? identifierName(alias) : source };
-      }
-      i = close;
-    } else if (
-      (token.kind === 'word' || token.kind === 'quoted') &&
-      identifierName(token) === source.toLowerCase() &&
-      !isSymbol(from[i - 1], '.')
-    ) {
-      const alias = aliasAfter(i + 1);
-      const end = alias ?? token;
-      return {
-        source,
-        alias: alias ? identifierName(alias) : identifierName(token),
-        range: { start: token.start, end: end.end },
-      };
-    }
-  }
-  return null;
-}
-
-function isColumnReference(key: Token[]): boolean {
-  const names = key.filter((_, i) => i % 2 === 0);
-  const dots = key.filter((_, i) => i % 2 === 1);
-  return (
-    names.every((t) => t.kind === 'word' || t.kind === 'quoted') &&
-    dots.every((t) => isSymbol(t, '.')) &&
-    key.length % 2 === 1 &&
-    key.length <= 3
-  );
-}
-
-function withoutAlias(item: Token[]): Token[] {
-  const as = item.findIndex((token, i) => isWord(token, 'AS') && i === item.length - 2);
-  if (as > 0) return item.slice(0, as);
-  return item;
-}
-
-/** GROUP BY 1 or GROUP BY <select alias> stand for a select item's expression. */
-function resolveKeyReference(key: Token[], selectItems: Token[][]): Token[] {
-  if (key.length !== 1) return key;
-  const [token] = key;
-  if (token!.kind === 'number') {
-    const item = selectItems[Number(token!.text) - 1];
-    return item ? withoutAlias(item) : key;
-  }
-  for (const item of selectItems) {
-    const alias = item[item.length - 1]!;
-    if (item.length >= 3 && isWord(item[item.length - 2], 'AS') && identifierName(alias) === identifierName(token!))
-      return item.slice(0, -2);
-  }
-  return key;
-}
-
-function findSequence(tokens: Token[], sequence: Token[], from: number): { start: number; end: number }[] {
-  const same = (a: Token, b: Token) => a.text.toLowerCase() === b.text.toLowerCase();
-  const matches: { start: number; end: number }[] = [];
-  for (let i = 0; i + sequence.length <= tokens.length; i++) {
-    if (tokens[i]!.start < from) continue;
-    if (sequence.every((token, j) => same(tokens[i + j]!, token))) {
-      matches.push({ start: tokens[i]!.start, end: tokens[i + sequence.length - 1]!.end });
-    }
-  }
-  return matches;
-}
-
-/** The character range of `part` once the edits before and inside it are applied. */
-function shifted(sql: string, edits: Edit[], part: Token[]): [number, number] {
-  const start = part[0]!.start;
-  const end = part[part.length - 1]!.end;
-  const delta = (upTo: number) =>
-    edits.filter((edit) => edit.end <= upTo).reduce((sum, edit) => sum + edit.text.length - (edit.end - edit.start), 0);
-  return [start + delta(start), end + delta(end)];
-}
-
-function eventTimeOf(window: WindowSpec | undefined, keys: GroupKey[], source: SourceSpec): AggregatePlan['eventTime'] {
-  if (window?.syntax === 'flink') {
-    return keys.some((key) => key.column === '"window_end"') ? { input: 'window_end', state: '"window_end"' } : null;
-  }
-  if (window?.syntax === 'spark') return { input: '"window"."end"', state: '"window"."end"' };
-  const eventColumn = source.eventTime && quote(source.eventTime.toLowerCase());
-  const key = keys.find((k) => k.column === eventColumn);
-  return key ? { input: key.expression, state: key.column } : null;
 }

@@ -1,0 +1,229 @@
+/**
+ * Spark's rules: what a streaming query may not do, in Spark's words (its UnsupportedOperationChecker) and in
+ * Tideline's own, with a hint. Each check reads what the analysis found.
+ */
+import type { OutputMode, SourceSpec } from '../scenario';
+import { closingBracket, isSymbol, isWord, significant } from '../sql/tokens';
+import { QueryShapeError, type WindowSpec } from '../sql/windows';
+import type { Analysis } from './analysis';
+import type { DedupPlan } from './dedup';
+import type { StagePlan } from './plan';
+
+export const SPARK_MESSAGES = {
+  appendWithoutWatermark:
+    'Append output mode not supported when there are streaming aggregations on streaming DataFrames/DataSets without watermark',
+  completeWithoutAggregation:
+    'Complete output mode not supported when there are no streaming aggregations on streaming DataFrames/Datasets',
+  updateSession: 'Update output mode not supported for session window on streaming DataFrames/DataSets',
+  sorting:
+    'Sorting is not supported on streaming DataFrames/Datasets, unless it is on aggregated DataFrame/Dataset in Complete output mode',
+  distinct:
+    'Distinct aggregations are not supported on streaming DataFrames/Datasets. Consider using approx_count_distinct() instead.',
+  globalWatermark:
+    'Detected pattern of possible \'correctness\' issue due to global watermark. The query contains stateful operation which can emit rows older than the current watermark plus allowed late record delay, which are "late rows" in downstream stateful operations and these rows can be discarded.',
+};
+
+export class PlanError extends QueryShapeError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly spark?: string,
+    at?: number,
+  ) {
+    super(message, hint, at);
+  }
+}
+
+/** A join of two streams: Spark streams it in append mode only. */
+export function checkJoin(analysis: Analysis, outputMode: OutputMode): void {
+  if (analysis.used.length > 2)
+    throw new PlanError('A query can join at most two streams.', 'Join two streams, and the static tables you need.');
+  if (analysis.grouped) {
+    throw new PlanError(
+      'Aggregating a join of two streams in one SELECT is not supported: the join and the aggregation are two operators.',
+      'Join in a subquery and aggregate its rows: SELECT ... FROM (SELECT ..., b.ts AS b_ts FROM a JOIN b ON ...) GROUP BY window(b_ts, ...), ...',
+    );
+  }
+  if (outputMode !== 'append') {
+    throw new PlanError(
+      'A join of two streams emits each match once, as it is found: it has only append mode.',
+      'Use append mode.',
+      'Join between two streaming DataFrames/Datasets is not supported in Update/Complete output mode, only in Append output mode',
+    );
+  }
+}
+
+export function checkDedup(dedup: DedupPlan, stream: SourceSpec, outputMode: OutputMode): void {
+  if (outputMode === 'complete') {
+    throw new PlanError(
+      'Deduplication emits each row once and keeps no result table to re-emit.',
+      'Use append mode.',
+      SPARK_MESSAGES.completeWithoutAggregation,
+    );
+  }
+  if (dedup.style === 'withinWatermark' && !stream.watermark) {
+    throw new PlanError(
+      'DEDUPLICATE_WITHIN_WATERMARK forgets a key once the watermark passes its event time plus the delay: it needs a watermark.',
+      `Give the source ${stream.name} a watermark (e.g. "watermark": "10 minutes").`,
+    );
+  }
+}
+
+/** A query that keeps no state: it cannot rank, sort or re-emit rows that never stop coming. */
+export function checkStateless(analysis: Analysis, outputMode: OutputMode): void {
+  const { tokens, clauses } = analysis;
+  if (tokens.some((token, i) => isWord(token, 'OVER') && isSymbol(tokens[i + 1], '('))) {
+    throw new PlanError(
+      'A window function (OVER) over a stream would rank or total rows that never stop coming.',
+      'Use a time window (TUMBLE, HOP, window()) and aggregate, the ROW_NUMBER() = 1 deduplication pattern, or rank per window over a windowed aggregation (window Top-N).',
+      'Non-time-based windows are not supported on streaming DataFrames/Datasets',
+    );
+  }
+  if (analysis.tableFunctions[0]?.spec.kind === 'session')
+    throw new PlanError(
+      'A SESSION window needs an aggregation.',
+      'Add GROUP BY window_start, window_end and an aggregate such as count(*).',
+    );
+  if (outputMode === 'complete') {
+    throw new PlanError(
+      'Complete mode re-emits a whole result table, and a query without aggregation has none: its result grows forever.',
+      'Use append mode, or aggregate (GROUP BY).',
+      SPARK_MESSAGES.completeWithoutAggregation,
+    );
+  }
+  if (clauses?.orderBy)
+    throw new PlanError(
+      'An unbounded stream cannot be sorted: the sort would never finish.',
+      'Remove ORDER BY, or aggregate and use complete mode.',
+      SPARK_MESSAGES.sorting,
+      clauses.orderBy[0]?.start,
+    );
+}
+
+/** An aggregation: one SELECT over one stream, no distinct aggregates, sorting and LIMIT only in complete mode. */
+export function checkAggregation(analysis: Analysis, outputMode: OutputMode): void {
+  const { clauses, used, aggregateCalls } = analysis;
+  if (!clauses)
+    throw new PlanError(
+      'A streaming aggregation must be a single SELECT ... FROM ... GROUP BY statement.',
+      'Move CTEs and set operations out of the aggregating query.',
+    );
+  if (used.length !== 1)
+    throw new PlanError(
+      'A streaming aggregation reads exactly one stream.',
+      'Aggregate one stream at a time, or join them in a subquery and aggregate its rows.',
+    );
+  for (const call of aggregateCalls) {
+    if (call.distinct)
+      throw new PlanError(
+        'count(DISTINCT ...) cannot be kept as a running total: the set of values seen would grow without bound.',
+        'Use approx_count_distinct(...) instead.',
+        SPARK_MESSAGES.distinct,
+        call.start,
+      );
+  }
+  if (clauses.orderBy && outputMode !== 'complete') {
+    throw new PlanError(
+      'Only complete mode can sort an aggregated stream: in append and update mode each batch emits only some rows.',
+      'Remove ORDER BY, or switch to complete mode.',
+      SPARK_MESSAGES.sorting,
+      clauses.orderBy[0]?.start,
+    );
+  }
+  if (clauses.limit && outputMode !== 'complete')
+    throw new PlanError(
+      'LIMIT on a stream is only supported in complete mode.',
+      'Remove LIMIT, or switch to complete mode.',
+    );
+}
+
+/** A window over the stream's event time; Spark's window() accepts no other column yet here. */
+export function checkWindowColumn(window: WindowSpec | undefined, source: SourceSpec): void {
+  if (window && window.timeColumn !== source.eventTime?.toLowerCase()) {
+    throw new PlanError(
+      `The window's time column ${window.timeColumn} is not the event-time column of ${source.name}.`,
+      `Window by ${source.eventTime ?? "the stream's event-time column (set eventTime on the source)"}.`,
+    );
+  }
+}
+
+/** Session windows: append (with a watermark) or complete mode, and in Spark's syntax another grouping key. */
+export function checkSession(window: WindowSpec, keys: number, source: SourceSpec, outputMode: OutputMode): void {
+  if (outputMode === 'update') {
+    throw new PlanError(
+      'Update mode would re-emit sessions that later merge into others: the rows emitted earlier would no longer exist.',
+      'Use append mode (each session once, when it closes) or complete mode.',
+      SPARK_MESSAGES.updateSession,
+    );
+  }
+  if (outputMode === 'append' && !source.watermark) {
+    throw new PlanError(
+      'Append mode emits a session once it is closed, and only a watermark can tell that it is.',
+      `Give the source ${source.name} a watermark (e.g. "watermark": "10 seconds"), or use complete mode.`,
+      SPARK_MESSAGES.appendWithoutWatermark,
+    );
+  }
+  if (window.syntax === 'spark' && keys < 2) {
+    throw new PlanError(
+      'session_window(...) needs another grouping key: sessions are per user, per device...',
+      "Group by the session and a key, e.g. GROUP BY session_window(ts, '5 minutes'), user_id.",
+    );
+  }
+}
+
+/** Append mode emits a row once it is final: only a watermark on a grouped event time makes it so. */
+export function checkAppendNeedsWatermark(eventTime: unknown, source: SourceSpec, outputMode: OutputMode): void {
+  if (outputMode === 'append' && (!eventTime || !source.watermark)) {
+    throw new PlanError(
+      'Append mode emits each result row once, when it is final; without a watermark on the grouped event time, no row ever becomes final.',
+      source.watermark
+        ? `Group by a window over ${source.eventTime} (or by ${source.eventTime} itself), or use update or complete mode.`
+        : `Give the source ${source.name} a watermark (e.g. "watermark": "10 seconds"), or use update or complete mode.`,
+      SPARK_MESSAGES.appendWithoutWatermark,
+    );
+  }
+}
+
+/** Spark's UnsupportedOperationChecker: an aggregation feeds another stateful operator only in append mode. */
+export function checkChain(upstream: StagePlan, outputMode: OutputMode): void {
+  if ((upstream.kind === 'aggregate' || upstream.kind === 'session') && outputMode !== 'append') {
+    throw new PlanError(
+      'A stateful operator over a streaming aggregation runs only in append mode: in update mode the aggregation re-emits rows the watermark has passed, and the next operator would drop them as late.',
+      'Use append mode: each window reaches the next operator once, when it closes.',
+      SPARK_MESSAGES.globalWatermark,
+    );
+  }
+  if (upstream.kind === 'stateless') {
+    throw new PlanError(
+      'Aggregating the rows of a query over a streaming aggregation (a third operator after a stateless one) is not supported.',
+      'Aggregate the aggregation directly: SELECT ... FROM (<aggregation>) GROUP BY ...',
+    );
+  }
+}
+
+/** A stateless query over a streaming aggregation's rows: a ranking of whole windows (Flink's window Top-N). */
+export function checkAfterAggregation(after: string, outputMode: OutputMode): void {
+  if (outputMode === 'update') {
+    throw new PlanError(
+      'A query over a streaming aggregation needs whole windows, and update mode emits only the rows that changed.',
+      'Use append mode (each window once it closes, as Flink’s window Top-N) or complete mode.',
+    );
+  }
+  const tokens = significant(after);
+  tokens.forEach((token, i) => {
+    if (!(isWord(token, 'OVER') && isSymbol(tokens[i + 1], '('))) return;
+    const spec = tokens.slice(i + 2, closingBracket(tokens, i + 1));
+    const partition = isWord(spec[0], 'PARTITION')
+      ? spec.slice(2, spec.findIndex((t) => isWord(t, 'ORDER')) >>> 0)
+      : [];
+    const perWindow = partition.some((t) => /^"?(window_start|window_end|window|session_window)"?$/i.test(t.text));
+    if (outputMode === 'append' && !perWindow) {
+      throw new PlanError(
+        'A ranking over a stream must restart with every window: each batch emits whole windows, never the whole history.',
+        'Partition by the window: OVER (PARTITION BY window_start, window_end ORDER BY ...).',
+        undefined,
+        token.start,
+      );
+    }
+  });
+}
