@@ -14,6 +14,7 @@ import q8 from '../../examples/nexmark/q8.json';
 import q9 from '../../examples/nexmark/q9.json';
 import q11 from '../../examples/nexmark/q11.json';
 import q18 from '../../examples/nexmark/q18.json';
+import cascadingWindows from '../../examples/cascading-windows.json';
 import twoQueries from '../../examples/two-queries.json';
 import watermark from '../../examples/watermark.json';
 
@@ -48,6 +49,7 @@ export const EXAMPLES: readonly Example[] = [
     '5-second windows with a 10-second watermark, in append mode: a window is written once the watermark passes ' +
       'its end, and the row stamped 00:00:10 in the third batch is dropped as late.',
   ),
+  example('cascading-windows', 'Cascading windows: a window aggregation over another', cascadingWindows),
   example('nexmark-q0', 'Nexmark Q0: pass-through', q0),
   example('nexmark-q1', 'Nexmark Q1: currency conversion', q1),
   example('nexmark-q2', 'Nexmark Q2: selection', q2),
