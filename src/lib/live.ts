@@ -112,7 +112,10 @@ export class LiveModel {
       watermark: report.watermark,
       late: report.lateCount,
       numRowsDroppedByWatermark: report.numRowsDroppedByWatermark,
-      stateRows: report.progress.stateOperators[0]?.numRowsTotal ?? null,
+      // Every stateful operator's state: a chain keeps several.
+      stateRows: report.progress.stateOperators.length
+        ? report.progress.stateOperators.reduce((sum, operator) => sum + operator.numRowsTotal, 0)
+        : null,
       progress: report.progress,
     });
     if (this.batches.length > MAX_BATCHES) this.batches.splice(0, this.batches.length - MAX_BATCHES);
