@@ -7,7 +7,6 @@ import { emptyInput, type SourceBatchStats } from './sources';
 import { END_OF_TIME, WatermarkTracker } from './watermark';
 import { existingTables, exportTable, importTable, type QueryCheckpoint } from '../checkpoint';
 import { Pipeline } from './pipeline';
-import { windowInfo } from './operators/describe';
 import type { BatchWatermarks } from './operators/operator';
 import { formatWatermark, Statements } from './operators/statements';
 import { parseDuration } from '../duration';
@@ -275,17 +274,18 @@ export class StreamingQuery {
 
   /** What the UI needs to show this query's results. */
   info(): QueryInfo {
-    const main = this.plan.stages.find((stage) => stage.kind === 'aggregate' || stage.kind === 'session');
-    const last = this.plan.stages.at(-1)!;
+    const operators = this.pipeline.operators;
+    // The results are the last operator's; their window, the last window's (a cascade's outer one).
+    const window = operators.findLast((operator) => operator.description.window)?.description.window;
+    const keyItems = operators.at(-1)!.keyItems;
     const trigger = this.scenario.trigger;
     return {
       name: this.name,
       outputMode: this.outputMode,
       columns: this.columns,
-      keyColumns:
-        last.kind === 'aggregate' || last.kind === 'session' ? this.columns.filter((_, i) => last.keyItems[i]) : [],
+      keyColumns: keyItems ? this.columns.filter((_, i) => keyItems[i]) : [],
       stateful: this.isStateful,
-      ...(main && 'window' in main && main.window && { window: windowInfo(main.window) }),
+      ...(window && { window }),
       triggerIntervalMs: trigger.kind === 'processingTime' ? Number(parseDuration(trigger.interval)! / 1000n) : null,
       pipeline: this.pipeline.explain(this.scenario.sources),
     };

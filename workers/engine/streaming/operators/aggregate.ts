@@ -15,6 +15,7 @@ export class AggregateOperator implements StreamOperator {
   readonly description;
   readonly stateTables: Record<string, string>;
   readonly reference: string;
+  readonly keyItems: boolean[];
   private readonly names: string[];
   /** The state's rows, counted once and then kept from what each batch changed. */
   private stateRows: number | undefined;
@@ -37,6 +38,7 @@ export class AggregateOperator implements StreamOperator {
   ) {
     this.stateTables = { state: tables.state };
     this.reference = plan.reference;
+    this.keyItems = plan.keyItems;
     // Binding the user's aggregation before its partial-state form names a misspelt column as such.
     this.names = run_.columnsOf(plan.reference);
     this.createState();

@@ -55,6 +55,8 @@ export interface StreamOperator {
   readonly keepsStateForever: boolean;
   /** The query that names its output columns over empty input, and checks it before the first batch. */
   readonly reference: string;
+  /** Which of its output columns identify a result row (an aggregation's keys); absent when none do. */
+  readonly keyItems?: boolean[];
   run(batch: OperatorBatch, emit: Emit): OperatorResult;
   /**
    * The watermark its output carries, given the one it ran with (Spark 3.5's produceOutputWatermark): the same,

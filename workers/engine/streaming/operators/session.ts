@@ -14,6 +14,7 @@ export class SessionOperator implements StreamOperator {
   readonly description;
   readonly stateTables: Record<string, string>;
   readonly reference: string;
+  readonly keyItems: boolean[];
   private readonly names: string[];
 
   constructor(
@@ -26,6 +27,7 @@ export class SessionOperator implements StreamOperator {
   ) {
     this.stateTables = { state: tables.state };
     this.reference = plan.reference;
+    this.keyItems = plan.keyItems;
     db.query(`CREATE OR REPLACE TABLE ${tables.state} AS ${plan.input} LIMIT 0`);
     db.query(`CREATE OR REPLACE TABLE ${tables.sessions} AS ${this.sessionize(tables.state)} LIMIT 0`);
     this.names = db.columnsOf(plan.reference);
