@@ -79,11 +79,15 @@ function distinct(sql: string, clauses: SelectClauses, source: SourceSpec, table
   const stream = streamAlone(clauses.from, source);
   if (!stream) return null;
   const items = splitTopLevel(clauses.select);
-  const names = items.map((item) => identifierName(item[item.length - 1]!));
+  // `SELECT DISTINCT *` keys by every column of the stream, as Spark's dropDuplicates() with no columns.
+  const everyColumn = items.length === 1 && isSymbol(items[0]!.at(-1), '*');
+  const names = everyColumn
+    ? source.columns.map(([name]) => name.toLowerCase())
+    : items.map((item) => identifierName(item[item.length - 1]!));
   const eventTime = source.eventTime?.toLowerCase();
   const selectsEventTime =
     eventTime !== undefined &&
-    items.some((item) => identifierName(item[item.length - 1]!) === eventTime && item.length <= 3);
+    (everyColumn || items.some((item) => identifierName(item[item.length - 1]!) === eventTime && item.length <= 3));
   const candidates = sql.slice(0, stream.start) + `${tables.input} AS ${quote(stream.alias)}` + sql.slice(stream.end);
   return {
     kind: 'dedup',
