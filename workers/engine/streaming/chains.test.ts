@@ -1,33 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchReport } from '../../protocol';
 import { describeFailure } from '../failures';
-import { emitted, runScenario } from './harness';
+import { emitted, runScenario, valueEvents as events, values } from './harness';
 
 const at = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-/** Spark's MemoryStream of ints with `timestamp_seconds(value) AS eventTime`. */
-const values = (...seconds: number[]) => ({ add: { events: seconds.map((s) => [s, at(s)]) } });
-
-function events(query: string, steps: unknown[], { watermark = '0 seconds', outputMode = 'append' } = {}) {
-  return {
-    version: 1,
-    sources: [
-      {
-        name: 'events',
-        columns: [
-          ['value', 'INTEGER'],
-          ['eventTime', 'TIMESTAMP'],
-        ],
-        eventTime: 'eventTime',
-        watermark,
-      },
-    ],
-    query,
-    outputMode,
-    steps,
-  };
-}
-
 /** Each scripted step's rows: the data batch's and the no-data batches' after it, as Spark's CheckNewAnswer sees them. */
 function perStep(batches: BatchReport[]): unknown[][][] {
   const steps: unknown[][][] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchReport } from '../../protocol';
-import { runScenario } from './harness';
+import { runScenario, valueEvents, values } from './harness';
 
 const at = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
 
@@ -31,24 +31,12 @@ describe('deduplication (Spark dropDuplicates, Flink deduplication)', () => {
   // time too, so the watermark evicts the keys and drops a late repeat of an evicted key. SELECT DISTINCT * was
   // refused with a binder error before ("*" taken for a column).
   it('SELECT DISTINCT * keys by every column, evicts by the event time and drops late repeats', async () => {
-    const values = (...seconds: number[]) => ({ add: { events: seconds.map((s) => [s, at(s)]) } });
     const tens = [1, 2, 3, 4, 5].flatMap(() => [10, 11, 12, 13, 14, 15]);
-    const batches = await runScenario({
-      version: 1,
-      sources: [
-        {
-          name: 'events',
-          columns: [
-            ['value', 'INTEGER'],
-            ['eventTime', 'TIMESTAMP'],
-          ],
-          eventTime: 'eventTime',
-          watermark: '10 seconds',
-        },
-      ],
-      query: 'SELECT DISTINCT * FROM events',
-      steps: [values(...tens), values(25), values(10), values(45)],
-    });
+    const batches = await runScenario(
+      valueEvents('SELECT DISTINCT * FROM events', [values(...tens), values(25), values(10), values(45)], {
+        watermark: '10 seconds',
+      }),
+    );
     const steps = dataBatches(batches).map((batch) => {
       const last =
         batches[batches.indexOf(batch) + 1]?.numInputRows === 0 ? batches[batches.indexOf(batch) + 1]! : batch;

@@ -31,3 +31,29 @@ export function random(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+const at = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+
+/** Spark's MemoryStream of ints with `timestamp_seconds(value) AS eventTime`: one step adding these values. */
+export const values = (...seconds: number[]) => ({ add: { events: seconds.map((s) => [s, at(s)]) } });
+
+/** A scenario over that stream, `events`, watermarked by `eventTime`. */
+export function valueEvents(query: string, steps: unknown[], { watermark = '0 seconds', outputMode = 'append' } = {}) {
+  return {
+    version: 1,
+    sources: [
+      {
+        name: 'events',
+        columns: [
+          ['value', 'INTEGER'],
+          ['eventTime', 'TIMESTAMP'],
+        ],
+        eventTime: 'eventTime',
+        watermark,
+      },
+    ],
+    query,
+    outputMode,
+    steps,
+  };
+}

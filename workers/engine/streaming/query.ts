@@ -11,8 +11,6 @@ import type { BatchWatermarks } from './operators/operator';
 import { formatWatermark, Statements } from './operators/statements';
 import { parseDuration } from '../duration';
 
-export { formatWatermark };
-
 /**
  * DuckDB marks an error in the SQL it ran (`LINE n: <text>` and a caret); when that SQL is a rewrite of the
  * user's, the same mark in the user's text, at the first whole-word occurrence of the marked word.
