@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-import { defineConfig } from 'vitest/config';
+import { defineConfig } from 'vite';
 
 /** Where the site is served from, e.g. BASE=/tideline/ for a sub-path; always an absolute path. */
 function basePath(): string {
@@ -31,10 +31,5 @@ export default defineConfig({
         handler(level, log);
       },
     },
-  },
-  test: {
-    include: ['workers/**/*.test.ts', 'scripts/**/*.test.ts', 'src/**/*.test.ts', 'examples/**/*.test.ts'],
-    environment: 'node',
-    testTimeout: 30_000,
   },
 });

@@ -4,8 +4,6 @@ import { encodeLink } from '../src/share/link';
 import { batchesRun, expect, openPlayground, test } from './fixtures';
 
 const RATE = 100_000;
-/** The timeline shows 30 s of processing time: past that many one-second batches it has filled, and scrolls. */
-const FILLED = 32;
 
 /** What each panel shows now: the run's batch count, the results' last batch, the chart's pixels, the timeline. */
 async function panels(page: Page) {
@@ -24,8 +22,9 @@ async function panels(page: Page) {
   };
 }
 
-// How long its frames take is measured by `npm run bench -- --only longtasks`; this test only waits for things to
-// happen, however long the machine takes.
+// How long its frames take, over 40 s with the timeline full, is measured by `npm run bench -- --only longtasks`;
+// this test only waits for things to happen, however long the machine takes. The timeline's scrolling once full is
+// unit-tested (src/lib/timeline.test.ts).
 test(`streams ${RATE / 1000}k events/s with results, chart and timeline visible: every panel keeps updating`, async ({
   page,
 }) => {
@@ -36,8 +35,7 @@ test(`streams ${RATE / 1000}k events/s with results, chart and timeline visible:
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByRole('img', { name: /^Chart of clicks per window/ })).toBeVisible();
   await expect(page.getByRole('region', { name: 'Timeline' }).locator('canvas.dots')).toBeVisible();
-  const filling = { timeout: 180_000 };
-  await expect.poll(() => batchesRun(page), filling).toBeGreaterThanOrEqual(FILLED);
+  await expect.poll(() => batchesRun(page), { timeout: 180_000 }).toBeGreaterThanOrEqual(3);
   await expect
     .poll(async () => Number((await page.getByTestId('timeline-dots').textContent())?.replace(/\D/g, '')))
     .toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchReport, JsonValue, LiveStatus, QueryInfo } from '../../workers/protocol';
 import { LiveModel } from './live';
-import { lateMarkPixels, sessionSpans } from './timeline';
+import { domainOf, lateMarkPixels, sessionSpans, spanMs } from './timeline';
 
 const SESSIONS: QueryInfo = {
   name: 'query',
@@ -64,6 +64,24 @@ describe('session windows on the timeline', () => {
     ]);
     // Outside the event-time range shown: not drawn.
     expect(sessionSpans(model, { ...domain, y0: Date.UTC(2024, 0, 1, 0, 0, 9) })).toEqual([]);
+  });
+});
+
+describe('the timeline view', () => {
+  it('grows with the run up to its span of processing time, then scrolls, its event times those of the dots shown', () => {
+    const model = new LiveModel(SESSIONS);
+    const span = spanMs(1000);
+    const second = (n: number) => Date.UTC(2024, 0, 1, 0, 0, n);
+    const withDot = (batchId: number) => {
+      const report = batch(batchId, '2024-01-01 00:00:00', []);
+      report.input = [{ source: 'bids', columns: [], head: [], rowCount: 1, eventTimesMs: [second(batchId)] }];
+      return report;
+    };
+    for (let n = 1; n <= 10; n++) model.apply(withDot(n), status(n * 1000));
+    expect(domainOf(model, span, SESSIONS.window)).toEqual({ x0: 0, x1: 11_000, y0: second(0), y1: second(10) });
+    for (let n = 11; n <= 45; n++) model.apply(withDot(n), status(n * 1000));
+    // Full: the last 30 s, with a thirtieth of the span ahead; the dots of the first 15 s are out of view.
+    expect(domainOf(model, span, SESSIONS.window)).toEqual({ x0: 15_000, x1: 46_000, y0: second(15), y1: second(45) });
   });
 });
 
