@@ -24,7 +24,6 @@ import config from '../playwright.config';
 import { lessonById } from '../src/lessons';
 import { encodeLink } from '../src/share/link';
 import { createGenerator } from '../workers/engine/generator';
-import { parseDuration } from '../workers/engine/duration';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 /** The soak's own build, so that it never rewrites a dist/ another test is serving. */
@@ -256,7 +255,7 @@ async function main(): Promise<number> {
       ui: { lesson: LESSON },
     };
     const window = /INTERVAL '(\d+)' SECONDS/.exec(lesson.scenario.query!)!;
-    const sizeMicros = Number(parseDuration(`${window[1]} seconds`));
+    const sizeMicros = Number(window[1]) * 1_000_000;
 
     await page.goto(url + (await encodeLink(scenario)));
     await page.getByRole('status', { name: 'Engine status' }).getByText('ready').waitFor();
