@@ -29,6 +29,9 @@ const CALENDAR_UNITS = new Set(['month', 'months', 'mon', 'mons', 'year', 'years
 
 const DURATION_SYNTAX = /^(-?)(\d+)(?:\.(\d+))?\s*([a-z]+)$/i;
 
+/** The longest duration: Spark holds a duration's microseconds in a long. */
+const MAX_MICROS = 2n ** 63n - 1n;
+
 /** A duration in microseconds, or why the text is not one (`reason` is absent for plain bad syntax). */
 export type DurationAnalysis = { micros: bigint } | { reason?: string; hint?: string };
 
@@ -57,6 +60,9 @@ export function analyseDuration(text: string): DurationAnalysis {
     return { reason: 'durations cannot be finer than a microsecond', hint: 'use fewer decimal places' };
   }
   const micros = scaled / scale;
+  if (micros > MAX_MICROS) {
+    return { reason: 'longer than 2^63 - 1 microseconds, about 292,000 years', hint: 'use a shorter duration' };
+  }
   return { micros: sign === '-' ? -micros : micros };
 }
 
@@ -66,7 +72,8 @@ export function analyseDuration(text: string): DurationAnalysis {
  * The form is `<number> <unit>`: an optional `-`, digits with an optional decimal part, optional
  * whitespace, then a unit, case-insensitive: millisecond(s)/ms, second(s)/sec(s)/s, minute(s)/min(s),
  * hour(s)/hr(s)/h, day(s)/d. Surrounding whitespace is ignored. Returns null when the text is malformed,
- * names a calendar unit (months and years have no fixed length), or is finer than a microsecond.
+ * names a calendar unit (months and years have no fixed length), is finer than a microsecond, or is longer
+ * than MAX_MICROS.
  */
 export function parseDuration(text: string): bigint | null {
   const analysis = analyseDuration(text);

@@ -364,6 +364,7 @@ describe('parseScenario: sources', () => {
       'sources[0].watermark',
       /needs an event-time column/,
     );
+    expectError(withSource({ watermark: '106751992 days' }), 'sources[0].watermark', /about 292,000 years\)$/);
     expect(parseScenario(withSource({ watermark: '0 seconds' })).sources[0]!.watermark).toBe('0 seconds');
   });
 
@@ -661,6 +662,13 @@ describe('parseDuration', () => {
     expect(parseDuration('0.000001 s')).toBe(1n);
     expect(parseDuration('1.25 days')).toBe(108_000_000_000n);
     expect(parseDuration('0.0001 ms')).toBeNull();
+  });
+
+  it('accepts up to 2^63 - 1 microseconds, the longest Spark holds', () => {
+    expect(parseDuration('106751991 days')).toBe(9_223_372_022_400_000_000n);
+    expect(parseDuration('9223372036854775.807 ms')).toBe(2n ** 63n - 1n);
+    expect(parseDuration('9223372036854775.808 ms')).toBeNull();
+    expect(parseDuration(`1${'0'.repeat(400)} ms`)).toBeNull();
   });
 
   it('returns negative durations, for the caller to judge', () => {
