@@ -20,7 +20,14 @@ import { MANUAL_STEP_MS } from '../workers/engine/scheduler';
 import { describeFailure } from '../workers/engine/failures';
 import { explainJson, explainText } from '../workers/engine/streaming/explain';
 import { parseScenario } from '../workers/engine/validate';
-import { CheckpointError, decodeCheckpoint, encodeCheckpoint, type RunCheckpoint } from '../workers/engine/checkpoint';
+import type { Scenario } from '../workers/engine/scenario';
+import {
+  CheckpointError,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  scenarioJson,
+  type RunCheckpoint,
+} from '../workers/engine/checkpoint';
 
 async function main(path: string | undefined, options: string[]): Promise<number> {
   if (!path)
@@ -69,7 +76,7 @@ async function main(path: string | undefined, options: string[]): Promise<number
       return 0;
     }
     const file = optionValue(options, '--checkpoint');
-    const resumed = file !== undefined && existsSync(file) ? readCheckpoint(file, document) : undefined;
+    const resumed = file !== undefined && existsSync(file) ? readCheckpoint(file, scenario) : undefined;
     const steps = scenario.steps ?? [];
     const limit = optionValue(options, '--steps');
     const count = limit === undefined ? steps.length : Number(limit);
@@ -92,9 +99,9 @@ function optionValue(options: string[], name: string): string | undefined {
   return at < 0 ? undefined : options[at + 1];
 }
 
-function readCheckpoint(file: string, document: unknown): RunCheckpoint {
+function readCheckpoint(file: string, scenario: Scenario): RunCheckpoint {
   const checkpoint = decodeCheckpoint(readFileSync(file));
-  if (checkpoint.scenario !== JSON.stringify(parseScenario(document)))
+  if (checkpoint.scenario !== scenarioJson(scenario))
     throw new CheckpointError(
       `The checkpoint ${file} was written by another scenario.`,
       'Delete it to start over, or pass another --checkpoint file.',

@@ -2,7 +2,7 @@
  * The scenario documents of `examples/`, openable from the Lessons menu: each one exactly as the command
  * line runs it.
  */
-import type { Scenario } from '../../workers/engine/scenario';
+import type { ScenarioDocument } from '../../workers/engine/scenario';
 import q0 from '../../examples/nexmark/q0.json';
 import q1 from '../../examples/nexmark/q1.json';
 import q2 from '../../examples/nexmark/q2.json';
@@ -24,11 +24,11 @@ export interface Example {
   title: string;
   /** What the example shows, when the document says. */
   about?: string;
-  scenario: Scenario;
+  scenario: ScenarioDocument;
 }
 
 function example(id: string, title: string, document: unknown, about?: string): Example {
-  const scenario = document as Scenario;
+  const scenario = document as ScenarioDocument;
   const told = about ?? scenario.ui?.about;
   return { id, title, scenario, ...(typeof told === 'string' && { about: told }) };
 }

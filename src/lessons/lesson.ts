@@ -9,13 +9,19 @@
  * Scripted lessons (scenario.steps) play a fixed script of `add` batches, one per step; the others read a
  * seeded generator, so every run of a lesson shows the same rows.
  */
-import type { ColumnSpec, OutputMode, Scenario, SourceSpec, TriggerSpec } from '../../workers/engine/scenario';
+import type {
+  ColumnSpec,
+  OutputMode,
+  ScenarioDocument,
+  SourceDocument,
+  TriggerDocument,
+} from '../../workers/engine/scenario';
 
 /** An edit a lesson step suggests: fields to replace in the loaded scenario. */
 export interface LessonChange {
   query?: string;
   outputMode?: OutputMode;
-  trigger?: TriggerSpec;
+  trigger?: TriggerDocument;
   /** A new watermark delay for one source, e.g. { source: 'readings', delay: '10 minutes' }. */
   watermark?: { source: string; delay: string };
 }
@@ -36,7 +42,7 @@ export interface Lesson {
   /** One or two sentences for a lesson list. */
   summary: string;
   /** A complete scenario document (every default spelled out), ready to load or share. */
-  scenario: Scenario;
+  scenario: ScenarioDocument;
   steps: LessonStep[];
 }
 
@@ -44,8 +50,8 @@ export interface Lesson {
  * The scenario with a step's change applied; `scenario` is not modified. In a scenario with several queries,
  * the query and output mode changed are those of `queries[target]`.
  */
-export function applyChange(scenario: Scenario, change: LessonChange, target = 0): Scenario {
-  const next: Scenario = { ...scenario };
+export function applyChange(scenario: ScenarioDocument, change: LessonChange, target = 0): ScenarioDocument {
+  const next: ScenarioDocument = { ...scenario };
   if (next.queries) {
     next.queries = next.queries.map((spec, i) =>
       i === target
@@ -70,7 +76,7 @@ export function applyChange(scenario: Scenario, change: LessonChange, target = 0
 // Builders
 
 /** A scenario with every default spelled out, so that `parseScenario(doc(...))` gives it back unchanged. */
-export function doc(fields: Pick<Scenario, 'sources' | 'query'> & Partial<Scenario>): Scenario {
+export function doc(fields: Pick<ScenarioDocument, 'sources' | 'query'> & Partial<ScenarioDocument>): ScenarioDocument {
   return {
     version: 1,
     tables: [],
@@ -81,8 +87,8 @@ export function doc(fields: Pick<Scenario, 'sources' | 'query'> & Partial<Scenar
   };
 }
 
-export const MANUAL: TriggerSpec = { kind: 'manual' };
-export const EVERY_SECOND: TriggerSpec = { kind: 'processingTime', interval: '1 second' };
+export const MANUAL: TriggerDocument = { kind: 'manual' };
+export const EVERY_SECOND: TriggerDocument = { kind: 'processingTime', interval: '1 second' };
 
 /** The columns each generator makes, in its order (a source must declare exactly these). */
 export const GENERATOR_COLUMNS = {
@@ -135,7 +141,7 @@ export function generated(
   kind: GeneratorKind,
   knobs: { seed: number; rate: number; [knob: string]: unknown },
   watermark?: string,
-): SourceSpec {
+): SourceDocument {
   return {
     name,
     columns: GENERATOR_COLUMNS[kind].map(([column, type]): ColumnSpec => [column, type]),
@@ -146,7 +152,7 @@ export function generated(
 }
 
 /** A scripted source: `columns` with event time `ts` first. */
-export function scripted(name: string, columns: ColumnSpec[], watermark?: string): SourceSpec {
+export function scripted(name: string, columns: ColumnSpec[], watermark?: string): SourceDocument {
   return { name, columns, eventTime: 'ts', ...(watermark !== undefined && { watermark }) };
 }
 

@@ -8,7 +8,7 @@ import type { BatchReport, LiveEvent } from '../../workers/protocol';
 import type { Database } from '../../workers/engine/database';
 import { DATASETS } from '../../workers/engine/generator';
 import { openNodeDatabase } from '../../workers/engine/node';
-import type { Scenario } from '../../workers/engine/scenario';
+import { documentOf, type ScenarioDocument } from '../../workers/engine/scenario';
 import { LiveSession } from '../../workers/engine/session';
 import { runScenario } from '../../workers/engine/streaming/harness';
 import { parseScenario } from '../../workers/engine/validate';
@@ -45,7 +45,7 @@ function groupBySteps(batches: BatchReport[]): BatchReport[][] {
 
 const runs = new Map<string, Promise<Run>>();
 
-function run(scenario: Scenario, steps = LIVE_STEPS): Promise<Run> {
+function run(scenario: ScenarioDocument, steps = LIVE_STEPS): Promise<Run> {
   const key = JSON.stringify([scenario, steps]);
   let cached = runs.get(key);
   if (!cached) {
@@ -55,7 +55,7 @@ function run(scenario: Scenario, steps = LIVE_STEPS): Promise<Run> {
   return cached;
 }
 
-async function runScripted(scenario: Scenario): Promise<Run> {
+async function runScripted(scenario: ScenarioDocument): Promise<Run> {
   try {
     const batches = await runScenario(scenario);
     return { batches, perStep: groupBySteps(batches) };
@@ -64,7 +64,7 @@ async function runScripted(scenario: Scenario): Promise<Run> {
   }
 }
 
-function runLive(scenario: Scenario, steps: number): Run {
+function runLive(scenario: ScenarioDocument, steps: number): Run {
   const live = new LiveSession(db, NO_TIMERS);
   const perStep: BatchReport[][] = [];
   let error: string | undefined;
@@ -81,7 +81,7 @@ function runLive(scenario: Scenario, steps: number): Run {
 }
 
 /** The lesson's scenario with the changes of its steps 0..`step` applied, in order. */
-function scenarioAt(lesson: Lesson, step: number): Scenario {
+function scenarioAt(lesson: Lesson, step: number): ScenarioDocument {
   let scenario = lesson.scenario;
   lesson.steps.slice(0, step + 1).forEach((s) => {
     if (s.change) scenario = applyChange(scenario, s.change);
@@ -89,7 +89,7 @@ function scenarioAt(lesson: Lesson, step: number): Scenario {
   return scenario;
 }
 
-async function ok(scenario: Scenario, steps?: number): Promise<Run> {
+async function ok(scenario: ScenarioDocument, steps?: number): Promise<Run> {
   const result = await run(scenario, steps);
   expect(result.error, 'the run failed').toBeUndefined();
   return result;
@@ -450,9 +450,11 @@ describe('lessons', () => {
   it.each(LESSONS.map((lesson) => [lesson.id, lesson] as const))(
     '%s: a valid, complete scenario document',
     (_id, lesson) => {
-      expect(parseScenario(lesson.scenario)).toEqual(lesson.scenario);
+      expect(documentOf(parseScenario(lesson.scenario))).toEqual(lesson.scenario);
       // every change keeps it valid
-      lesson.steps.forEach((_step, i) => expect(parseScenario(scenarioAt(lesson, i))).toEqual(scenarioAt(lesson, i)));
+      lesson.steps.forEach((_step, i) =>
+        expect(documentOf(parseScenario(scenarioAt(lesson, i)))).toEqual(scenarioAt(lesson, i)),
+      );
     },
   );
 

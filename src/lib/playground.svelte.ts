@@ -30,7 +30,7 @@ import {
   type OutputMode,
   type QuerySpec,
   type Scenario,
-  type TriggerSpec,
+  type TriggerDocument,
 } from './scenario';
 import { streamsRead } from './sqlrefs';
 
@@ -279,7 +279,7 @@ export class Playground {
     return this.reload();
   }
 
-  setTrigger(trigger: TriggerSpec): Promise<void> {
+  setTrigger(trigger: TriggerDocument): Promise<void> {
     this.scenario.trigger = trigger;
     return this.reload();
   }

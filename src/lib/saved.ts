@@ -3,14 +3,14 @@
  * included) in localStorage. A stored document is validated like a share link before it is used; one that
  * cannot be read is discarded, and the caller says so.
  */
-import type { Scenario } from '../../workers/engine/scenario';
+import { documentOf, type ScenarioDocument } from '../../workers/engine/scenario';
 import { parseScenario, ScenarioError } from '../../workers/engine/validate';
 
 export const SAVED_KEY = 'tideline.document';
 export const CHECKPOINT_KEY = 'tideline.checkpoint';
 
 export type SavedDocument =
-  { kind: 'none' } | { kind: 'saved'; scenario: Scenario } | { kind: 'discarded'; reason: string };
+  { kind: 'none' } | { kind: 'saved'; scenario: ScenarioDocument } | { kind: 'discarded'; reason: string };
 
 /** Storage may be unavailable (private modes, sandboxed frames): nothing is then kept. */
 function storage(): Storage | null {
@@ -50,7 +50,7 @@ export function readSaved(store: Storage | null = storage()): SavedDocument {
   const text = store?.getItem(SAVED_KEY);
   if (!text) return { kind: 'none' };
   try {
-    return { kind: 'saved', scenario: parseScenario(JSON.parse(text)) };
+    return { kind: 'saved', scenario: documentOf(parseScenario(JSON.parse(text))) };
   } catch (error) {
     store?.removeItem(SAVED_KEY);
     const reason =
@@ -63,7 +63,7 @@ export function readSaved(store: Storage | null = storage()): SavedDocument {
   }
 }
 
-export function writeSaved(scenario: Scenario, store: Storage | null = storage()): void {
+export function writeSaved(scenario: ScenarioDocument, store: Storage | null = storage()): void {
   try {
     store?.setItem(SAVED_KEY, JSON.stringify(scenario));
   } catch {

@@ -3,13 +3,13 @@ import type {
   GeneratorSpec,
   OutputMode,
   QuerySpec,
-  Scenario as EngineScenario,
-  SourceSpec,
+  ScenarioDocument as EngineScenario,
+  SourceDocument,
   TableSpec,
-  TriggerSpec,
+  TriggerDocument,
 } from '../../workers/engine/scenario';
 
-export type { EngineScenario, GeneratorSpec, OutputMode, QuerySpec, SourceSpec, TableSpec, TriggerSpec };
+export type { EngineScenario, GeneratorSpec, OutputMode, QuerySpec, SourceDocument, TableSpec, TriggerDocument };
 
 /** The name the engine gives a document's single `query`. */
 export const SINGLE_QUERY_NAME = 'query';

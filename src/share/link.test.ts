@@ -1,5 +1,6 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { documentOf } from '../../workers/engine/scenario';
 import { parseScenario } from '../../workers/engine/validate';
 import {
   MAX_DOCUMENT_BYTES,
@@ -11,6 +12,9 @@ import {
   shareUrl,
   toBase64Url,
 } from './link';
+
+/** A document with the defaults validation fills in. */
+const validated = (document: unknown) => documentOf(parseScenario(document));
 
 /** A full scenario: sources with a generator and a scripted one, a table, steps and UI state. */
 const FULL = {
@@ -87,17 +91,17 @@ async function problem(fragment: string) {
 }
 
 describe('encodeLink / decodeLink', () => {
-  it('round-trips a full scenario to what parseScenario makes of it', async () => {
-    const link = await encodeLink(parseScenario(FULL));
+  it('round-trips a full scenario to the document validation makes of it', async () => {
+    const link = await encodeLink(validated(FULL));
     expect(link).toMatch(/^#v1\.[A-Za-z0-9_-]+$/);
     const result = await decodeLink(link);
-    expect(result).toEqual({ ok: true, scenario: parseScenario(FULL) });
+    expect(result).toEqual({ ok: true, scenario: validated(FULL) });
     // and without the leading "#", as some routers hand it over
     expect(await decodeLink(link.slice(1))).toEqual(result);
   });
 
   it('writes deflate-raw that zlib reads, and reads what zlib writes', async () => {
-    const scenario = parseScenario(FULL);
+    const scenario = validated(FULL);
     const link = await encodeLink(scenario);
     const bytes = fromBase64Url(link.slice(4));
     if (typeof bytes === 'string') throw new Error(bytes);
@@ -106,7 +110,7 @@ describe('encodeLink / decodeLink', () => {
   });
 
   it('builds a share URL on the page address, replacing an old fragment', async () => {
-    const scenario = parseScenario(FULL);
+    const scenario = validated(FULL);
     const url = await shareUrl(scenario, 'https://example.org/tideline/?x=1#v1.old');
     expect(url).toBe(`https://example.org/tideline/?x=1${await encodeLink(scenario)}`);
     expect(isLinkFragment(new URL(url).hash)).toBe(true);
@@ -116,7 +120,7 @@ describe('encodeLink / decodeLink', () => {
   });
 
   it('prints the link length of a typical state', async () => {
-    const typical = parseScenario({
+    const typical = validated({
       version: 1,
       sources: [FULL.sources[1]],
       query:
@@ -125,10 +129,10 @@ describe('encodeLink / decodeLink', () => {
       ui: { layout: 'split' },
     });
     const link = await encodeLink(typical);
-    const scripted = await encodeLink(parseScenario(FULL));
+    const scripted = await encodeLink(validated(FULL));
     console.log(
       `link length: typical live state ${link.length} chars (JSON ${JSON.stringify(typical).length}); ` +
-        `full scripted scenario ${scripted.length} chars (JSON ${JSON.stringify(parseScenario(FULL)).length})`,
+        `full scripted scenario ${scripted.length} chars (JSON ${JSON.stringify(validated(FULL)).length})`,
     );
     expect(link.length).toBeLessThan(2000);
   });
@@ -164,7 +168,7 @@ describe('decodeLink refuses, with a clear message', () => {
   });
 
   it('a truncated or corrupt deflate stream', async () => {
-    const link = await encodeLink(parseScenario(FULL));
+    const link = await encodeLink(validated(FULL));
     for (const cut of [link.slice(0, Math.floor(link.length / 2)), link.slice(0, -3)]) {
       const fragment = cut.length % 4 === 1 ? cut.slice(0, -1) : cut;
       expect(await problem(fragment)).toMatchObject({

@@ -18,7 +18,7 @@
  * Uses only platform APIs (CompressionStream / DecompressionStream 'deflate-raw', TextEncoder/Decoder),
  * available in Chromium, Firefox, Safari 16.4+ and Node 20+.
  */
-import type { Scenario } from '../../workers/engine/scenario';
+import { documentOf, type ScenarioDocument } from '../../workers/engine/scenario';
 import { parseScenario, ScenarioError } from '../../workers/engine/validate';
 
 /** The link format this build writes and reads. */
@@ -41,7 +41,8 @@ export type LinkProblem =
   | 'bad-json'
   | 'invalid-scenario';
 
-export type DecodeResult = { ok: true; scenario: Scenario } | { ok: false; reason: LinkProblem; message: string };
+export type DecodeResult =
+  { ok: true; scenario: ScenarioDocument } | { ok: false; reason: LinkProblem; message: string };
 
 /** Any version's link: `#v<digits>.` followed by data. */
 const ANY_VERSION = /^#?v(\d{1,6})\./;
@@ -53,16 +54,16 @@ export function isLinkFragment(hash: string): boolean {
 
 /**
  * The fragment for `scenario`, starting with "#". The document is written as it is, `ui` included;
- * throws only if it holds something JSON cannot (a BigInt, a cycle), which a Scenario never should.
+ * throws only if it holds something JSON cannot (a BigInt, a cycle), which a scenario document never should.
  */
-export async function encodeLink(scenario: Scenario): Promise<string> {
+export async function encodeLink(scenario: ScenarioDocument): Promise<string> {
   const json = JSON.stringify(scenario);
   const packed = await transform(new TextEncoder().encode(json), new CompressionStream('deflate-raw'), Infinity);
   return PREFIX + toBase64Url(packed);
 }
 
 /** `page` (e.g. `location.href`) with its fragment replaced by the link for `scenario`. */
-export async function shareUrl(scenario: Scenario, page: string): Promise<string> {
+export async function shareUrl(scenario: ScenarioDocument, page: string): Promise<string> {
   const url = new URL(page);
   url.hash = '';
   return url.href.replace(/#$/, '') + (await encodeLink(scenario));
@@ -139,7 +140,7 @@ async function decode(fragment: string): Promise<DecodeResult> {
   }
 
   try {
-    return { ok: true, scenario: parseScenario(document) };
+    return { ok: true, scenario: documentOf(parseScenario(document)) };
   } catch (error) {
     if (error instanceof ScenarioError) {
       const hint = error.hint ? ` (${error.hint})` : '';

@@ -1,5 +1,6 @@
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { Database } from './database';
+import { documentOf, type Scenario } from './scenario';
 import { quote } from './sql/windows';
 
 /** What one query needs to resume: Spark's offset and commit logs (batch id, watermarks) and its state store. */
@@ -52,6 +53,14 @@ export class CheckpointError extends Error {
 }
 
 const MAGIC = 'TIDELINE-CHECKPOINT-1\n';
+
+/**
+ * What a checkpoint is of: the scenario's document as JSON, without the parsed durations, as checkpoints
+ * saved before validation parsed them have it too.
+ */
+export function scenarioJson(scenario: Scenario): string {
+  return JSON.stringify(documentOf(scenario));
+}
 
 /** A checkpoint resumes only the scenario it was taken of, and only a run of its kind. */
 export function checkResumable(checkpoint: RunCheckpoint, scenarioJson: string, kind: RunPosition['kind']): void {

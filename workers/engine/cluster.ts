@@ -17,7 +17,6 @@ import {
   textOf,
   type Edit,
 } from './sql/tokens';
-import { parseDuration } from './duration';
 
 /**
  * "Take it to a cluster": the scenario as a PySpark Structured Streaming script (rate source,
@@ -31,7 +30,7 @@ export function clusterScript(scenario: Scenario, target: ClusterTarget, duratio
   return target === 'pyspark' ? pySpark(scenario, durationOf) : flinkSql(scenario, durationOf);
 }
 
-function seconds(us: bigint): string {
+function seconds(us: bigint | number): string {
   const value = Number(us) / 1e6;
   return `${value} second${value === 1 ? '' : 's'}`;
 }
@@ -47,7 +46,7 @@ function sparkWindowCall(spec: WindowSpec): string | null {
   return `window(${ts}, ${args.join(', ')})`;
 }
 
-function flinkInterval(us: bigint): string {
+function flinkInterval(us: bigint | number): string {
   return `INTERVAL '${Number(us) / 1e6}' SECOND`;
 }
 
@@ -224,7 +223,7 @@ function pythonLiteral(value: unknown): string {
 function triggerArgument(trigger: TriggerSpec): string {
   if (trigger.kind === 'once') return 'once=True';
   if (trigger.kind === 'availableNow') return 'availableNow=True';
-  const interval = trigger.kind === 'processingTime' ? seconds(parseDuration(trigger.interval)!) : '1 second';
+  const interval = trigger.kind === 'processingTime' ? seconds(trigger.interval.us) : '1 second';
   return `processingTime="${interval}"`;
 }
 
@@ -247,7 +246,7 @@ function pySpark(scenario: Scenario, durationOf: DurationOf): string {
       `    .selectExpr(${source.columns.map((column) => JSON.stringify(sparkColumnFromRate(column, source))).join(', ')})`,
     );
     if (source.eventTime && source.watermark)
-      lines.push(`    .withWatermark("${source.eventTime}", "${seconds(parseDuration(source.watermark)!)}")`);
+      lines.push(`    .withWatermark("${source.eventTime}", "${seconds(source.watermark.us)}")`);
     lines.push(')', `${source.name}.createOrReplaceTempView("${source.name}")`, '');
   }
   for (const table of scenario.tables) lines.push(...sparkStaticTable(table), '');
@@ -297,7 +296,7 @@ function flinkSql(scenario: Scenario, durationOf: DurationOf): string {
     if (source.eventTime) columns.push(`  ${source.eventTime} AS CAST(CURRENT_TIMESTAMP AS TIMESTAMP(3))`);
     if (source.eventTime && source.watermark) {
       columns.push(
-        `  WATERMARK FOR ${source.eventTime} AS ${source.eventTime} - ${flinkInterval(parseDuration(source.watermark)!)}`,
+        `  WATERMARK FOR ${source.eventTime} AS ${source.eventTime} - ${flinkInterval(source.watermark.us)}`,
       );
     }
     lines.push(

@@ -1,6 +1,6 @@
 /**
- * Durations as scenario documents write them ("10 seconds", "500 ms"): the one parser of the engine, the
- * command line and the UI.
+ * Durations as scenario documents write them ("10 seconds", "500 ms"). Validation (`validate.ts`) is the one
+ * reader: the engine, the command line and the UI take the microseconds it puts in the scenario.
  */
 const MICROS_PER_UNIT: Readonly<Record<string, bigint>> = {
   millisecond: 1_000n,
@@ -35,6 +35,14 @@ const MAX_MICROS = 2n ** 63n - 1n;
 /** A duration in microseconds, or why the text is not one (`reason` is absent for plain bad syntax). */
 export type DurationAnalysis = { micros: bigint } | { reason?: string; hint?: string };
 
+/**
+ * Reads a duration such as "10 seconds", "1 second", "500 ms", "1.5 minutes" or "10s" into microseconds.
+ *
+ * The form is `<number> <unit>`: an optional `-`, digits with an optional decimal part, optional
+ * whitespace, then a unit, case-insensitive: millisecond(s)/ms, second(s)/sec(s)/s, minute(s)/min(s),
+ * hour(s)/hr(s)/h, day(s)/d. Surrounding whitespace is ignored. Not a duration: malformed text, a calendar
+ * unit (months and years have no fixed length), anything finer than a microsecond, or longer than MAX_MICROS.
+ */
 export function analyseDuration(text: string): DurationAnalysis {
   const match = DURATION_SYNTAX.exec(text.trim());
   if (!match) return {};
@@ -66,22 +74,8 @@ export function analyseDuration(text: string): DurationAnalysis {
   return { micros: sign === '-' ? -micros : micros };
 }
 
-/**
- * Parses a duration such as "10 seconds", "1 second", "500 ms", "1.5 minutes" or "10s" into microseconds.
- *
- * The form is `<number> <unit>`: an optional `-`, digits with an optional decimal part, optional
- * whitespace, then a unit, case-insensitive: millisecond(s)/ms, second(s)/sec(s)/s, minute(s)/min(s),
- * hour(s)/hr(s)/h, day(s)/d. Surrounding whitespace is ignored. Returns null when the text is malformed,
- * names a calendar unit (months and years have no fixed length), is finer than a microsecond, or is longer
- * than MAX_MICROS.
- */
-export function parseDuration(text: string): bigint | null {
-  const analysis = analyseDuration(text);
-  return 'micros' in analysis ? analysis.micros : null;
-}
-
 /** A duration's milliseconds, or null when the text is not a duration. */
 export function durationMs(text: string): number | null {
-  const us = parseDuration(text);
-  return us === null ? null : Number(us) / 1000;
+  const analysis = analyseDuration(text);
+  return 'micros' in analysis ? Number(analysis.micros) / 1000 : null;
 }

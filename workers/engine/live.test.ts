@@ -53,6 +53,9 @@ const CLICKS = {
   generator: { kind: 'clicks', seed: 7, rate: 100, start: '2024-01-01 00:00:00' },
 };
 
+/** A processing-time trigger's interval as validation reads "1 second". */
+const EVERY_SECOND = { text: '1 second', us: 1_000_000 };
+
 function scenario(trigger: object, extra: object = {}) {
   return {
     version: 1,
@@ -236,7 +239,7 @@ describe('Scheduler', () => {
     const statuses: boolean[] = [];
     const scheduler = new Scheduler(
       slowSource,
-      { kind: 'processingTime', interval: '1 second' },
+      { kind: 'processingTime', interval: EVERY_SECOND },
       (_r, status) => statuses.push(status.fallingBehind),
       () => {},
       timers,
@@ -297,7 +300,7 @@ describe('overload and stalls', () => {
     const { source, due } = recordingSource(timers);
     const scheduler = new Scheduler(
       source,
-      { kind: 'processingTime', interval: '1 second' },
+      { kind: 'processingTime', interval: EVERY_SECOND },
       () => {},
       () => {},
       timers,
@@ -326,7 +329,7 @@ describe('overload and stalls', () => {
     const falling: boolean[] = [];
     const scheduler = new Scheduler(
       source,
-      { kind: 'processingTime', interval: '1 second' },
+      { kind: 'processingTime', interval: EVERY_SECOND },
       (_r, status) => falling.push(status.fallingBehind),
       () => {},
       timers,
@@ -352,7 +355,7 @@ describe('overload and stalls', () => {
     source.ready = () => waiting;
     const scheduler = new Scheduler(
       source,
-      { kind: 'processingTime', interval: '1 second' },
+      { kind: 'processingTime', interval: EVERY_SECOND },
       () => {},
       () => {},
       timers,

@@ -1,13 +1,12 @@
 import type { BatchReport, QueryInfo } from '../protocol';
-import { checkResumable, CheckpointError, type RunCheckpoint, type RunClock } from './checkpoint';
+import { checkResumable, CheckpointError, scenarioJson, type RunCheckpoint, type RunClock } from './checkpoint';
 import type { Database } from './database';
 import { createGenerator, type EventGenerator } from './generator';
 import type { GeneratorFeed } from './generator/feed';
-import type { GeneratorSpec, Scenario, Step, TableSpec } from './scenario';
+import { triggerIntervalMs, type GeneratorSpec, type Scenario, type Step, type TableSpec } from './scenario';
 import { startQueries, type ScenarioRun } from './runner';
 import type { StreamingQuery } from './streaming/query';
 import { Streams } from './streaming/sources';
-import { parseDuration } from './duration';
 import { ScenarioError } from './validate';
 
 /** The most events one micro-batch reads from one source (Spark's maxOffsetsPerTrigger). */
@@ -80,8 +79,8 @@ export class LiveRun {
 
   /** Sets up the streams and plans the queries; with a checkpoint, resumes where it was taken. */
   static start(db: Database, scenario: Scenario, options: LiveRunOptions = {}, checkpoint?: RunCheckpoint): LiveRun {
-    const scenarioJson = JSON.stringify(scenario);
-    if (checkpoint) checkResumable(checkpoint, scenarioJson, 'live');
+    const json = scenarioJson(scenario);
+    if (checkpoint) checkResumable(checkpoint, json, 'live');
     const generators = new Map<string, EventGenerator>();
     const specs = new Map<string, GeneratorSpec>();
     const tables: TableSpec[] = [...scenario.tables];
@@ -106,10 +105,9 @@ export class LiveRun {
     const streams = Streams.create(db, scenario.sources, tables);
     const queries = startQueries(db, scenario, checkpoint?.queries);
     if (options.maxReportRows !== undefined) for (const query of queries) query.maxReportRows = options.maxReportRows;
-    const trigger = scenario.trigger;
-    const intervalMs = trigger.kind === 'processingTime' ? Number(parseDuration(trigger.interval)! / 1000n) : 1000;
+    const intervalMs = triggerIntervalMs(scenario.trigger) ?? 1000;
     const maxRows = options.maxRowsPerBatch ?? MAX_ROWS_PER_BATCH;
-    const run = new LiveRun(streams, queries, generators, maxRows, specs, intervalMs, options.feed, scenarioJson);
+    const run = new LiveRun(streams, queries, generators, maxRows, specs, intervalMs, options.feed, json);
     if (checkpoint?.position.kind === 'live') run.resumeAt(checkpoint.position, checkpoint.clock!);
     return run;
   }

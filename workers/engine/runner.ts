@@ -4,7 +4,7 @@ import { queriesOf, type Scenario, type Step } from './scenario';
 import { databaseCatalog } from './streaming/catalog';
 import { StreamingQuery } from './streaming/query';
 import { Streams } from './streaming/sources';
-import { CheckpointError, checkResumable, type QueryCheckpoint, type RunCheckpoint } from './checkpoint';
+import { CheckpointError, checkResumable, scenarioJson, type QueryCheckpoint, type RunCheckpoint } from './checkpoint';
 
 /** Plans every query of a scenario over the same streams; each keeps its own state tables (`q0_...`, `q1_...`). */
 export function startQueries(db: Database, scenario: Scenario, checkpoints?: QueryCheckpoint[]): StreamingQuery[] {
@@ -34,7 +34,7 @@ export class ScenarioRun {
   /** Sets up the streams and plans the queries; throws a clear error for a query Spark would reject. */
   static start(db: Database, scenario: Scenario, checkpoint?: RunCheckpoint): ScenarioRun {
     const streams = Streams.create(db, scenario.sources, scenario.tables);
-    if (checkpoint) checkResumable(checkpoint, JSON.stringify(scenario), 'scripted');
+    if (checkpoint) checkResumable(checkpoint, scenarioJson(scenario), 'scripted');
     const run = new ScenarioRun(db, scenario, streams, startQueries(db, scenario, checkpoint?.queries));
     run.stepsDone = checkpoint?.position.kind === 'scripted' ? checkpoint.position.steps : 0;
     return run;
@@ -49,7 +49,7 @@ export class ScenarioRun {
   /** Where the run stands after its last finished step. */
   checkpoint(): RunCheckpoint {
     return {
-      scenario: JSON.stringify(this.scenario),
+      scenario: scenarioJson(this.scenario),
       position: { kind: 'scripted', steps: this.stepsDone },
       queries: this.queries.map((query) => query.checkpoint()),
     };

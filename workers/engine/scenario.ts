@@ -1,7 +1,17 @@
 /**
  * The scenario document: one versioned JSON format for a whole playground state.
  * Share links, lessons, tests and the command line all use it.
+ *
+ * The types take how a duration is held: as the document's text (`ScenarioDocument`, what users write and
+ * the UI edits), or, by default, as the text and its microseconds (`Scenario`, what `parseScenario` returns
+ * and the engine reads): durations are parsed once, by validation.
  */
+
+/** A duration as validated: the document's text ("10 seconds") and its length in microseconds. */
+export interface Duration {
+  text: string;
+  us: number;
+}
 
 /** A column as `[name, DuckDB type]`, e.g. `["ts", "TIMESTAMP"]`. */
 export type ColumnSpec = [name: string, type: string];
@@ -19,13 +29,13 @@ export interface GeneratorSpec {
   [knob: string]: unknown;
 }
 
-export interface SourceSpec {
+export interface SourceSpec<D = Duration> {
   name: string;
   columns: ColumnSpec[];
   /** The event-time column; absent for a stream without event time. */
   eventTime?: string;
   /** Watermark delay such as "10 seconds"; absent means no watermark. */
-  watermark?: string;
+  watermark?: D;
   generator?: GeneratorSpec;
 }
 
@@ -37,8 +47,8 @@ export interface TableSpec {
 
 export type OutputMode = 'append' | 'update' | 'complete';
 
-export type TriggerSpec =
-  { kind: 'processingTime'; interval: string } | { kind: 'once' } | { kind: 'availableNow' } | { kind: 'manual' };
+export type TriggerSpec<D = Duration> =
+  { kind: 'processingTime'; interval: D } | { kind: 'once' } | { kind: 'availableNow' } | { kind: 'manual' };
 
 export type Step = { add: Record<string, Cell[][]> } | { restart: true } | { end: true };
 
@@ -49,23 +59,45 @@ export interface QuerySpec {
   outputMode: OutputMode;
 }
 
-export interface Scenario {
+export interface Scenario<D = Duration> {
   version: 1;
-  sources: SourceSpec[];
+  sources: SourceSpec<D>[];
   tables: TableSpec[];
   /** The query; or, instead, `queries`. */
   query?: string;
   queries?: QuerySpec[];
   /** The output mode of `query`, and of each of `queries` that names none. */
   outputMode: OutputMode;
-  trigger: TriggerSpec;
+  trigger: TriggerSpec<D>;
   watermarkPolicy: 'min' | 'max';
   steps?: Step[];
   /** UI-only state, carried along by share links; the engine ignores it. */
   ui?: Record<string, unknown>;
 }
 
+export type ScenarioDocument = Scenario<string>;
+export type SourceDocument = SourceSpec<string>;
+export type TriggerDocument = TriggerSpec<string>;
+
 /** The scenario's queries: its single `query` (named "query") or its `queries`. */
 export function queriesOf(scenario: Scenario): QuerySpec[] {
   return scenario.queries ?? [{ name: 'query', query: scenario.query ?? '', outputMode: scenario.outputMode }];
+}
+
+/** The document a scenario was validated from, with its defaults: each duration back to its text, in its place. */
+export function documentOf(scenario: Scenario): ScenarioDocument {
+  const { trigger } = scenario;
+  return {
+    ...scenario,
+    sources: scenario.sources.map((source) => {
+      const { watermark, ...rest } = source;
+      return watermark ? { ...source, watermark: watermark.text } : rest;
+    }),
+    trigger: trigger.kind === 'processingTime' ? { ...trigger, interval: trigger.interval.text } : trigger,
+  };
+}
+
+/** The processing time from one trigger to the next, in whole milliseconds; null for triggers without one. */
+export function triggerIntervalMs(trigger: TriggerSpec): number | null {
+  return trigger.kind === 'processingTime' ? Math.trunc(trigger.interval.us / 1000) : null;
 }

@@ -1,8 +1,7 @@
 import type { BatchReport, LiveStatus } from '../protocol';
 import type { RunClock } from './checkpoint';
 import type { SourceFlow } from './live';
-import type { TriggerSpec } from './scenario';
-import { parseDuration } from './duration';
+import { triggerIntervalMs, type TriggerSpec } from './scenario';
 
 /** What the scheduler drives: a live run that can produce the batch due at a processing time. */
 export interface BatchSource {
@@ -65,8 +64,7 @@ export class Scheduler {
       throw error;
     },
   ) {
-    this.intervalMs =
-      trigger.kind === 'processingTime' ? Number(parseDuration(trigger.interval)! / 1000n) : MANUAL_STEP_MS;
+    this.intervalMs = triggerIntervalMs(trigger) ?? MANUAL_STEP_MS;
   }
 
   /** Goes on from a restored checkpoint's clock, paused. */

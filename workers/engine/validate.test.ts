@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Scenario } from './scenario';
-import { parseDuration } from './duration';
+import { documentOf, type Scenario } from './scenario';
+import { analyseDuration } from './duration';
 import { parseScenario, ScenarioError } from './validate';
 
 /** A small valid document; tests spread it and change one thing. */
@@ -119,11 +119,12 @@ describe('parseScenario: the whole document', () => {
       ...doc,
       version: 1,
       outputMode: 'update',
-      trigger: { kind: 'processingTime', interval: '500 ms' },
+      trigger: { kind: 'processingTime', interval: { text: '500 ms', us: 500_000 } },
       watermarkPolicy: 'max',
       sources: [
         {
           ...doc.sources[0]!,
+          watermark: { text: '10 seconds', us: 10_000_000 },
           columns: [
             ['ts', 'TIMESTAMP'],
             ['user_id', 'BIGINT'],
@@ -138,8 +139,10 @@ describe('parseScenario: the whole document', () => {
     // Fresh arrays, not the input's.
     expect(scenario.sources).not.toBe(input.sources);
     expect(scenario.tables[0]!.rows[0]).not.toBe(input.tables[0]!.rows[0]);
-    // And it validates again unchanged.
-    expect(parseScenario(JSON.parse(JSON.stringify(scenario)))).toEqual(scenario);
+    // Its document is the input with the column types spelled out, and validates again unchanged.
+    const document = documentOf(scenario);
+    expect(document).toEqual({ ...doc, sources: [{ ...doc.sources[0]!, columns: expected.sources[0]!.columns }] });
+    expect(parseScenario(JSON.parse(JSON.stringify(document)))).toEqual(scenario);
   });
 
   it('fills in every default for a minimal document', () => {
@@ -149,7 +152,7 @@ describe('parseScenario: the whole document', () => {
       tables: [],
       query: 'SELECT 1',
       outputMode: 'append',
-      trigger: { kind: 'processingTime', interval: '1 second' },
+      trigger: { kind: 'processingTime', interval: { text: '1 second', us: 1_000_000 } },
       watermarkPolicy: 'min',
     });
   });
@@ -365,7 +368,14 @@ describe('parseScenario: sources', () => {
       /needs an event-time column/,
     );
     expectError(withSource({ watermark: '106751992 days' }), 'sources[0].watermark', /about 292,000 years\)$/);
-    expect(parseScenario(withSource({ watermark: '0 seconds' })).sources[0]!.watermark).toBe('0 seconds');
+    expect(parseScenario(withSource({ watermark: '0 seconds' })).sources[0]!.watermark).toEqual({
+      text: '0 seconds',
+      us: 0,
+    });
+    expect(parseScenario(withSource({ watermark: ' 1.5 Minutes ' })).sources[0]!.watermark).toEqual({
+      text: ' 1.5 Minutes ',
+      us: 90_000_000,
+    });
   });
 
   it('checks the generator kind, seed and rate, and keeps its other knobs', () => {
@@ -540,7 +550,11 @@ describe('parseScenario: query, outputMode, trigger, watermarkPolicy', () => {
       { kind: 'availableNow' },
       { kind: 'manual' },
     ];
-    for (const trigger of triggers) expect(parseScenario({ ...base(), trigger }).trigger).toEqual(trigger);
+    for (const trigger of triggers) expect(documentOf(parseScenario({ ...base(), trigger })).trigger).toEqual(trigger);
+    expect(parseScenario({ ...base(), trigger: triggers[0] }).trigger).toEqual({
+      kind: 'processingTime',
+      interval: { text: '2 minutes', us: 120_000_000 },
+    });
     expectError({ ...base(), trigger: 'once' }, 'trigger', /expected a trigger object/);
     expectError({ ...base(), trigger: {} }, 'trigger.kind', /missing/);
     const kind = expectError({ ...base(), trigger: { kind: 'Once' } }, 'trigger.kind', /got "Once"/);
@@ -628,7 +642,13 @@ describe('parseScenario: steps', () => {
   });
 });
 
-describe('parseDuration', () => {
+/** A duration's microseconds, or null when the text is not one. */
+function parseDuration(text: string): bigint | null {
+  const analysis = analyseDuration(text);
+  return 'micros' in analysis ? analysis.micros : null;
+}
+
+describe('analyseDuration', () => {
   it('parses every unit, singular and plural, case-insensitively, into microseconds', () => {
     const cases: [string, bigint][] = [
       ['1 millisecond', 1_000n],

@@ -2,13 +2,14 @@
  * Strict validation of the scenario document (see `scenario.ts`).
  *
  * `parseScenario` takes any parsed JSON value and either returns a `Scenario` with every default filled
- * in, or throws a `ScenarioError` for the first problem it meets. Every error names the field path
- * (`sources[0].watermark`, `tables[1].rows[3][2]`, `steps[2].add.clicks[0][1]`), says what was expected
- * and what was there, and where it can, carries a hint. The input is never mutated.
+ * in and every duration parsed, or throws a `ScenarioError` for the first problem it meets. Every error
+ * names the field path (`sources[0].watermark`, `tables[1].rows[3][2]`, `steps[2].add.clicks[0][1]`), says
+ * what was expected and what was there, and where it can, carries a hint. The input is never mutated.
  */
 import type {
   Cell,
   ColumnSpec,
+  Duration,
   GeneratorSpec,
   OutputMode,
   QuerySpec,
@@ -184,7 +185,7 @@ function readQueries(value: unknown, defaultMode: OutputMode): QuerySpec[] {
 }
 
 /** Reads a duration string at `field`; `what` describes what is expected, e.g. 'a duration such as "10 seconds"'. */
-function readDuration(value: unknown, field: string, what: string): { text: string; micros: bigint } {
+function readDuration(value: unknown, field: string, what: string): Duration {
   if (value === undefined) missing(field, what);
   if (typeof value !== 'string') expected(field, what, value);
   const analysis = analyseDuration(value);
@@ -192,7 +193,7 @@ function readDuration(value: unknown, field: string, what: string): { text: stri
     const reason = analysis.reason === undefined ? '' : ` (${analysis.reason})`;
     fail(field, `expected ${what}, got ${describe(value)}${reason}`, analysis.hint);
   }
-  return { text: value, micros: analysis.micros };
+  return { text: value, us: Number(analysis.micros) };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -564,11 +565,11 @@ function readSource(value: unknown, field: string, taken: NameRegistry): ReadSou
   const watermarkValue = get(source, 'watermark');
   if (watermarkValue !== undefined) {
     const watermarkField = childPath(field, 'watermark');
-    const { text: watermark, micros } = readDuration(watermarkValue, watermarkField, 'a duration such as "10 seconds"');
-    if (micros < 0n) {
+    const watermark = readDuration(watermarkValue, watermarkField, 'a duration such as "10 seconds"');
+    if (watermark.us < 0) {
       fail(
         watermarkField,
-        `a negative watermark delay is an error, got ${describe(watermark)}`,
+        `a negative watermark delay is an error, got ${describe(watermark.text)}`,
         'the delay says how late rows may arrive: use "0 seconds" or more',
       );
     }
@@ -601,7 +602,6 @@ function readTable(value: unknown, field: string, taken: NameRegistry): TableSpe
 // Trigger and steps
 
 const TRIGGER_KINDS = ['processingTime', 'once', 'availableNow', 'manual'] as const;
-const DEFAULT_TRIGGER: TriggerSpec = { kind: 'processingTime', interval: '1 second' };
 
 function readTrigger(value: unknown): TriggerSpec {
   const field = 'trigger';
@@ -623,8 +623,8 @@ function readTrigger(value: unknown): TriggerSpec {
   checkKeys(trigger, field, ['kind', 'interval']);
   const what = 'a duration greater than zero, such as "1 second"';
   const interval = readDuration(get(trigger, 'interval'), 'trigger.interval', what);
-  if (interval.micros <= 0n) expected('trigger.interval', what, interval.text);
-  return { kind: 'processingTime', interval: interval.text };
+  if (interval.us <= 0) expected('trigger.interval', what, interval.text);
+  return { kind: 'processingTime', interval };
 }
 
 function readStep(value: unknown, field: string, sources: ReadonlyMap<string, ReadSource>, tables: string[]): Step {
@@ -693,8 +693,9 @@ const WATERMARK_POLICIES = ['min', 'max'] as const;
 /**
  * Validates a parsed JSON value and returns a Scenario with defaults filled in
  * (`sources` and `tables` [], `outputMode` "append", `trigger` processingTime every "1 second",
- * `watermarkPolicy` "min"). Throws a ScenarioError for the first problem. Never mutates `input`;
- * the result shares no arrays with it (only `ui` and generator knob values are passed through as they are).
+ * `watermarkPolicy` "min") and each duration read into its text and microseconds. Throws a ScenarioError
+ * for the first problem. Never mutates `input`; the result shares no arrays with it (only `ui` and
+ * generator knob values are passed through as they are).
  */
 export function parseScenario(input: unknown): Scenario {
   if (!isObject(input)) {
@@ -740,7 +741,10 @@ export function parseScenario(input: unknown): Scenario {
   }
 
   const triggerValue = get(input, 'trigger');
-  const trigger = triggerValue === undefined ? { ...DEFAULT_TRIGGER } : readTrigger(triggerValue);
+  const trigger: TriggerSpec =
+    triggerValue === undefined
+      ? { kind: 'processingTime', interval: { text: '1 second', us: 1_000_000 } }
+      : readTrigger(triggerValue);
 
   const policyValue = get(input, 'watermarkPolicy');
   const watermarkPolicy =

@@ -135,7 +135,11 @@ export class Pipeline {
       ...read.map((source) =>
         describeOperator(source.name, 'source', [], {
           watermark: source.eventTime
-            ? { eventTime: source.eventTime, dropsLate: false, ...(source.watermark && { delay: source.watermark }) }
+            ? {
+                eventTime: source.eventTime,
+                dropsLate: false,
+                ...(source.watermark && { delay: source.watermark.text }),
+              }
             : null,
         }),
       ),

@@ -1,5 +1,4 @@
 import type { ColumnSpec, OutputMode, SourceSpec } from '../scenario';
-import { parseDuration } from '../duration';
 import { selectClauses } from '../sql/select';
 import { applyEdits, closingBracket, identifierName, isSymbol, isWord, significant, type Token } from '../sql/tokens';
 import type { DurationOf, WindowSpec } from '../sql/windows';
@@ -303,7 +302,7 @@ function planSingle(
   const dedup = stream && !analysis.grouped ? planDedup(sql, tokens, stream, tables) : null;
   if (dedup) {
     checkDedup(dedup, stream!, outputMode);
-    return stream!.watermark ? withWatermarkDelay(dedup, parseDuration(stream!.watermark)!) : dedup;
+    return stream!.watermark ? withWatermarkDelay(dedup, BigInt(stream!.watermark.us)) : dedup;
   }
   if (!analysis.grouped) {
     checkStateless(analysis, outputMode);
@@ -363,7 +362,12 @@ export function planChained(
       'Select the window’s time in the inner query (Flink: window_time, grouped by; Spark: window_time(window) AS wt) and window the outer query by it.',
     );
   }
-  const stream: SourceSpec = { name: stage.inputTable, columns: upstream.columns, eventTime, watermark: '0 seconds' };
+  const stream: SourceSpec = {
+    name: stage.inputTable,
+    columns: upstream.columns,
+    eventTime,
+    watermark: { text: '0 seconds', us: 0 },
+  };
   const plan = planSingle(stage.sql, [stream], outputMode, catalog, prefix);
   if (plan.kind !== 'aggregate' && plan.kind !== 'session' && plan.kind !== 'dedup')
     throw new PlanError(

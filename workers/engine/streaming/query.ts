@@ -1,6 +1,6 @@
 import type { BatchReport, BatchWarning, Progress, QueryInfo, StateOperatorProgress } from '../../protocol';
 import type { Database } from '../database';
-import type { OutputMode, QuerySpec, Scenario, SourceSpec } from '../scenario';
+import { triggerIntervalMs, type OutputMode, type QuerySpec, type Scenario, type SourceSpec } from '../scenario';
 import { formatTimestampMicros, type JsonValue } from '../values';
 import { planQuery, type Catalog, type QueryPlan } from './plan';
 import { emptyInput, type SourceBatchStats } from './sources';
@@ -9,7 +9,6 @@ import { existingTables, exportTable, importTable, type QueryCheckpoint } from '
 import { Pipeline } from './pipeline';
 import type { BatchWatermarks } from './operators/operator';
 import { formatWatermark, Statements } from './operators/statements';
-import { parseDuration } from '../duration';
 
 /**
  * DuckDB marks an error in the SQL it ran (`LINE n: <text>` and a caret); when that SQL is a rewrite of the
@@ -96,9 +95,9 @@ export class StreamingQuery {
     checkpoint?: QueryCheckpoint,
   ): StreamingQuery {
     const plan = planQuery(spec.query, scenario.sources, spec.outputMode, catalog, prefix);
-    const inputs = scenario.sources
-      .filter((source) => plan.sources.includes(source.name) && source.watermark)
-      .map((source) => ({ name: source.name, delayUs: parseDuration(source.watermark!)! }));
+    const inputs = scenario.sources.flatMap(({ name, watermark }) =>
+      plan.sources.includes(name) && watermark ? [{ name, delayUs: BigInt(watermark.us) }] : [],
+    );
     const tracker = new WatermarkTracker(inputs, scenario.watermarkPolicy, checkpoint);
     return new StreamingQuery(db, plan, scenario, spec, tracker, prefix, catalog, checkpoint);
   }
@@ -276,7 +275,6 @@ export class StreamingQuery {
     // The results are the last operator's; their window, the last window's (a cascade's outer one).
     const window = operators.findLast((operator) => operator.description.window)?.description.window;
     const keyItems = operators.at(-1)!.keyItems;
-    const trigger = this.scenario.trigger;
     return {
       name: this.name,
       outputMode: this.outputMode,
@@ -284,7 +282,7 @@ export class StreamingQuery {
       keyColumns: keyItems ? this.columns.filter((_, i) => keyItems[i]) : [],
       stateful: this.isStateful,
       ...(window && { window }),
-      triggerIntervalMs: trigger.kind === 'processingTime' ? Number(parseDuration(trigger.interval)! / 1000n) : null,
+      triggerIntervalMs: triggerIntervalMs(this.scenario.trigger),
       pipeline: this.pipeline.explain(this.scenario.sources),
     };
   }

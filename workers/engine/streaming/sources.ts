@@ -2,7 +2,6 @@ import { INPUT_HEAD, INPUT_SAMPLE, type BatchInput, type BatchWarning, type Reje
 import type { Database } from '../database';
 import type { Cell, ColumnSpec, SourceSpec, TableSpec } from '../scenario';
 import { quote } from '../sql/windows';
-import { parseDuration } from '../duration';
 import { formatTimestampMicros, tableToJsonRows } from '../values';
 
 /** What one source contributed to a batch. */
@@ -122,7 +121,7 @@ export class Streams {
     const previous = this.latestUs.get(source.name);
     this.latestUs.set(source.name, previous !== undefined && previous > maxUs ? previous : maxUs);
     const reference = previous ?? minUs;
-    const delayUs = source.watermark ? (parseDuration(source.watermark) ?? 0n) : 0n;
+    const delayUs = BigInt(source.watermark?.us ?? 0);
     const limit = reference + (10n * delayUs > DAY_US ? 10n * delayUs : DAY_US);
     if (maxUs <= limit) return undefined;
     const table = quote(source.name);
