@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { encodeLink } from '../src/share/link';
+import { documentOf } from '../workers/engine/scenario';
 import { parseScenario } from '../workers/engine/validate';
 import { expect, openPlayground as ready, test, writeSql } from './fixtures';
 
@@ -83,7 +84,7 @@ test('a link whose text fields hold HTML and script shows them as text and runs 
     steps: [{ add: { events: PAYLOADS.map((payload, i) => [`2024-01-01 00:00:0${i}`, payload]) } }],
     ui: { lesson: script, about: img, title: remote, notes: PAYLOADS },
   });
-  await ready(page, './' + (await encodeLink(scenario)));
+  await ready(page, './' + (await encodeLink(documentOf(scenario))));
   await page.getByRole('button', { name: 'Step', exact: true }).click();
   const results = page.getByRole('region', { name: 'Results' });
   for (const payload of PAYLOADS) await expect(results).toContainText(payload);

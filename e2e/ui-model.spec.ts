@@ -6,7 +6,6 @@ import { LoadTickets } from '../src/lib/loads';
 import { ResultSet } from '../src/lib/results';
 import { editable, toDocument } from '../src/lib/scenario';
 import { streamsRead } from '../src/lib/sqlrefs';
-import { durationMs } from '../workers/engine/duration';
 import { clockUtc, duration, parseUtcMs, watermarkMs } from '../src/lib/time';
 
 const WINDOWED: QueryInfo = {
@@ -32,10 +31,6 @@ test('timestamps are read as UTC, the watermark of no batch yet as none', () => 
   expect(clockUtc(Date.UTC(2024, 0, 1, 13, 5, 9, 450), true)).toBe('13:05:09.4');
   expect(duration(24319.8)).toBe('24.3 s');
   expect(duration(10_000)).toBe('10 s');
-  expect(durationMs('500 ms')).toBe(500);
-  expect(durationMs('1 second')).toBe(1000);
-  // The UI reads durations with the engine's own parser: it once had one of its own, which read "2 hrs" as nothing.
-  expect(durationMs('2 hrs')).toBe(7_200_000);
 });
 
 test('a query runs live when it reads a declared stream, outside strings and comments', () => {

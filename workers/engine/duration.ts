@@ -73,9 +73,3 @@ export function analyseDuration(text: string): DurationAnalysis {
   }
   return { micros: sign === '-' ? -micros : micros };
 }
-
-/** A duration's milliseconds, or null when the text is not a duration. */
-export function durationMs(text: string): number | null {
-  const analysis = analyseDuration(text);
-  return 'micros' in analysis ? Number(analysis.micros) / 1000 : null;
-}
