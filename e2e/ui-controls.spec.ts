@@ -1,10 +1,32 @@
 import type { Page } from '@playwright/test';
-import { batchesRun as batches, expect, openPlayground, test, writeSql } from './fixtures';
+import { batchesRun as batches, engineReady, expect, openPlayground, test, writeSql } from './fixtures';
 
 async function ready(page: Page) {
   await openPlayground(page);
   await expect(page.getByRole('status', { name: 'Run status' })).toContainText('ready');
 }
+
+test('Run pressed while the engine is still starting begins the run once it is ready', async ({ page }) => {
+  // The engine starts no sooner than its wasm arrives: hold it until Run has been pressed.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/*.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto('./');
+  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('Starting the engine');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const status = page.getByRole('status', { name: 'Run status' });
+  await expect(status).toContainText('Run goes ahead once the engine has started');
+  await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeDisabled();
+  release();
+  await engineReady(page);
+  await expect(status).toContainText('running');
+  await expect.poll(() => batches(page)).toBeGreaterThanOrEqual(1);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await expect(status).toContainText('paused');
+});
 
 test('Step runs one batch while paused; Reset starts over with the same events', async ({ page }) => {
   await ready(page);
@@ -162,7 +184,7 @@ test('a run that cannot keep up says it is falling behind', async ({ page }) => 
   await page.getByLabel('Trigger interval (seconds)').press('Tab');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   const status = page.getByRole('status', { name: 'Run status' });
-  await expect(status).toContainText(/Falling behind · [\d,]+ pending/);
+  await expect(status).toContainText(/Falling behind · [\d,]+ events waiting/);
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
   await expect(status).toContainText('paused');
 });

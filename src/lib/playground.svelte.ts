@@ -121,10 +121,17 @@ export class Playground {
   private lastRestartMs = -Infinity;
   /** This tab's checkpoint slot in the engine's storage. */
   private readonly checkpointKey = tabCheckpointKey();
+  /** Settles when `init` has started the engine and loaded the first scenario, or failed to. */
+  private readonly engineStarted: Promise<void>;
+  private markEngineStarted: () => void = () => {};
+  private engineHasStarted = false;
+  /** Run or Step was pressed while the engine was starting: it goes ahead once the engine is ready. */
+  waitingForEngine = $state<'run' | 'step' | null>(null);
 
   constructor(private readonly startEngine: (onDeath: (reason: string) => void) => EngineConnection) {
     this.connection = this.connect();
     this.engine = this.connection.api;
+    this.engineStarted = new Promise((resolve) => (this.markEngineStarted = resolve));
   }
 
   private connect(): EngineConnection {
@@ -164,8 +171,9 @@ export class Playground {
     if (resumed && this.lastResume?.ok && wasRunning) await this.engine.play();
   }
 
+  /** Loads, one-off queries or a press waiting for the engine to start: the controls wait. */
   get busy(): boolean {
-    return this.working > 0;
+    return this.working > 0 || this.waitingForEngine !== null;
   }
 
   get state(): RunState {
@@ -208,13 +216,33 @@ export class Playground {
    * before the first run.
    */
   async init(scenario?: Partial<EngineScenario>): Promise<void> {
-    if (scenario) this.scenario = editable(scenario);
-    this.info = await this.engine.info();
-    await this.load(false);
+    try {
+      if (scenario) this.scenario = editable(scenario);
+      this.info = await this.engine.info();
+      await this.load(false);
+    } finally {
+      this.engineHasStarted = true;
+      this.markEngineStarted();
+    }
+  }
+
+  /**
+   * A press of Run or Step while the engine starts waits for it: a load issued now would be overtaken by the
+   * start's own load of the scenario, and the press would come to nothing.
+   */
+  private async whenEngineStarted(action: 'run' | 'step'): Promise<void> {
+    if (this.engineHasStarted) return;
+    this.waitingForEngine = action;
+    try {
+      await this.engineStarted;
+    } finally {
+      this.waitingForEngine = null;
+    }
   }
 
   /** Run: a query that reads no stream runs once; one that reads a stream loads the scenario and plays. */
   async run(): Promise<void> {
+    await this.whenEngineStarted('run');
     if (streamsRead(this.sql, this.streams).length === 0) {
       await this.runOnce(this.sql);
       return;
@@ -230,6 +258,7 @@ export class Playground {
   }
 
   async step(): Promise<void> {
+    await this.whenEngineStarted('step');
     if (!this.query && !(await this.load(true))) return;
     this.started = true;
     this.showing = 'live';
