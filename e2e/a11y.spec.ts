@@ -1,0 +1,30 @@
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import { batchesRun, expect, openPlayground, test } from './fixtures';
+
+/** axe-core's WCAG 2.0 and 2.1 A and AA rules on the whole page: each violation as its rule and elements. */
+async function violations(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return results.violations.map((violation) => ({
+    rule: violation.id,
+    nodes: violation.nodes.map((node) => node.target.join(' ')),
+  }));
+}
+
+test('the page passes axe-core’s WCAG 2.1 AA rules, idle and while a run plays', async ({ page }) => {
+  await openPlayground(page);
+  await expect(page.getByRole('status', { name: 'Run status' })).toContainText('ready');
+  expect(await violations(page), 'idle').toEqual([]);
+
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect.poll(() => batchesRun(page)).toBeGreaterThanOrEqual(3);
+  expect(await violations(page), 'running').toEqual([]);
+  // axe reads only what is shown: each side tab in turn, with the rows the run has brought.
+  for (const name of ['Lesson', 'Sources', 'Late rows', 'Progress']) {
+    const tab = page.getByRole('tab', { name: new RegExp(`^${name}`) });
+    await tab.click();
+    await expect(tab).toHaveAttribute('aria-selected', 'true');
+    expect(await violations(page), `running, ${name} open`).toEqual([]);
+  }
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+});
