@@ -106,3 +106,25 @@ test('the default scenario plays: batches, results, timeline dots, a late row, p
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
   await expect(status).toContainText('paused');
 });
+
+test('the Changelog toggle shows the sink as Flink prints it, beside the table those changes build', async ({
+  page,
+}, testInfo) => {
+  await ready(page);
+  await page.getByRole('region', { name: 'Controls' }).getByRole('radio', { name: 'update' }).check();
+  await expect(page.getByRole('status', { name: 'Run status' })).toContainText('ready');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const results = page.getByRole('region', { name: 'Results' });
+  await results.getByRole('button', { name: 'Changelog' }).click();
+  await expect(results.getByRole('button', { name: 'Changelog' })).toHaveAttribute('aria-pressed', 'true');
+  const changelog = results.getByRole('table', { name: 'Changelog' });
+  await expect(results.getByRole('table', { name: 'Result table' })).toBeVisible();
+  // Update mode: a window's count per page is inserted, then updated as more clicks come, a row before and after.
+  for (const op of ['+I', '-U', '+U']) await expect(changelog.getByRole('cell', { name: op }).first()).toBeVisible();
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await expect(page.getByRole('status', { name: 'Run status' })).toContainText('paused');
+  await results.screenshot({ path: testInfo.outputPath('changelog-update-mode.png') });
+
+  await results.getByRole('button', { name: 'Changelog' }).click();
+  await expect(changelog).toHaveCount(0);
+});

@@ -466,6 +466,75 @@ const outputModes: Lesson = {
   ],
 };
 
+const CLICKS_BY_USER = [
+  ['ts', 'TIMESTAMP'],
+  ['user', 'VARCHAR'],
+  ['url', 'VARCHAR'],
+] as [string, string][];
+
+/** Flink's "Dynamic Tables" page: a count of clicks per user, and the changelog stream it turns into. */
+const changelogs: Lesson = {
+  id: 'changelogs',
+  title: 'Changelogs: a table as a stream of changes',
+  summary:
+    'A result that changes is sent as a stream of changes: inserts, and updates as a row before and after. Turn on Changelog in the Results panel to see it beside the table it builds.',
+  scenario: doc({
+    sources: [scripted('clicks', CLICKS_BY_USER)],
+    query: 'SELECT user, count(url) AS clicks FROM clicks GROUP BY user',
+    outputMode: 'update',
+    trigger: MANUAL,
+    steps: [
+      {
+        add: {
+          clicks: [
+            ['2024-05-01 12:00:00', 'Mary', './home'],
+            ['2024-05-01 12:00:05', 'Bob', './cart'],
+          ],
+        },
+      },
+      {
+        add: {
+          clicks: [
+            ['2024-05-01 12:01:00', 'Mary', './prod?id=1'],
+            ['2024-05-01 12:01:30', 'Liz', './home'],
+          ],
+        },
+      },
+      { add: { clicks: [['2024-05-01 12:02:00', 'Bob', './prod?id=3']] } },
+    ],
+  }),
+  steps: [
+    {
+      text:
+        'Clicks are counted per user, in update mode: each batch sends the rows whose count changed. Press ' +
+        'Changelog in the Results panel, then Step once: Mary and Bob arrive, and each gets a row, +I (insert).',
+      predict: {
+        question: 'Step 2 brings a second click of Mary and a first of Liz. What does the changelog add?',
+        answer:
+          '-U Mary 1, +U Mary 2, +I Liz 1. An update is sent as the row before (-U, update before) and after (+U, update after), so a sink that keeps a sum or a copy can take the old row out before it puts the new one in. Liz is new: an insert.',
+      },
+    },
+    {
+      text: 'Apply the change to complete mode and replay: complete mode writes the whole table after every batch.',
+      change: { outputMode: 'complete' },
+      predict: {
+        question: "Step 3 brings Bob's second click. Complete mode writes all three rows; what does the changelog add?",
+        answer:
+          '-U Bob 1, +U Bob 2, and nothing for Mary and Liz: their rows are written again, but unchanged, so they are no change. The changelog is what a sink must do to keep its copy of the table equal to the result.',
+      },
+    },
+    {
+      text: 'Apply the change to append mode.',
+      change: { outputMode: 'append' },
+      predict: {
+        question: 'Can this query run in append mode?',
+        answer:
+          'No, Spark refuses it: append mode only inserts, and a count per user changes with every click. Without a window and a watermark no count is ever final, so there is nothing append mode could write.',
+      },
+    },
+  ],
+};
+
 const SESSIONS_SPARK = `SELECT session_window.start AS session_start, session_window.end AS session_end, bidder,
   count(*) AS bids, max(price) AS top_bid
 FROM bid
@@ -740,6 +809,7 @@ export const LESSONS: readonly Lesson[] = [
   eventTime,
   watermarks,
   outputModes,
+  changelogs,
   sessionWindows,
   enrichment,
   atmFraud,

@@ -12,6 +12,8 @@ import { documentOf, type ScenarioDocument } from '../../workers/engine/scenario
 import { LiveSession } from '../../workers/engine/session';
 import { runScenario } from '../../workers/engine/streaming/harness';
 import { parseScenario } from '../../workers/engine/validate';
+import { ScenarioRun } from '../../workers/engine/runner';
+import { ResultSet } from '../lib/results';
 import { encodeLink } from '../share/link';
 import { applyChange, LESSONS, lessonById, type Lesson } from '.';
 import { GENERATOR_COLUMNS } from './lesson';
@@ -108,6 +110,26 @@ function groupBy<T>(items: T[], key: (item: T) => string): Record<string, T[]> {
 }
 
 type Check = (lesson: Lesson) => Promise<void>;
+
+/** What the Results panel's changelog shows for a scripted run: the engine's batches through the UI's result set. */
+function changelogOf(scenario: ScenarioDocument): unknown[][] {
+  db.query('DROP SCHEMA IF EXISTS changelog CASCADE');
+  db.query('CREATE SCHEMA changelog');
+  db.query('USE changelog');
+  const run = ScenarioRun.start(db, parseScenario(scenario));
+  const results = new ResultSet(run.describe()[0]!);
+  for (const batch of run.steps()) results.apply(batch.batchId, batch.rows, null);
+  db.query('USE memory.main');
+  return results.changes.map((change) => [change.batchId, change.kind, ...change.values]);
+}
+
+/** A changelog in batch order, and within a batch by key: a batch's rows come in no set order. */
+function byBatch(changes: unknown[][]): unknown[][] {
+  const KINDS = ['-D', '-U', '+U', '+I'];
+  const rank = (change: unknown[]) =>
+    `${String(change[0]).padStart(9, '0')} ${JSON.stringify(change[2])} ${KINDS.indexOf(String(change[1]))}`;
+  return [...changes].sort((a, b) => (rank(a) < rank(b) ? -1 : 1));
+}
 
 /** Per lesson and step index, the check of that step's prediction. */
 const CHECKS: Record<string, Record<number, Check>> = {
@@ -300,6 +322,38 @@ const CHECKS: Record<string, Record<number, Check>> = {
       expect(rowsOf(perStep[3]!)).toContainEqual(['2024-05-01 10:00:00', '2024-05-01 10:01:00', 3]);
     },
   },
+  changelogs: {
+    // Flink's "Dynamic Tables" page prints this changelog for these clicks: +I Mary, +I Bob, -U/+U Mary, +I Liz,
+    // -U/+U Bob. Here each script step is one batch.
+    0: async (lesson) => {
+      expect(byBatch(changelogOf(lesson.scenario))).toEqual([
+        [0, '+I', 'Bob', 1],
+        [0, '+I', 'Mary', 1],
+        [1, '+I', 'Liz', 1],
+        [1, '-U', 'Mary', 1],
+        [1, '+U', 'Mary', 2],
+        [2, '-U', 'Bob', 1],
+        [2, '+U', 'Bob', 2],
+      ]);
+    },
+    1: async (lesson) => {
+      const scenario = scenarioAt(lesson, 1);
+      const { perStep } = await ok(scenario);
+      expect(sorted(rowsOf(perStep[2]!))).toEqual([
+        ['Bob', 2],
+        ['Liz', 1],
+        ['Mary', 2],
+      ]);
+      expect(byBatch(changelogOf(scenario)).filter((change) => change[0] === 2)).toEqual([
+        [2, '-U', 'Bob', 1],
+        [2, '+U', 'Bob', 2],
+      ]);
+    },
+    2: async (lesson) => {
+      const result = await run(scenarioAt(lesson, 2));
+      expect(result.error).toMatch(/^Append mode emits each result row once, when it is final/);
+    },
+  },
   'session-windows': {
     0: async (lesson) => {
       const { perStep } = await ok(lesson.scenario);
@@ -425,7 +479,7 @@ const CHECKS: Record<string, Record<number, Check>> = {
 };
 
 /** Changes that are meant to be refused: the step shows the engine's error. */
-const REFUSED = new Set(['event-time 2', 'session-windows 3']);
+const REFUSED = new Set(['event-time 2', 'changelogs 2', 'session-windows 3']);
 
 describe('lessons', () => {
   it('has at least 11 lessons with unique, URL-safe ids, all found by lessonById', () => {

@@ -23,6 +23,20 @@ export interface ResultRow {
 
 export type RowMark = 'new' | 'updated' | 'final' | '';
 
+/** How many changes the changelog keeps; older ones are dropped (and the panel says so). */
+export const MAX_CHANGES = 10_000;
+
+/**
+ * One change to the result table, as Flink prints a changelog: `+I` inserts a row, `-U` and `+U` are a row
+ * before and after an update, `-D` deletes a row.
+ */
+export interface Change {
+  id: number;
+  batchId: number;
+  kind: '+I' | '-U' | '+U' | '-D';
+  values: JsonValue[];
+}
+
 export type ResultKind = 'append' | 'update' | 'complete' | 'stateless';
 
 export class ResultSet {
@@ -36,6 +50,9 @@ export class ResultSet {
   lastBatch = -1;
   /** The watermark of the last batch, epoch ms; null when none. */
   watermark: number | null = null;
+  /** The changes that built `rows`, oldest first: at most `MAX_CHANGES` of them. */
+  changes: Change[] = [];
+  changesDropped = 0;
   private index = new Map<string, number>();
   private nextId = 0;
   private readonly keyIndexes: number[];
@@ -100,8 +117,27 @@ export class ResultSet {
     };
   }
 
+  private change(batchId: number, kind: Change['kind'], values: JsonValue[]): void {
+    this.changes.push({ id: this.nextId++, batchId, kind, values });
+    if (this.changes.length > MAX_CHANGES) {
+      const drop = this.changes.length - MAX_CHANGES + Math.floor(MAX_CHANGES / 10);
+      this.changes = this.changes.slice(drop);
+      this.changesDropped += drop;
+    }
+  }
+
+  /** A key's row changed: its update, as a row before and after (none when the values are the same, as Flink). */
+  private update(batchId: number, before: JsonValue[], after: JsonValue[]): void {
+    if (sameValues(before, after)) return;
+    this.change(batchId, '-U', before);
+    this.change(batchId, '+U', after);
+  }
+
   private accumulate(batchId: number, rows: JsonValue[][]): void {
-    for (const values of rows) this.rows.push(this.make(values, batchId, ''));
+    for (const values of rows) {
+      this.rows.push(this.make(values, batchId, ''));
+      this.change(batchId, '+I', values);
+    }
     this.trim();
   }
 
@@ -112,9 +148,11 @@ export class ResultSet {
       if (at === undefined) {
         this.index.set(key, this.rows.length);
         this.rows.push(this.make(values, batchId, key));
+        this.change(batchId, '+I', values);
       } else {
         const old = this.rows[at]!;
         this.rows[at] = { ...this.make(values, batchId, key, old.firstBatch), id: old.id };
+        this.update(batchId, old.values, values);
       }
     }
     if (this.trim()) this.reindex();
@@ -126,10 +164,18 @@ export class ResultSet {
     for (const values of rows.slice(0, this.cap)) {
       const key = this.keyOf(values);
       const old = previous.get(key);
-      if (!old) next.push(this.make(values, batchId, key));
-      else if (sameValues(old.values, values)) next.push(old);
-      else next.push({ ...this.make(values, batchId, key, old.firstBatch), id: old.id });
+      previous.delete(key);
+      if (!old) {
+        next.push(this.make(values, batchId, key));
+        this.change(batchId, '+I', values);
+      } else if (sameValues(old.values, values)) next.push(old);
+      else {
+        next.push({ ...this.make(values, batchId, key, old.firstBatch), id: old.id });
+        this.update(batchId, old.values, values);
+      }
     }
+    // Complete mode writes the whole table each batch: a row it no longer writes is deleted.
+    for (const gone of previous.values()) this.change(batchId, '-D', gone.values);
     this.dropped = Math.max(0, rows.length - this.cap);
     this.rows = next;
     this.emitted = rows.length;
