@@ -6,48 +6,56 @@ async function runQuery(page: Page, sql: string) {
   await page.getByRole('button', { name: 'Run' }).click();
 }
 
-test.beforeEach(async ({ page }) => openPlayground(page));
-
-test('runs SELECT 42 in the engine worker', async ({ page }) => {
-  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText(/DuckDB v1\.4\.\d+ \(EH\)/);
-  await runQuery(page, 'SELECT 42 AS answer');
+// One page runs one query after another, as a user trying the engine out does: each step's query replaces the last.
+test('one-off queries run in the engine worker, one after another', async ({ page }, testInfo) => {
+  await openPlayground(page);
   const results = page.getByRole('region', { name: 'Results' });
-  await expect(results.getByRole('columnheader')).toHaveText(['answer']);
-  await expect(results.getByRole('cell')).toHaveText(['42']);
-});
 
-test('buckets timestamps with time_bucket, shown in UTC', async ({ page }) => {
-  await runQuery(
-    page,
-    `SELECT time_bucket(INTERVAL 10 SECOND, ts) AS window_start, count(*) AS n
-     FROM (SELECT TIMESTAMP '2024-01-01 00:00:00' + INTERVAL (i) SECOND AS ts FROM range(25) t(i))
-     GROUP BY ALL ORDER BY window_start`,
-  );
-  const rows = page.getByRole('region', { name: 'Results' }).getByRole('row');
-  await expect(rows).toHaveText([
-    /window_start\s*n/,
-    /2024-01-01 00:00:00\s*10/,
-    /2024-01-01 00:00:10\s*10/,
-    /2024-01-01 00:00:20\s*5/,
-  ]);
-});
+  await test.step('SELECT 42', async () => {
+    await expect(page.getByRole('status', { name: 'Engine status' })).toContainText(/DuckDB v1\.4\.\d+ \(EH\)/);
+    await runQuery(page, 'SELECT 42 AS answer');
+    await expect(results.getByRole('columnheader')).toHaveText(['answer']);
+    await expect(results.getByRole('cell')).toHaveText(['42']);
+  });
 
-test('shows a readable error for bad SQL, then runs the next query', async ({ page }) => {
-  await runQuery(page, 'SELEC 1');
-  const alert = page.getByRole('region', { name: 'Editor' }).getByRole('alert');
-  await expect(alert).toContainText('syntax error at or near "SELEC"');
-  await expect(alert).toContainText('line 1, column 1');
-  await expect(page.getByLabel('SQL')).toHaveText('SELEC 1');
-  await expect(page.locator('.cm-lintRange-error')).toHaveText('SELEC');
-  await runQuery(page, 'SELECT 1 + 1 AS two');
-  await expect(alert).toBeHidden();
-  await expect(page.getByRole('region', { name: 'Results' }).getByRole('cell')).toHaveText(['2']);
-});
+  await test.step('time_bucket, shown in UTC', async () => {
+    await runQuery(
+      page,
+      `SELECT time_bucket(INTERVAL 10 SECOND, ts) AS window_start, count(*) AS n
+       FROM (SELECT TIMESTAMP '2024-01-01 00:00:00' + INTERVAL (i) SECOND AS ts FROM range(25) t(i))
+       GROUP BY ALL ORDER BY window_start`,
+    );
+    await expect(results.getByRole('row')).toHaveText([
+      /window_start\s*n/,
+      /2024-01-01 00:00:00\s*10/,
+      /2024-01-01 00:00:10\s*10/,
+      /2024-01-01 00:00:20\s*5/,
+    ]);
+  });
 
-test('runs with Ctrl+Enter from the editor', async ({ page }) => {
-  await writeSql(page, "SELECT 'keyboard' AS how");
-  await page.getByLabel('SQL').press('Control+Enter');
-  await expect(page.getByRole('region', { name: 'Results' }).getByRole('cell')).toHaveText(['keyboard']);
+  await test.step('a readable error for bad SQL, then the next query runs', async () => {
+    await runQuery(page, 'SELEC 1');
+    const alert = page.getByRole('region', { name: 'Editor' }).getByRole('alert');
+    await expect(alert).toContainText('syntax error at or near "SELEC"');
+    await expect(alert).toContainText('line 1, column 1');
+    await expect(page.getByLabel('SQL')).toHaveText('SELEC 1');
+    await expect(page.locator('.cm-lintRange-error')).toHaveText('SELEC');
+    await runQuery(page, 'SELECT 1 + 1 AS two');
+    await expect(alert).toBeHidden();
+    await expect(results.getByRole('cell')).toHaveText(['2']);
+  });
+
+  await test.step('Ctrl+Enter runs from the editor', async () => {
+    await writeSql(page, "SELECT 'keyboard' AS how");
+    await page.getByLabel('SQL').press('Control+Enter');
+    await expect(results.getByRole('cell')).toHaveText(['keyboard']);
+  });
+
+  await test.step('looks right', async () => {
+    await runQuery(page, 'SELECT * FROM range(5) t(i)');
+    await expect(results.getByRole('cell')).toHaveCount(5);
+    await page.screenshot({ path: testInfo.outputPath('shell.png'), fullPage: true });
+  });
 });
 
 test('the guard catches and aborts a request to another origin', async ({ page, guard }) => {
@@ -62,10 +70,4 @@ test('the guard catches and aborts a request to another origin', async ({ page, 
   expect(outcome).toBe('aborted');
   expect(guard.offOrigin).toEqual(['https://example.com/probe']);
   guard.enforce = false;
-});
-
-test('looks right', async ({ page }, testInfo) => {
-  await runQuery(page, 'SELECT * FROM range(5) t(i)');
-  await expect(page.getByRole('region', { name: 'Results' }).getByRole('cell')).toHaveCount(5);
-  await page.screenshot({ path: testInfo.outputPath('shell.png'), fullPage: true });
 });
