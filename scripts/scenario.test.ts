@@ -3,25 +3,40 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from './cli';
 
-function cli(args: string[], input?: string) {
+const jsonLines = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+
+/** The CLI in this process, as `npm run scenario` runs it: its exit code and what it printed. */
+async function cli(args: string[], input = '') {
+  let text = '';
+  const status = await runCli(args, { stdin: () => input, write: (chunk) => (text += chunk) });
+  return {
+    status,
+    text,
+    get lines() {
+      return jsonLines(text);
+    },
+  };
+}
+
+/** The CLI as a process of its own, for what only a process shows: standard input, the exit status. */
+function processCli(args: string[], input?: string) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/scenario.ts', ...args], {
     input,
     encoding: 'utf8',
   });
-  return {
-    status: result.status,
-    lines: result.stdout
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line)),
-  };
+  return { status: result.status, lines: jsonLines(result.stdout) };
 }
 
 describe('npm run scenario -- --explain', () => {
-  it('prints the pipeline in order, sources first and the sink last, in the spirit of Flink’s EXPLAIN CHANGELOG_MODE', () => {
-    const { status, lines } = cli(['examples/watermark.json', '--explain']);
+  it('prints the pipeline in order, sources first and the sink last, in the spirit of Flink’s EXPLAIN CHANGELOG_MODE', async () => {
+    const { status, lines } = await cli(['examples/watermark.json', '--explain']);
     expect(status).toBe(0);
     expect(lines).toEqual([
       {
@@ -43,21 +58,17 @@ describe('npm run scenario -- --explain', () => {
     ]);
   });
 
-  it('names each query when there are several, and says what each emits', () => {
-    const { lines } = cli(['examples/two-queries.json', '--explain']);
+  it('names each query when there are several, and says what each emits', async () => {
+    const { lines } = await cli(['examples/two-queries.json', '--explain']);
     expect(lines.map((line) => [line.query, line.operators.map((op: { emits: string }) => op.emits)])).toEqual([
       ['appended', ['append', 'append', 'append']],
       ['updated', ['append', 'updates', 'updates']],
     ]);
   });
 
-  it('prints the same as lines for people with --text', () => {
-    const result = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/scenario.ts', 'examples/nexmark/q5.json', '--explain', '--text'],
-      { encoding: 'utf8' },
-    );
-    expect(result.stdout.split('\n').map((line) => line.trim().split(/\s+/)[0])).toEqual([
+  it('prints the same as lines for people with --text', async () => {
+    const result = await cli(['examples/nexmark/q5.json', '--explain', '--text']);
+    expect(result.text.split('\n').map((line) => line.trim().split(/\s+/)[0])).toEqual([
       'query',
       'bid',
       'aggregate',
@@ -69,8 +80,8 @@ describe('npm run scenario -- --explain', () => {
 });
 
 describe('npm run scenario', () => {
-  it('prints one JSON object per executed micro-batch', () => {
-    const { status, lines } = cli(['examples/watermark.json']);
+  it('prints one JSON object per executed micro-batch', async () => {
+    const { status, lines } = await cli(['examples/watermark.json']);
     expect(status).toBe(0);
     expect(lines.map((line) => [line.batchId, line.watermark, line.numInputRows, line.rows])).toEqual([
       [0, '1970-01-01 00:00:00', 6, []],
@@ -104,8 +115,8 @@ describe('npm run scenario', () => {
     });
   });
 
-  it('names the query on each line when a scenario runs several over one stream', () => {
-    const { status, lines } = cli(['examples/two-queries.json']);
+  it('names the query on each line when a scenario runs several over one stream', async () => {
+    const { status, lines } = await cli(['examples/two-queries.json']);
     expect(status).toBe(0);
     expect(lines.map((line) => `${line.query} ${line.batchId} ${line.rows.length}`)).toEqual([
       'appended 0 0',
@@ -125,23 +136,23 @@ describe('npm run scenario', () => {
       [['2024-01-01 12:00:05', 'home']],
     ]);
     expect(Object.keys(lines[0])[0]).toBe('query');
-    expect(Object.keys(cli(['examples/watermark.json']).lines[0])).not.toContain('query');
+    expect(Object.keys((await cli(['examples/watermark.json'])).lines[0])).not.toContain('query');
   });
 
-  it('reads the document from standard input with -', () => {
+  it('reads the document from standard input with -, as a process', () => {
     const document = JSON.stringify({
       version: 1,
       sources: [{ name: 's', columns: [['x', 'INTEGER']] }],
       query: 'SELECT x * 2 AS y FROM s',
       steps: [{ add: { s: [[1], [2]] } }],
     });
-    expect(cli(['-'], document)).toMatchObject({
+    expect(processCli(['-'], document)).toMatchObject({
       status: 0,
       lines: [{ batchId: 0, watermark: null, columns: ['y'], rows: [[2], [4]] }],
     });
   });
 
-  it('prints a single error line and exits 1 for a bad document, bad JSON or a query Spark rejects', () => {
+  it('prints a single error line and exits 1 for a bad document, bad JSON or a query Spark rejects', async () => {
     for (const input of [
       '{"version": 1, "query": 42}',
       '{ not json',
@@ -152,64 +163,57 @@ describe('npm run scenario', () => {
         steps: [],
       }),
     ]) {
-      const { status, lines } = cli(['-'], input);
+      const { status, lines } = await cli(['-'], input);
       expect(status).toBe(1);
       expect(lines).toHaveLength(1);
       expect(lines[0].error.message).toEqual(expect.any(String));
       expect(lines[0].error.hint).toEqual(expect.any(String));
     }
+    expect(processCli(['-'], '{ not json')).toMatchObject({ status: 1, lines: [{ error: expect.any(Object) }] });
   });
 });
 
 describe('npm run scenario --checkpoint', () => {
   const withoutTimings = (line: { progress: unknown }) => ({ ...line, progress: undefined });
 
-  it('stops after --steps N and resumes from the checkpoint file exactly where it stopped', () => {
+  it('stops after --steps N and resumes from the checkpoint file exactly where it stopped', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'tideline-')), 'run.checkpoint');
-    const straight = cli(['examples/two-queries.json']);
-    const first = cli(['examples/two-queries.json', '--checkpoint', file, '--steps', '1']);
-    const second = cli(['examples/two-queries.json', '--checkpoint', file]);
+    const straight = await cli(['examples/two-queries.json']);
+    const first = await cli(['examples/two-queries.json', '--checkpoint', file, '--steps', '1']);
+    const second = await cli(['examples/two-queries.json', '--checkpoint', file]);
     expect([first.status, second.status]).toEqual([0, 0]);
     expect(first.lines.length).toBeGreaterThan(0);
     expect(second.lines.length).toBeGreaterThan(0);
     expect([...first.lines, ...second.lines].map(withoutTimings)).toEqual(straight.lines.map(withoutTimings));
-    expect(cli(['examples/two-queries.json', '--checkpoint', file]).lines).toEqual([]);
+    expect((await cli(['examples/two-queries.json', '--checkpoint', file])).lines).toEqual([]);
   }, 120_000);
 
-  it("refuses another scenario's checkpoint, and a file that is not a checkpoint", () => {
+  it("refuses another scenario's checkpoint, and a file that is not a checkpoint", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tideline-'));
     const file = path.join(dir, 'run.checkpoint');
-    cli(['examples/two-queries.json', '--checkpoint', file, '--steps', '1']);
-    const other = cli(['examples/watermark.json', '--checkpoint', file]);
+    await cli(['examples/two-queries.json', '--checkpoint', file, '--steps', '1']);
+    const other = await cli(['examples/watermark.json', '--checkpoint', file]);
     expect(other.status).toBe(1);
     expect(other.lines[0].error.message).toMatch(/written by another scenario/);
     writeFileSync(path.join(dir, 'junk'), 'not a checkpoint');
-    const junk = cli(['examples/watermark.json', '--checkpoint', path.join(dir, 'junk')]);
+    const junk = await cli(['examples/watermark.json', '--checkpoint', path.join(dir, 'junk')]);
     expect(junk.status).toBe(1);
     expect(junk.lines[0].error.message).toMatch(/not a Tideline checkpoint/);
   }, 120_000);
 });
 
 describe('npm run scenario, generators and export', () => {
-  it('runs a generator scenario without steps for --batches N one-second batches', () => {
-    const { status, lines } = cli(['examples/nexmark/q1.json', '--batches', '3']);
+  it('runs a generator scenario without steps for --batches N one-second batches', async () => {
+    const { status, lines } = await cli(['examples/nexmark/q1.json', '--batches', '3']);
     expect(status).toBe(0);
     expect(lines.map((line) => line.batchId)).toEqual([0, 1, 2]);
     expect(lines.every((line) => line.numInputRows > 0 && line.rows.length === line.numInputRows)).toBe(true);
   });
 
-  it('prints the scenario as a PySpark or a Flink SQL script with --export', () => {
-    const pyspark = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/scenario.ts', 'examples/watermark.json', '--export', 'pyspark'],
-      { encoding: 'utf8' },
-    );
-    expect(pyspark.stdout).toContain('.withWatermark("ts", "10 seconds")');
-    const flink = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/scenario.ts', 'examples/watermark.json', '--export', 'flink'],
-      { encoding: 'utf8' },
-    );
-    expect(flink.stdout).toContain("WATERMARK FOR ts AS ts - INTERVAL '10' SECOND");
+  it('prints the scenario as a PySpark or a Flink SQL script with --export', async () => {
+    const pyspark = await cli(['examples/watermark.json', '--export', 'pyspark']);
+    expect(pyspark.text).toContain('.withWatermark("ts", "10 seconds")');
+    const flink = await cli(['examples/watermark.json', '--export', 'flink']);
+    expect(flink.text).toContain("WATERMARK FOR ts AS ts - INTERVAL '10' SECOND");
   });
 });
