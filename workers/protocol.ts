@@ -225,6 +225,54 @@ export interface BatchReport {
   rejected: RejectedRow[];
   /** What the user should know about this batch. */
   warnings: BatchWarning[];
+  /** Every pipeline operator's rows this batch, in `QueryInfo.pipeline`'s order: sources, operators, the sink. */
+  flow: OperatorFlow[];
+  /** Why the watermark the next batch runs with stands where it does; null when the query has no watermark. */
+  watermarkReason: WatermarkReason | null;
+}
+
+/** What went through one operator of the pipeline in one batch, for the dataflow view. */
+export interface OperatorFlow {
+  /** `PipelineOperator.id`. */
+  operatorId: string;
+  numInputRows: number;
+  numOutputRows: number;
+  /** Its input rows it dropped as late: every row, not Spark's count per key. */
+  numLateRows: number;
+  /** The watermark it closed and evicted by this batch; absent without a watermark or for a source. */
+  watermark?: string;
+}
+
+/**
+ * Spark's watermark, explained: each watermarked source's value is its max event time seen minus its delay;
+ * the global watermark is the min (or, with the `max` policy, the max) of those, and never goes backwards.
+ */
+export interface WatermarkReason {
+  policy: 'min' | 'max';
+  /** The global watermark the next batch runs with. */
+  watermark: string;
+  /**
+   * What sets it: no source has sent an event yet; the sources in `heldBy` (the min or max); the watermark
+   * stays where it was because the sources' value is behind it (it never goes backwards); the input ended.
+   */
+  setBy: 'no events yet' | 'sources' | 'never goes backwards' | 'end of input';
+  /** The sources whose watermark is the global one (several when they tie). */
+  heldBy: string[];
+  /** The batch since which the global watermark has stood at this value. */
+  since: number;
+  inputs: SourceWatermark[];
+}
+
+export interface SourceWatermark {
+  source: string;
+  /** The source's watermark delay, as written ("10 seconds"). */
+  delay: string;
+  /** The max event time it has sent; null before its first event. */
+  maxEventTime: string | null;
+  /** `maxEventTime − delay`; null before its first event. */
+  watermark: string | null;
+  /** The batch in which its watermark last moved forward; null before its first event. */
+  advancedInBatch: number | null;
 }
 
 /** A row a source refused: no query reads it. */

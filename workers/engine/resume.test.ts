@@ -115,3 +115,43 @@ describe('a checkpoint saved before validation parsed durations', () => {
     expect(resumed.batchAt(1500).map((batch) => batch.rows)).toEqual(next);
   });
 });
+
+describe('the watermark’s reason after a resume', () => {
+  it('has the restored values; the batches they moved in, unknown to the checkpoint, read as the resumed batch', () => {
+    const scenario = parseScenario(SCRIPTED);
+    const [first, second, third] = scenario.steps!;
+    freshSchema();
+    const run = ScenarioRun.start(db, scenario);
+    expect([...run.runStep(first!), ...run.runStep(second!)].map((batch) => batch.numInputRows)).toEqual([2, 0, 1, 0]);
+    const checkpoint = run.checkpoint();
+    const [straight] = [...run.runStep(third!)];
+    freshSchema();
+    const [resumed] = [...ScenarioRun.start(db, scenario, checkpoint).runStep(third!)];
+    // 26 − 10 seconds, set in batch 2; batch 4 is the resumed one.
+    const reason = {
+      policy: 'min',
+      watermark: '1970-01-01 00:00:16',
+      setBy: 'sources',
+      heldBy: ['events'],
+      inputs: [
+        {
+          source: 'events',
+          delay: '10 seconds',
+          maxEventTime: '1970-01-01 00:00:26',
+          watermark: '1970-01-01 00:00:16',
+        },
+      ],
+    };
+    expect(straight!.batchId).toBe(4);
+    expect(straight!.watermarkReason).toEqual({
+      ...reason,
+      since: 2,
+      inputs: [{ ...reason.inputs[0], advancedInBatch: 2 }],
+    });
+    expect(resumed!.watermarkReason).toEqual({
+      ...reason,
+      since: 4,
+      inputs: [{ ...reason.inputs[0], advancedInBatch: 4 }],
+    });
+  });
+});

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchReport } from '../../protocol';
 import { describeFailure } from '../failures';
-import { emitted, runScenario, valueEvents as events, values } from './harness';
+import { at, emitted, flowOf, runScenario, startScenario, valueEvents as events, values } from './harness';
 
-const at = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 /** Each scripted step's rows: the data batch's and the no-data batches' after it, as Spark's CheckNewAnswer sees them. */
 function perStep(batches: BatchReport[]): unknown[][][] {
@@ -58,6 +57,54 @@ describe('chained stateful operators (Spark MultiStatefulOperatorsSuite, Flink c
         [0, 0],
       ],
     ]);
+  });
+
+  // The same run, operator by operator: the first aggregation's closed 5-second windows are the second's input.
+  it('window agg -> window agg: each operator’s rows in, out and dropped as late, per batch', async () => {
+    const batches = await runScenario(
+      events(cascade, [values(...range(10, 21)), values(...range(10, 29)), values(30, 31)]),
+    );
+    expect(batches.map(flowOf)).toEqual([
+      [
+        ['events', 12, 12, 0, undefined],
+        ['aggregate', 12, 0, 0, at(0)],
+        ['aggregate2', 0, 0, 0, at(0)],
+        ['sink', 0, 0, 0, at(0)],
+      ],
+      // Watermark 21 closes [10, 15) and [15, 20), and with them [10, 20).
+      [
+        ['events', 0, 0, 0, undefined],
+        ['aggregate', 0, 2, 0, at(21)],
+        ['aggregate2', 2, 1, 0, at(21)],
+        ['sink', 1, 1, 0, at(21)],
+      ],
+      // 10 to 19 fall in windows closed at 21: ten rows late, two keys for Spark's count.
+      [
+        ['events', 20, 20, 0, undefined],
+        ['aggregate', 20, 0, 10, at(21)],
+        ['aggregate2', 0, 0, 0, at(21)],
+        ['sink', 0, 0, 0, at(21)],
+      ],
+      [
+        ['events', 0, 0, 0, undefined],
+        ['aggregate', 0, 1, 0, at(29)],
+        ['aggregate2', 1, 0, 0, at(29)],
+        ['sink', 0, 0, 0, at(29)],
+      ],
+      [
+        ['events', 2, 2, 0, undefined],
+        ['aggregate', 2, 0, 0, at(29)],
+        ['aggregate2', 0, 0, 0, at(29)],
+        ['sink', 0, 0, 0, at(29)],
+      ],
+      [
+        ['events', 0, 0, 0, undefined],
+        ['aggregate', 0, 1, 0, at(31)],
+        ['aggregate2', 1, 1, 0, at(31)],
+        ['sink', 1, 1, 0, at(31)],
+      ],
+    ]);
+    expect(batches[2]!.progress.stateOperators.map((op) => op.numRowsDroppedByWatermark)).toEqual([2, 0]);
   });
 
   // MultiStatefulOperatorsSuite "agg -> agg -> agg, append mode".
@@ -214,6 +261,49 @@ GROUP BY window_start, window_end`,
       ['join', t('01:15:00'), t('02:16:00')],
       ['aggregate', t('00:14:59.999'), t('01:15:59.999')],
     ]);
+  });
+
+  // The same join -> window agg, operator by operator: the last no-data batch's watermark 02:16 evicts the two
+  // unmatched left rows as NULL rows, which close the aggregation's [01:00, 01:10) at the watermark the join
+  // passes on.
+  it('left outer join -> window agg: each operator’s rows and the watermark it ran with, in the pipeline’s order', async () => {
+    const t = (time: string) => `2023-01-01 ${time}`;
+    const add = (left: [string, string][], right: [string, string][]) => ({
+      add: { s1: left.map(([id, time]) => [id, t(time)]), s2: right.map(([id, time]) => [id, t(time)]) },
+    });
+    const query =
+      'SELECT window.start AS window_start, count(*) AS cnt FROM (' +
+      'SELECT * FROM s1 LEFT JOIN s2 ON s1.id1 = s2.id2 AND s1.timestamp1 BETWEEN s2.timestamp2 - INTERVAL 1 HOUR AND s2.timestamp2 + INTERVAL 1 HOUR' +
+      ") GROUP BY window(timestamp1, '10 minutes')";
+    const run = await startScenario(
+      twoStreams(['id1', 'timestamp1'], ['id2', 'timestamp2'], query, [
+        add(
+          [
+            ['1', '01:00:10'],
+            ['2', '01:00:30'],
+          ],
+          [['1', '01:00:20']],
+        ),
+        add([['5', '01:15:00']], [['6', '01:15:00']]),
+        add([['5', '02:16:00']], [['6', '02:16:00']]),
+      ]),
+    );
+    const batches = [...run.steps()];
+    expect(flowOf(batches[0]!)).toEqual([
+      ['s1', 2, 2, 0, undefined],
+      ['s2', 1, 1, 0, undefined],
+      ['join', 3, 1, 0, at(0)],
+      ['aggregate', 1, 0, 0, at(0)],
+      ['sink', 0, 0, 0, at(0)],
+    ]);
+    expect(flowOf(batches.at(-1)!)).toEqual([
+      ['s1', 0, 0, 0, undefined],
+      ['s2', 0, 0, 0, undefined],
+      ['join', 0, 2, 0, t('02:16:00')],
+      ['aggregate', 2, 1, 0, t('01:15:59.999')],
+      ['sink', 1, 1, 0, t('01:15:59.999')],
+    ]);
+    expect(batches.at(-1)!.flow.map((f) => f.operatorId)).toEqual(run.describe()[0]!.pipeline.map((op) => op.id));
   });
 
   it('refuses a chain after an aggregation in update mode, with Spark’s reason', async () => {

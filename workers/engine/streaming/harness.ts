@@ -6,18 +6,28 @@ import { parseScenario } from '../validate';
 
 let shared: Promise<Database> | undefined;
 
-/** Runs a scenario document in a fresh schema of one shared Node database; the batches it printed. */
-export async function runScenario(document: unknown): Promise<BatchReport[]> {
+/** Starts a scenario document in a fresh schema of one shared Node database. */
+export async function startScenario(document: unknown): Promise<ScenarioRun> {
   const db = await (shared ??= openNodeDatabase());
   db.query('DROP SCHEMA IF EXISTS run CASCADE');
   db.query('CREATE SCHEMA run');
   db.query('USE run');
-  return [...ScenarioRun.start(db, parseScenario(document)).steps()];
+  return ScenarioRun.start(db, parseScenario(document));
+}
+
+/** Runs a scenario document in a fresh schema of one shared Node database; the batches it printed. */
+export async function runScenario(document: unknown): Promise<BatchReport[]> {
+  return [...(await startScenario(document)).steps()];
 }
 
 /** Every row a run emitted, batch after batch. */
 export function emitted(batches: BatchReport[]): unknown[][] {
   return batches.flatMap((batch) => batch.rows);
+}
+
+/** Each pipeline operator's [id, rows in, rows out, late rows, watermark] in one batch. */
+export function flowOf(batch: BatchReport): unknown[][] {
+  return batch.flow.map((f) => [f.operatorId, f.numInputRows, f.numOutputRows, f.numLateRows, f.watermark]);
 }
 
 /** A small seeded generator (mulberry32), so every failure replays. */
@@ -32,28 +42,40 @@ export function random(seed: number) {
   };
 }
 
-const at = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+/** A second's timestamp as the engine prints it. */
+export const at = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+
+/** One step adding values to several of those streams at once (Spark's MultiAddData). */
+export const multiValues = (streams: Record<string, number[]>) => ({
+  add: Object.fromEntries(Object.entries(streams).map(([name, seconds]) => [name, seconds.map((s) => [s, at(s)])])),
+});
 
 /** Spark's MemoryStream of ints with `timestamp_seconds(value) AS eventTime`: one step adding these values. */
-export const values = (...seconds: number[]) => ({ add: { events: seconds.map((s) => [s, at(s)]) } });
+export const values = (...seconds: number[]) => multiValues({ events: seconds });
+
+/** Such a stream, `withWatermark("eventTime", watermark)`. */
+const valueStream = (name: string, watermark: string) => ({
+  name,
+  columns: [
+    ['value', 'INTEGER'],
+    ['eventTime', 'TIMESTAMP'],
+  ],
+  eventTime: 'eventTime',
+  watermark,
+});
 
 /** A scenario over that stream, `events`, watermarked by `eventTime`. */
 export function valueEvents(query: string, steps: unknown[], { watermark = '0 seconds', outputMode = 'append' } = {}) {
-  return {
-    version: 1,
-    sources: [
-      {
-        name: 'events',
-        columns: [
-          ['value', 'INTEGER'],
-          ['eventTime', 'TIMESTAMP'],
-        ],
-        eventTime: 'eventTime',
-        watermark,
-      },
-    ],
-    query,
-    outputMode,
-    steps,
-  };
+  return { version: 1, sources: [valueStream('events', watermark)], query, outputMode, steps };
+}
+
+/** A scenario over several such streams, each with its watermark delay, under one multiple-watermark policy. */
+export function valueStreams(
+  query: string,
+  delays: Record<string, string>,
+  steps: unknown[],
+  { watermarkPolicy = 'min', outputMode = 'append' } = {},
+) {
+  const sources = Object.entries(delays).map(([name, delay]) => valueStream(name, delay));
+  return { version: 1, sources, query, outputMode, watermarkPolicy, steps };
 }

@@ -1,4 +1,4 @@
-import type { PipelineOperator } from '../../protocol';
+import type { OperatorFlow, PipelineOperator } from '../../protocol';
 import type { OutputMode, SourceSpec } from '../scenario';
 import { outputEventTimes, planChained, stateTables, type Catalog, type OperatorPlan, type QueryPlan } from './plan';
 import { AggregateOperator } from './operators/aggregate';
@@ -9,12 +9,18 @@ import type { Emit, OperatorBatch, OperatorResult, StreamOperator } from './oper
 import { SessionOperator } from './operators/session';
 import { StatelessOperator } from './operators/stateless';
 import { readSink, type SinkOutput } from './operators/sink';
-import { formatWatermark, type Statements } from './operators/statements';
+import type { Statements } from './operators/statements';
+import { formatWatermark } from './watermark';
 
 /** What a batch did across the pipeline: the sink's rows and every operator's late rows and progress. */
 export interface PipelineOutcome extends SinkOutput {
   results: OperatorResult[];
+  /** Each operator's rows and the watermark it ran with, then the sink's: `explain` without the sources. */
+  flow: OperatorFlow[];
 }
+
+/** The sink's id in the pipeline. */
+const SINK = 'sink';
 
 /**
  * A query's physical operators in order: each batch runs them one after the other, each reading what the one
@@ -95,21 +101,37 @@ export class Pipeline {
 
   run(batch: OperatorBatch): PipelineOutcome {
     const results: OperatorResult[] = [];
+    const flow: OperatorFlow[] = [];
     let sink: SinkOutput = { rows: [], numOutputRows: 0 };
     let emitted = false;
+    let inputRows = batch.inputRows;
     let watermarks = batch.watermarks;
+    const record = (operatorId: string, numInputRows: number, numOutputRows: number, numLateRows = 0) =>
+      flow.push({
+        operatorId,
+        numInputRows,
+        numOutputRows,
+        numLateRows,
+        ...(batch.watermarked && { watermark: formatWatermark(watermarks.eviction) }),
+      });
     for (const [i, operator] of this.operators.entries()) {
       // A stateless operator over an upstream that emitted nothing emits nothing.
-      if (i > 0 && !emitted && !operator.description.state) continue;
+      if (i > 0 && !emitted && !operator.description.state) {
+        record(operator.description.id, 0, 0);
+        continue;
+      }
       const next = this.operators[i + 1];
       const input = this.inputTables[i + 1];
+      let passedOn = 0;
       // The relation is read at once: an operator may evict what it emitted right after.
       const emit: Emit = (relation) => {
         emitted = relation !== null;
         if (!next) sink = readSink(this.db, relation, batch.inputRows);
-        else if (relation) this.db.query(`CREATE OR REPLACE TEMP TABLE ${input} AS ${relation.sql}`);
+        // DuckDB's CREATE TABLE AS returns its row count.
+        else if (relation) passedOn = this.db.changed(`CREATE OR REPLACE TEMP TABLE ${input} AS ${relation.sql}`);
         else if (next.description.state) this.db.query(`DELETE FROM ${input}`);
       };
+      const lateBefore = this.db.lateCount;
       // The batch's earliest event time is the sources'; what an upstream emits has event times of its own.
       const result = operator.run(i === 0 ? batch : { ...batch, watermarks, minEventUs: null }, emit);
       if (result.state && batch.watermarked) {
@@ -117,11 +139,15 @@ export class Pipeline {
         result.state.watermarkForEviction = formatWatermark(watermarks.eviction);
       }
       results.push(result);
+      const outputRows = next ? passedOn : sink.numOutputRows;
+      record(operator.description.id, inputRows, outputRows, this.db.lateCount - lateBefore);
+      inputRows = outputRows;
       // Spark 3.5's WatermarkPropagator: each operator runs with the watermark its upstream's output carries.
       const carried = (us: bigint) => operator.outputWatermark?.(us) ?? us;
       watermarks = { late: carried(watermarks.late), eviction: carried(watermarks.eviction) };
     }
-    return { ...sink, results };
+    record(SINK, sink.numOutputRows, sink.numOutputRows);
+    return { ...sink, results, flow };
   }
 
   commit(): void {
@@ -144,7 +170,7 @@ export class Pipeline {
         }),
       ),
       ...this.operators.map((operator) => operator.description),
-      describeOperator('sink', 'sink', [this.operators.at(-1)!.description.id], {
+      describeOperator(SINK, 'sink', [this.operators.at(-1)!.description.id], {
         emits: this.operators.at(-1)!.description.emits,
       }),
     ];

@@ -4,11 +4,11 @@ import { triggerIntervalMs, type OutputMode, type QuerySpec, type Scenario, type
 import { formatTimestampMicros, type JsonValue } from '../values';
 import { planQuery, type Catalog, type QueryPlan } from './plan';
 import { emptyInput, type SourceBatchStats } from './sources';
-import { END_OF_TIME, WatermarkTracker } from './watermark';
+import { END_OF_TIME, formatWatermark, WatermarkTracker } from './watermark';
 import { existingTables, exportTable, importTable, type QueryCheckpoint } from '../checkpoint';
 import { Pipeline } from './pipeline';
 import type { BatchWatermarks } from './operators/operator';
-import { formatWatermark, Statements } from './operators/statements';
+import { Statements } from './operators/statements';
 
 /**
  * DuckDB marks an error in the SQL it ran (`LINE n: <text>` and a caret); when that SQL is a rewrite of the
@@ -53,6 +53,8 @@ export class StreamingQuery {
   readonly outputMode: OutputMode;
   readonly name: string;
   private readonly pipeline: Pipeline;
+  /** The sources the pipeline reads, in the order its EXPLAIN lists them. */
+  private readonly sourceIds: string[];
   private readonly statements: Statements;
   /** How many quarters of the memory limit the state had reached when last warned about. */
   private stateQuartersWarned = 0;
@@ -78,6 +80,10 @@ export class StreamingQuery {
     try {
       this.pipeline = Pipeline.build(this.statements, plan, spec.outputMode, prefix, catalog);
       this.columns = this.pipeline.columns();
+      this.sourceIds = this.pipeline
+        .explain(scenario.sources)
+        .filter((operator) => operator.kind === 'source')
+        .map((operator) => operator.id);
     } catch (error) {
       throw inUserText(error, spec.query);
     }
@@ -96,7 +102,7 @@ export class StreamingQuery {
   ): StreamingQuery {
     const plan = planQuery(spec.query, scenario.sources, spec.outputMode, catalog, prefix);
     const inputs = scenario.sources.flatMap(({ name, watermark }) =>
-      plan.sources.includes(name) && watermark ? [{ name, delayUs: BigInt(watermark.us) }] : [],
+      plan.sources.includes(name) && watermark ? [{ name, delay: watermark }] : [],
     );
     const tracker = new WatermarkTracker(inputs, scenario.watermarkPolicy, checkpoint);
     return new StreamingQuery(db, plan, scenario, spec, tracker, prefix, catalog, checkpoint);
@@ -137,7 +143,7 @@ export class StreamingQuery {
   }
 
   end(): void {
-    this.watermark.end();
+    this.watermark.end(this.nextBatchId);
   }
 
   /** Batch ids, watermarks and the state tables' rows, after the last batch. */
@@ -186,6 +192,7 @@ export class StreamingQuery {
     this.lateWatermark = watermarks.eviction;
     this.lastBatchWatermark = watermarks.eviction;
     this.watermark.observe(
+      batchId,
       new Map(inputs.filter(([, s]) => s.maxUs !== undefined).map(([name, s]) => [name, s.maxUs!])),
     );
 
@@ -226,6 +233,14 @@ export class StreamingQuery {
       input: inputs.map(([, s]) => s.input),
       rejected: inputs.flatMap(([, s]) => s.rejected ?? []),
       warnings: [...inputs.flatMap(([, s]) => (s.warning ? [s.warning] : [])), ...this.stateGrowth(stateOperators)],
+      flow: [
+        ...this.sourceIds.map((operatorId) => {
+          const rows = stats.get(operatorId)?.rows ?? 0;
+          return { operatorId, numInputRows: rows, numOutputRows: rows, numLateRows: 0 };
+        }),
+        ...outcome.flow,
+      ],
+      watermarkReason: this.watermark.reason(),
     };
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emitted, runScenario } from './harness';
+import { emitted, flowOf, runScenario } from './harness';
 
 const t = (hhmm: string) => `2020-04-15 ${hhmm}:00`;
 
@@ -71,6 +71,48 @@ describe("Flink's window Top-N", () => {
     expect(withRows.map((b) => b.rows.map((row) => row[0]))).toEqual([
       [t('08:00'), t('08:00'), t('08:00')],
       [t('08:10'), t('08:10'), t('08:10')],
+    ]);
+  });
+
+  // The ranking runs over the windows the aggregation closes; a batch in which it closes none skips the ranking.
+  it('each operator’s rows: the aggregation’s closed windows in, the top 3 of each out', async () => {
+    const batches = await runScenario(
+      scenario(TOP_3, 'append', [{ add: { Bid: BIDS.slice(0, 5) } }, { add: { Bid: BIDS.slice(5) } }, { end: true }]),
+    );
+    const first = '1970-01-01 00:00:00';
+    expect(batches.map(flowOf)).toEqual([
+      [
+        ['Bid', 5, 5, 0, undefined],
+        ['aggregate', 5, 0, 0, first],
+        ['per-window', 0, 0, 0, first],
+        ['sink', 0, 0, 0, first],
+      ],
+      [
+        ['Bid', 0, 0, 0, undefined],
+        ['aggregate', 0, 0, 0, '2020-04-15 08:08:59'],
+        ['per-window', 0, 0, 0, '2020-04-15 08:08:59'],
+        ['sink', 0, 0, 0, '2020-04-15 08:08:59'],
+      ],
+      // The aggregation closes nothing below its earliest window end, 08:10: the ranking does not run.
+      [
+        ['Bid', 4, 4, 0, undefined],
+        ['aggregate', 4, 0, 0, '2020-04-15 08:08:59'],
+        ['per-window', 0, 0, 0, '2020-04-15 08:08:59'],
+        ['sink', 0, 0, 0, '2020-04-15 08:08:59'],
+      ],
+      // Watermark 08:16:59 closes 08:00–08:10: four suppliers, the top 3 out.
+      [
+        ['Bid', 0, 0, 0, undefined],
+        ['aggregate', 0, 4, 0, '2020-04-15 08:16:59'],
+        ['per-window', 4, 3, 0, '2020-04-15 08:16:59'],
+        ['sink', 3, 3, 0, '2020-04-15 08:16:59'],
+      ],
+      [
+        ['Bid', 0, 0, 0, undefined],
+        ['aggregate', 0, 4, 0, 'infinity'],
+        ['per-window', 4, 3, 0, 'infinity'],
+        ['sink', 3, 3, 0, 'infinity'],
+      ],
     ]);
   });
 

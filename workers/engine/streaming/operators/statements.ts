@@ -3,17 +3,13 @@ import type { Database } from '../../database';
 import type { ColumnSpec, SourceSpec } from '../../scenario';
 import { quote } from '../../sql/windows';
 import { formatTimestampMicros, tableToJsonRows } from '../../values';
-import { END_OF_TIME } from '../watermark';
+import { END_OF_TIME, formatWatermark } from '../watermark';
 
 /** How often a state table's size in bytes is measured; in between it is scaled by its rows. */
 const STATE_SIZE_EVERY = 10;
 
 export function timestampSql(us: bigint): string {
   return us === END_OF_TIME ? "'infinity'::TIMESTAMP" : `make_timestamp(${us}::BIGINT)`;
-}
-
-export function formatWatermark(us: bigint): string {
-  return us === END_OF_TIME ? 'infinity' : formatTimestampMicros(us);
 }
 
 /** Where late rows come from, to report them as the user sent them. */
