@@ -2,7 +2,16 @@
  * What the UI keeps of a live run, fed batch by batch: the result table, the timeline's points, the late rows,
  * the progress history and the input table. Every collection is capped; nothing here touches the DOM.
  */
-import type { BatchReport, JsonValue, LateRow, LiveStatus, Progress, QueryInfo } from '../../workers/protocol';
+import type {
+  BatchReport,
+  JsonValue,
+  LateRow,
+  LiveStatus,
+  OperatorFlow,
+  Progress,
+  QueryInfo,
+  WatermarkReason,
+} from '../../workers/protocol';
 import { ResultSet } from './results';
 import { parseUtcMs, watermarkMs } from './time';
 
@@ -34,6 +43,9 @@ export interface BatchSummary {
   numRowsDroppedByWatermark: number;
   stateRows: number | null;
   progress: Progress;
+  /** Each pipeline operator's rows, for the dataflow view. */
+  flow: OperatorFlow[];
+  watermarkReason: WatermarkReason | null;
 }
 
 export interface InputRow {
@@ -117,6 +129,8 @@ export class LiveModel {
         ? report.progress.stateOperators.reduce((sum, operator) => sum + operator.numRowsTotal, 0)
         : null,
       progress: report.progress,
+      flow: report.flow,
+      watermarkReason: report.watermarkReason,
     });
     if (this.batches.length > MAX_BATCHES) this.batches.splice(0, this.batches.length - MAX_BATCHES);
   }

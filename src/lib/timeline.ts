@@ -2,7 +2,7 @@
  * The timeline's geometry: processing time on x, event time on y. Pure functions over the live model, so the
  * component only draws.
  */
-import type { JsonValue, QueryInfo } from '../../workers/protocol';
+import type { JsonValue, QueryInfo, WatermarkReason } from '../../workers/protocol';
 import { cell } from './format';
 import type { BatchSummary, LatePoint, LiveModel } from './live';
 import { parseUtcMs } from './time';
@@ -88,17 +88,36 @@ export function bandsOf(domain: Domain, window: QueryInfo['window'] | undefined)
   return bands;
 }
 
-/** The watermark over processing time, as steps: each batch's watermark holds until the next batch. */
-export function watermarkSteps(batches: readonly BatchSummary[], x0: number): { x: number; y: number }[] {
-  const steps: { x: number; y: number }[] = [];
+/**
+ * The watermark over processing time, as steps: each batch's watermark holds until the next batch. `reason` is
+ * why it stands there: what the batch before it saw (null for the first batch, before any event).
+ */
+export interface WatermarkStep {
+  x: number;
+  y: number;
+  batchId: number;
+  reason: WatermarkReason | null;
+}
+
+export function watermarkSteps(batches: readonly BatchSummary[], x0: number): WatermarkStep[] {
+  const steps: WatermarkStep[] = [];
   for (let i = 0; i < batches.length; i++) {
     const batch = batches[i]!;
     const next = batches[i + 1];
     if (batch.watermarkMs === null) continue;
     if (next && next.processingMs < x0) continue;
-    steps.push({ x: batch.processingMs, y: batch.watermarkMs });
+    const reason = batches[i - 1]?.watermarkReason ?? null;
+    steps.push({ x: batch.processingMs, y: batch.watermarkMs, batchId: batch.batchId, reason });
   }
   return steps;
+}
+
+/** The step whose horizontal run passes within `near` pixels of the point, given where each step is drawn. */
+export function stepNear<T extends { x: number; y: number }>(drawn: readonly T[], x: number, y: number, near: number) {
+  let at = -1;
+  while (at + 1 < drawn.length && drawn[at + 1]!.x <= x) at++;
+  const step = drawn[at];
+  return step && Math.abs(step.y - y) <= near ? step : null;
 }
 
 export function visibleLate(points: readonly LatePoint[], domain: Domain): LatePoint[] {
