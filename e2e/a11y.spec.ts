@@ -23,7 +23,7 @@ test('the page passes axe-core’s WCAG 2.1 AA rules, idle and while a run plays
   // axe reads only what is shown: each side tab in turn, once the run has brought enough rows that its tables
   // and lists scroll (a region that scrolls must be focusable).
   await expect.poll(() => batchesRun(page)).toBeGreaterThanOrEqual(20);
-  for (const name of ['Lesson', 'Sources', 'Late rows', 'Progress']) {
+  for (const name of ['Lesson', 'Sources', 'Dataflow', 'Late rows', 'Progress']) {
     const tab = page.getByRole('tab', { name: new RegExp(`^${name}`) });
     await tab.click();
     await expect(tab).toHaveAttribute('aria-selected', 'true');

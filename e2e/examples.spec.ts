@@ -47,6 +47,12 @@ for (const examples of HALVES) {
           await expect(table.getByRole('row')).toHaveCount(1);
         }
         await expect(page.getByRole('region', { name: 'Editor' }).getByRole('alert')).toHaveCount(0);
+        // Its dataflow: every operator, sources to sink, with what went through it in the last batch.
+        await page.getByRole('tab', { name: 'Dataflow' }).click();
+        const nodes = page.getByRole('list', { name: 'Operators' }).getByRole('listitem');
+        await expect(nodes.last()).toHaveAccessibleName('sink');
+        expect(await nodes.count()).toBeGreaterThanOrEqual(3);
+        for (const node of await nodes.all()) await expect(node).toContainText(/[\d,]+ in → [\d,]+ out/);
       });
     }
   });

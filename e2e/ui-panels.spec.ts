@@ -1,25 +1,25 @@
 import type { Page } from '@playwright/test';
 import { expect, openPlayground, test, writeSql } from './fixtures';
 
-const PANELS = ['Editor', 'Sources', 'Controls', 'Results', 'Timeline', 'Late rows', 'Progress'];
+const PANELS = ['Editor', 'Sources', 'Controls', 'Results', 'Timeline', 'Dataflow', 'Late rows', 'Progress'];
 
 async function ready(page: Page) {
   await openPlayground(page);
   await expect(page.getByRole('status', { name: 'Run status' })).toContainText('ready');
 }
 
-/** Opens the tab that holds a secondary panel (Sources, Late rows, Progress). */
+/** Opens the tab that holds a secondary panel (Sources, Dataflow, Late rows, Progress). */
 async function openTab(page: Page, name: string) {
   await page.getByRole('tab', { name }).click();
   await expect(page.getByRole('region', { name, exact: true })).toBeVisible();
 }
 
-test('all seven panels are there, by name', async ({ page }) => {
+test('all eight panels are there, by name', async ({ page }) => {
   await ready(page);
   for (const name of ['Editor', 'Controls', 'Results', 'Timeline', 'Sources']) {
     await expect(page.getByRole('region', { name, exact: true })).toBeVisible();
   }
-  for (const name of ['Late rows', 'Progress', 'Sources']) await openTab(page, name);
+  for (const name of ['Dataflow', 'Late rows', 'Progress', 'Sources']) await openTab(page, name);
   expect(await page.locator('section[aria-label]').evaluateAll((nodes) => nodes.map((n) => n.ariaLabel))).toEqual(
     expect.arrayContaining(PANELS),
   );

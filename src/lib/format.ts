@@ -33,3 +33,13 @@ export function cell(value: JsonValue): string {
 export function plural(n: number, word: string, words = word + 's'): string {
   return `${count(n)} ${n === 1 ? word : words}`;
 }
+
+const size = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+
+/** A size in bytes for people: 512 B, 12.3 KB, 4.5 MB. */
+export function bytes(n: number): string {
+  if (n < 1024) return `${count(n)} B`;
+  if (n < 1024 ** 2) return `${size.format(n / 1024)} KB`;
+  if (n < 1024 ** 3) return `${size.format(n / 1024 ** 2)} MB`;
+  return `${size.format(n / 1024 ** 3)} GB`;
+}

@@ -1,0 +1,63 @@
+import { expect, openPlayground, test } from './fixtures';
+
+test('the Dataflow view draws the pipeline live: rows, state, the watermark and why, late rows per operator', async ({
+  page,
+}, testInfo) => {
+  await openPlayground(page);
+  await page.getByRole('tab', { name: 'Dataflow' }).click();
+  const dataflow = page.getByRole('region', { name: 'Dataflow', exact: true });
+  const operators = dataflow.getByRole('list', { name: 'Operators' });
+  // The default query, a tumbling count of clicks: its source, the aggregation, the sink.
+  await expect(operators.getByRole('listitem')).toHaveText([/^clicks/, /^aggregate/, /^sink/]);
+  await expect(operators.getByRole('listitem', { name: 'aggregate' })).toContainText('no batch yet');
+
+  // 5% of the clicks are 30 s late: the aggregation drops some, and its node says how many.
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const aggregate = operators.getByRole('listitem', { name: 'aggregate' });
+  await expect(aggregate).toContainText(/[\d,]+ in → [\d,]+ out/);
+  await expect(aggregate).toContainText(/state [\d,]+ rows · [\d.]+ [KM]?B/);
+  await expect(aggregate).toContainText(/wm \d\d:\d\d:\d\d/);
+  await expect(dataflow.getByRole('region', { name: 'Why the watermark stands here' })).toContainText(
+    /clicks: latest event \d\d:\d\d:\d\d(\.\d+)? − \d+ seconds? = /,
+  );
+  const late = aggregate.getByRole('button', { name: /late$/ });
+  await expect(late).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+
+  // Its late rows, and only its own, in the Late rows panel.
+  await late.click();
+  const lateRows = page.getByRole('region', { name: 'Late rows', exact: true });
+  await expect(lateRows).toBeVisible();
+  await expect(lateRows).toContainText(/Showing the [\d,]+ late rows? that aggregate dropped/);
+  await lateRows.getByRole('button', { name: "Show every operator's" }).click();
+  await expect(lateRows).not.toContainText('that aggregate dropped');
+
+  // What the aggregation keeps, from EXPLAIN; the edges say what flows on them.
+  await page.getByRole('tab', { name: 'Dataflow' }).click();
+  await aggregate.getByRole('button', { name: 'aggregate' }).click();
+  const details = dataflow.getByRole('region', { name: 'Operator aggregate' });
+  await expect(details).toContainText('a partial aggregate per key');
+  await expect(details).toContainText('evicted when window_end <= watermark');
+  await expect(details).toContainText('append-only');
+  await page.screenshot({ path: testInfo.outputPath('dataflow-1280.png') });
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await expect(details).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('dataflow-1920.png') });
+
+  // Hovering the watermark's line on the timeline says why it stands there: the middle of its last whole step.
+  const line = page.getByRole('region', { name: 'Timeline' }).locator('path.watermark');
+  const point = await line.evaluate((path: SVGPathElement) => {
+    // "M x0,y0 H x1 V y1 H x2 V y2 … H now": step i runs from x_i to x_(i+1) at y_i.
+    const numbers = path
+      .getAttribute('d')!
+      .match(/-?[\d.]+/g)!
+      .map(Number);
+    const steps = (numbers.length - 1) / 2;
+    const i = steps - 2;
+    const box = path.ownerSVGElement!.getBoundingClientRect();
+    return { x: box.x + (numbers[2 * i]! + numbers[2 * i + 2]!) / 2, y: box.y + numbers[2 * i + 1]! };
+  });
+  await page.mouse.move(point.x, point.y);
+  await expect(page.getByRole('tooltip')).toContainText(/Watermark \d\d:\d\d:\d\d/);
+  await expect(page.getByRole('tooltip')).toContainText(/clicks: latest event/);
+});
