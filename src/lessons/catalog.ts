@@ -535,6 +535,136 @@ const changelogs: Lesson = {
   ],
 };
 
+const PER_DEVICE = `SELECT window_start, window_end, device, count(*) AS readings
+FROM TABLE(TUMBLE(TABLE readings, DESCRIPTOR(ts), INTERVAL '1' MINUTE))
+GROUP BY window_start, window_end, device`;
+
+const stateEviction: Lesson = {
+  id: 'state-eviction',
+  title: 'State and eviction',
+  summary:
+    'An aggregation keeps a partial result per window and key until the watermark closes the window. Watch its state grow and shrink in the Dataflow view.',
+  scenario: doc({
+    sources: [
+      scripted(
+        'readings',
+        [
+          ['ts', 'TIMESTAMP'],
+          ['device', 'VARCHAR'],
+        ],
+        '30 seconds',
+      ),
+    ],
+    query: PER_DEVICE,
+    trigger: MANUAL,
+    steps: [
+      {
+        add: {
+          readings: [
+            [at('12:00:05'), 'a'],
+            [at('12:00:20'), 'b'],
+            [at('12:00:40'), 'a'],
+          ],
+        },
+      },
+      { add: { readings: [[at('12:01:10'), 'a']] } },
+      { add: { readings: [[at('12:01:45'), 'b']] } },
+      { end: true },
+    ],
+  }),
+  steps: [
+    {
+      text:
+        'Readings are counted per device and minute, with a 30-second watermark. Open the Dataflow tab and Step ' +
+        'once. The aggregate node shows its state: one partial count per window and device it has seen.',
+      predict: {
+        question:
+          'After the first step (a at 12:00:05 and 12:00:40, b at 12:00:20), how many rows does the state hold?',
+        answer:
+          'Two: (12:00–12:01, a) with a count of 2 and (12:00–12:01, b) with 1. State keeps one row per window and key, not one per reading.',
+      },
+    },
+    {
+      text:
+        'Step twice more. Each reading of the next minute adds a row to the state; the watermark, the latest event ' +
+        'time minus 30 seconds, follows behind. Choose the aggregate node: its state is evicted when window_end <= watermark.',
+      predict: {
+        question:
+          'The third step brings b at 12:01:45, and the watermark then moves to 12:01:15. What happens to the 12:00 windows?',
+        answer:
+          'Spark runs one more batch with no data, because the watermark moved past their end: it emits (12:00, a, 2) and (12:00, b, 1) and evicts them. The state falls from four rows to two, the 12:01 windows.',
+      },
+    },
+    {
+      text:
+        'Apply the change, a watermark of 5 minutes, and replay. The fourth step ends the input, as a file source ' +
+        'does when it has read every file.',
+      change: { watermark: { source: 'readings', delay: '5 minutes' } },
+      predict: {
+        question:
+          'With 5 minutes of delay, what does the state hold after the third step, and when do counts come out?',
+        answer:
+          'All four rows, and nothing comes out: no window ended 5 minutes before the latest event. Only the end of the input, which moves the watermark to infinity, emits them all. A longer delay waits for later rows, and pays in state and in how late results come.',
+      },
+    },
+  ],
+};
+
+const SENSOR = [
+  ['ts', 'TIMESTAMP'],
+  ['temp', 'DOUBLE'],
+] as [string, string][];
+
+const idleSource: Lesson = {
+  id: 'idle-source',
+  title: 'An idle source holds the watermark',
+  summary:
+    'With two sources, the watermark follows the slower one, so when one goes quiet it stops. The max policy follows the faster one instead.',
+  scenario: doc({
+    sources: [scripted('north', SENSOR, '10 seconds'), scripted('south', SENSOR, '10 seconds')],
+    query: 'SELECT ts, temp FROM north UNION ALL SELECT ts, temp FROM south',
+    trigger: MANUAL,
+    steps: [
+      {
+        add: {
+          north: [
+            [at('12:00:05'), 20.5],
+            [at('12:00:30'), 21],
+          ],
+          south: [[at('12:00:10'), 18]],
+        },
+      },
+      { add: { north: [[at('12:01:20'), 21.5]] } },
+      { add: { north: [[at('12:02:30'), 22]] } },
+      { add: { south: [[at('12:00:40'), 18.5]] } },
+    ],
+  }),
+  steps: [
+    {
+      text:
+        'Two sensors, north and south, each with a 10-second watermark, read as one stream. Open the Dataflow ' +
+        'tab and Step three times: north keeps sending, south sends nothing after 12:00:10. Read "Watermark" under ' +
+        'the graph, or hover the watermark line on the timeline.',
+      predict: {
+        question: 'After the third step north has sent 12:02:30. Where does the watermark stand, and why?',
+        answer:
+          "At 12:00:00: south's latest event, 12:00:10, minus its 10 seconds. Spark's default policy takes the min of the sources' watermarks, so that it drops no source's rows; the quiet source holds it, and a window over this stream would never close.",
+      },
+    },
+    {
+      text:
+        'Apply the change: the max policy (Spark’s spark.sql.streaming.multipleWatermarkPolicy = max). Replay the ' +
+        'four steps; the fourth brings a reading from south at 12:00:40.',
+      change: { watermarkPolicy: 'max' },
+      predict: {
+        question: 'Where does the watermark stand after the third step now, and is south’s 12:00:40 reading dropped?',
+        answer:
+          'At 12:02:20, set by north, the faster source. South’s reading is far behind it but still comes out: only a stateful operator, a window or a join, drops rows behind the watermark, and this query has none. Put a window on it, and the max policy would drop it as late.',
+      },
+    },
+  ],
+};
+
 const SESSIONS_SPARK = `SELECT session_window.start AS session_start, session_window.end AS session_end, bidder,
   count(*) AS bids, max(price) AS top_bid
 FROM bid
@@ -810,6 +940,8 @@ export const LESSONS: readonly Lesson[] = [
   watermarks,
   outputModes,
   changelogs,
+  stateEviction,
+  idleSource,
   sessionWindows,
   enrichment,
   atmFraud,

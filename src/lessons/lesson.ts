@@ -24,6 +24,8 @@ export interface LessonChange {
   trigger?: TriggerDocument;
   /** A new watermark delay for one source, e.g. { source: 'readings', delay: '10 minutes' }. */
   watermark?: { source: string; delay: string };
+  /** How several sources' watermarks make the query's: Spark's min (the default) or max. */
+  watermarkPolicy?: 'min' | 'max';
 }
 
 export interface LessonStep {
@@ -63,6 +65,7 @@ export function applyChange(scenario: ScenarioDocument, change: LessonChange, ta
     if (change.outputMode !== undefined) next.outputMode = change.outputMode;
   }
   if (change.trigger !== undefined) next.trigger = { ...change.trigger };
+  if (change.watermarkPolicy !== undefined) next.watermarkPolicy = change.watermarkPolicy;
   const watermark = change.watermark;
   if (watermark) {
     next.sources = scenario.sources.map((source) =>

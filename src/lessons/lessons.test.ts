@@ -131,6 +131,10 @@ function byBatch(changes: unknown[][]): unknown[][] {
   return [...changes].sort((a, b) => (rank(a) < rank(b) ? -1 : 1));
 }
 
+/** The rows every stateful operator of a batch keeps, after it. */
+const stateRows = (batch: BatchReport) =>
+  batch.progress.stateOperators.reduce((sum, operator) => sum + operator.numRowsTotal, 0);
+
 /** Per lesson and step index, the check of that step's prediction. */
 const CHECKS: Record<string, Record<number, Check>> = {
   'unbounded-tables': {
@@ -352,6 +356,63 @@ const CHECKS: Record<string, Record<number, Check>> = {
     2: async (lesson) => {
       const result = await run(scenarioAt(lesson, 2));
       expect(result.error).toMatch(/^Append mode emits each result row once, when it is final/);
+    },
+  },
+  'state-eviction': {
+    // Spark's StateOperatorProgress: numRowsTotal counts the partial aggregates kept, one per window and key.
+    0: async (lesson) => {
+      const { perStep } = await ok(lesson.scenario);
+      expect(stateRows(perStep[0]!.at(-1)!)).toBe(2);
+    },
+    // EventTimeWatermarkSuite: a no-data batch runs once the watermark has moved past a window's end, and evicts it.
+    1: async (lesson) => {
+      const { perStep } = await ok(lesson.scenario);
+      // The watermark moved (12:00:10 → 12:00:40), so a no-data batch follows; it closes nothing yet.
+      expect(perStep[1]!.map(stateRows)).toEqual([3, 3]);
+      expect(rowsOf(perStep[1]!)).toEqual([]);
+      const [withData, noData] = perStep[2]!;
+      expect(stateRows(withData!)).toBe(4);
+      expect(noData).toMatchObject({ numInputRows: 0, watermark: d('12:01:15') });
+      expect(sorted(noData!.rows)).toEqual([
+        [d('12:00:00'), d('12:01:00'), 'a', 2],
+        [d('12:00:00'), d('12:01:00'), 'b', 1],
+      ]);
+      expect(stateRows(noData!)).toBe(2);
+    },
+    2: async (lesson) => {
+      const { perStep } = await ok(scenarioAt(lesson, 2));
+      expect(rowsOf(perStep.slice(0, 3).flat())).toEqual([]);
+      expect(stateRows(perStep[2]!.at(-1)!)).toBe(4);
+      expect(sorted(rowsOf(perStep[3]!))).toEqual([
+        [d('12:00:00'), d('12:01:00'), 'a', 2],
+        [d('12:00:00'), d('12:01:00'), 'b', 1],
+        [d('12:01:00'), d('12:02:00'), 'a', 1],
+        [d('12:01:00'), d('12:02:00'), 'b', 1],
+      ]);
+    },
+  },
+  'idle-source': {
+    // EventTimeWatermarkSuite, "watermark with 2 streams": the global watermark is the min of the inputs'.
+    0: async (lesson) => {
+      const { perStep } = await ok(lesson.scenario);
+      expect(perStep[2]!.at(-1)!.watermarkReason).toMatchObject({
+        policy: 'min',
+        watermark: d('12:00:00'),
+        setBy: 'sources',
+        heldBy: ['south'],
+      });
+      expect(perStep[3]![0]!.watermark).toBe(d('12:00:00'));
+    },
+    // The same suite with spark.sql.streaming.multipleWatermarkPolicy = max: the fastest input sets it. A
+    // stateless query drops nothing (Spark drops late rows in stateful operators only).
+    1: async (lesson) => {
+      const { perStep } = await ok(scenarioAt(lesson, 1));
+      expect(perStep[2]!.at(-1)!.watermarkReason).toMatchObject({
+        policy: 'max',
+        watermark: d('12:02:20'),
+        heldBy: ['north'],
+      });
+      expect(perStep[3]![0]).toMatchObject({ watermark: d('12:02:20'), rows: [[d('12:00:40'), 18.5]], lateCount: 0 });
     },
   },
   'session-windows': {
