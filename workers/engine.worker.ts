@@ -100,6 +100,9 @@ const api: EngineApi = {
   async reset() {
     return (await ready).session.reset();
   },
+  async state(request) {
+    return (await ready).session.state(request);
+  },
   async clusterScript(document, target) {
     const { database } = await ready;
     try {

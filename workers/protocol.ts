@@ -46,11 +46,46 @@ export interface EngineApi {
   step(): Promise<void>;
   /** Starts the loaded scenario over: same seed, same events. */
   reset(): Promise<LoadOutcome>;
+  /**
+   * One page of a stateful operator's state as it is now, between batches: read on demand, so that no batch
+   * pays for it.
+   */
+  state(request: StateRequest): Promise<StateOutcome>;
   /** The scenario as a PySpark Structured Streaming job or a Flink SQL script, to run on a cluster. */
   clusterScript(
     scenario: unknown,
     target: 'pyspark' | 'flink',
   ): Promise<{ ok: true; script: string } | { ok: false; error: EngineError }>;
+}
+
+export interface StateRequest {
+  /** `QueryInfo.name`. */
+  query: string;
+  /** `PipelineOperator.id`. */
+  operator: string;
+  /** Which of its state tables (`StatePage.tables`); the first when absent. */
+  table?: string;
+  offset: number;
+  limit: number;
+}
+
+export type StateOutcome = { ok: true; page: StatePage } | { ok: false; error: EngineError };
+
+/** Rows of one state table of an operator, as people read them (partial aggregates finalized). */
+export interface StatePage {
+  operator: string;
+  /** Its state tables: one for most operators, each side's buffer for a join. */
+  tables: string[];
+  table: string;
+  columns: string[];
+  rows: JsonValue[][];
+  /** How many rows the table holds in all. */
+  total: number;
+  offset: number;
+  /** The column (in `columns`) that holds the watermark at which each row is emitted or evicted; null if none. */
+  evictAt: string | null;
+  /** The last batch run before it was read; -1 before the first. */
+  afterBatch: number;
 }
 
 export interface LoadOptions {

@@ -1,10 +1,10 @@
-import type { BatchReport, QueryInfo } from '../protocol';
+import type { BatchReport, QueryInfo, StatePage, StateRequest } from '../protocol';
 import { checkResumable, CheckpointError, scenarioJson, type RunCheckpoint, type RunClock } from './checkpoint';
 import type { Database } from './database';
 import { createGenerator, type EventGenerator } from './generator';
 import type { GeneratorFeed } from './generator/feed';
 import { triggerIntervalMs, type GeneratorSpec, type Scenario, type Step, type TableSpec } from './scenario';
-import { startQueries, type ScenarioRun } from './runner';
+import { queryNamed, startQueries, type ScenarioRun } from './runner';
 import type { StreamingQuery } from './streaming/query';
 import { Streams } from './streaming/sources';
 import { ScenarioError } from './validate';
@@ -198,6 +198,10 @@ export class LiveRun {
     return this.queries.map((query) => query.info());
   }
 
+  statePage(request: StateRequest): StatePage {
+    return queryNamed(this.queries, request.query).statePage(request);
+  }
+
   /** Resolves once the events asked of the generator worker have arrived; null when none are on their way. */
   ready(): Promise<void> | null {
     return this.feed?.settled() ?? null;
@@ -273,5 +277,9 @@ export class ScriptedRun {
 
   describe(): QueryInfo[] {
     return this.run.describe();
+  }
+
+  statePage(request: StateRequest): StatePage {
+    return this.run.statePage(request);
   }
 }

@@ -1,12 +1,24 @@
-import type { BatchReport, QueryInfo } from '../protocol';
+import type { BatchReport, QueryInfo, StatePage, StateRequest } from '../protocol';
 import type { Database } from './database';
 import { queriesOf, type Scenario, type Step } from './scenario';
 import { databaseCatalog } from './streaming/catalog';
 import { StreamingQuery } from './streaming/query';
 import { Streams } from './streaming/sources';
+import { QueryShapeError } from './sql/windows';
 import { CheckpointError, checkResumable, scenarioJson, type QueryCheckpoint, type RunCheckpoint } from './checkpoint';
 
 /** Plans every query of a scenario over the same streams; each keeps its own state tables (`q0_...`, `q1_...`). */
+/** The query of that name; a clear error when there is none. */
+export function queryNamed(queries: StreamingQuery[], name: string): StreamingQuery {
+  const query = queries.find((known) => known.name === name);
+  if (!query)
+    throw new QueryShapeError(
+      `There is no query named ${name}.`,
+      `The queries are ${queries.map((known) => known.name).join(', ')}.`,
+    );
+  return query;
+}
+
 export function startQueries(db: Database, scenario: Scenario, checkpoints?: QueryCheckpoint[]): StreamingQuery[] {
   const catalog = databaseCatalog(db);
   const specs = queriesOf(scenario);
@@ -87,6 +99,10 @@ export class ScenarioRun {
 
   describe(): QueryInfo[] {
     return this.queries.map((query) => query.info());
+  }
+
+  statePage(request: StateRequest): StatePage {
+    return queryNamed(this.queries, request.query).statePage(request);
   }
 
   private *noDataBatches(): Generator<BatchReport> {

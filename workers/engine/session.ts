@@ -1,4 +1,4 @@
-import type { EngineError, LiveListener, LoadOutcome, ResumeOutcome } from '../protocol';
+import type { EngineError, LiveListener, LoadOutcome, ResumeOutcome, StateOutcome, StateRequest } from '../protocol';
 import { decodeCheckpoint, encodeCheckpoint, type RunCheckpoint } from './checkpoint';
 import { dieOfTrap, isTrap, type Database } from './database';
 import { describeFailure } from './failures';
@@ -105,6 +105,17 @@ export class LiveSession {
 
   step(): void {
     this.guard(() => this.scheduler?.step());
+  }
+
+  /** Read between batches: the worker runs one call at a time, so no batch is half done. */
+  state(request: StateRequest): StateOutcome {
+    if (!this.run) return { ok: false, error: { message: 'Nothing is loaded yet.', hint: 'Open a scenario first.' } };
+    try {
+      return { ok: true, page: this.run.statePage(request) };
+    } catch (error) {
+      if (isTrap(error)) return { ok: false, error: this.crash(error) };
+      return { ok: false, error: describeFailure(error) };
+    }
   }
 
   /** The previous run keeps going until the new one is planned: a bad scenario loses nothing. */

@@ -1,13 +1,22 @@
-import type { BatchReport, BatchWarning, Progress, QueryInfo, StateOperatorProgress } from '../../protocol';
+import type {
+  BatchReport,
+  BatchWarning,
+  Progress,
+  QueryInfo,
+  StateOperatorProgress,
+  StatePage,
+  StateRequest,
+} from '../../protocol';
 import type { Database } from '../database';
 import { triggerIntervalMs, type OutputMode, type QuerySpec, type Scenario, type SourceSpec } from '../scenario';
-import { formatTimestampMicros, type JsonValue } from '../values';
+import { formatTimestampMicros, tableToJsonRows, type JsonValue } from '../values';
+import { QueryShapeError } from '../sql/windows';
 import { planQuery, type Catalog, type QueryPlan } from './plan';
 import { emptyInput, type SourceBatchStats } from './sources';
 import { END_OF_TIME, formatWatermark, WatermarkTracker } from './watermark';
 import { existingTables, exportTable, importTable, type QueryCheckpoint } from '../checkpoint';
 import { Pipeline } from './pipeline';
-import type { BatchWatermarks } from './operators/operator';
+import { EVICT_AT, type BatchWatermarks } from './operators/operator';
 import { Statements } from './operators/statements';
 
 /**
@@ -285,6 +294,34 @@ export class StreamingQuery {
   }
 
   /** What the UI needs to show this query's results. */
+  /** One page of an operator's state as it is now, in a stable order (every column). */
+  statePage(request: StateRequest): StatePage {
+    const operator = this.pipeline.operators.find((known) => known.description.id === request.operator);
+    const views = operator?.stateViews?.() ?? [];
+    if (views.length === 0)
+      throw new QueryShapeError(
+        `${this.name} has no operator ${request.operator} that keeps state.`,
+        'Choose a stateful operator of the query: an aggregation, a session window, a deduplication or a join.',
+      );
+    const view = views.find((known) => known.table === request.table) ?? views[0]!;
+    const offset = Math.max(0, Math.floor(request.offset));
+    const limit = Math.min(Math.max(1, Math.floor(request.limit)), 1000);
+    const { columns, rows } = tableToJsonRows(
+      this.db.query(`SELECT * FROM (${view.sql}) ORDER BY ALL LIMIT ${limit} OFFSET ${offset}`),
+    );
+    return {
+      operator: request.operator,
+      tables: views.map((known) => known.table),
+      table: view.table,
+      columns,
+      rows,
+      total: this.statements.count(view.sql),
+      offset,
+      evictAt: columns.includes(EVICT_AT) ? EVICT_AT : null,
+      afterBatch: this.nextBatchId - 1,
+    };
+  }
+
   info(): QueryInfo {
     const operators = this.pipeline.operators;
     // The results are the last operator's; their window, the last window's (a cascade's outer one).

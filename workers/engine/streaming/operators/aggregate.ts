@@ -2,7 +2,14 @@ import type { OutputMode } from '../../scenario';
 import { quote } from '../../sql/windows';
 import { PlanError, VALUE_MERGES, type AggregatePlan } from '../plan';
 import { END_OF_TIME } from '../watermark';
-import type { Emit, OperatorBatch, OperatorResult, StreamOperator } from './operator';
+import {
+  EVICT_AT,
+  type Emit,
+  type OperatorBatch,
+  type OperatorResult,
+  type StateView,
+  type StreamOperator,
+} from './operator';
 import { describeOperator } from './describe';
 import { timestampSql, type Statements } from './statements';
 
@@ -174,6 +181,15 @@ export class AggregateOperator implements StreamOperator {
 
   commit(): void {
     ({ stateRows: this.stateRows, stateBoundUs: this.stateBoundUs } = this.pending);
+  }
+
+  /** Each key's result so far: the user's select list over the state, every key (no HAVING, no LIMIT). */
+  stateViews(): StateView[] {
+    const { plan } = this;
+    const evict = this.evictsByWatermark ? `, ${plan.eventTime!.state}` : '';
+    const names = [...this.names, ...(evict ? [EVICT_AT] : [])].map(quote).join(', ');
+    const select = `SELECT ${plan.output}${evict} FROM ${this.tables.state} AS ${quote(plan.alias)}`;
+    return [{ table: 'partial aggregates', sql: `SELECT * FROM (${select}) AS __out(${names})` }];
   }
 
   /** The user's select list over state rows, named as DuckDB names the user's query's columns. */

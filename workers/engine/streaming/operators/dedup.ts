@@ -2,7 +2,14 @@ import type { OutputMode } from '../../scenario';
 import { quote } from '../../sql/windows';
 import type { DedupPlan } from '../dedup';
 import { describeOperator } from './describe';
-import type { Emit, OperatorBatch, OperatorResult, StreamOperator } from './operator';
+import {
+  EVICT_AT,
+  type Emit,
+  type OperatorBatch,
+  type OperatorResult,
+  type StateView,
+  type StreamOperator,
+} from './operator';
 import { timestampSql, type Statements } from './statements';
 
 const STYLE = {
@@ -51,6 +58,12 @@ export class DedupOperator implements StreamOperator {
 
   get keepsStateForever(): boolean {
     return this.plan.evictBy === undefined;
+  }
+
+  /** The keys seen, and when the watermark forgets each. */
+  stateViews(): StateView[] {
+    const evict = this.plan.evictBy ? `, __evict AS ${quote(EVICT_AT)}` : '';
+    return [{ table: 'keys seen', sql: `SELECT * EXCLUDE (__evict)${evict} FROM ${this.tables.state}` }];
   }
 
   run(batch: OperatorBatch, emit: Emit): OperatorResult {

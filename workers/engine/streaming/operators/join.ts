@@ -2,7 +2,14 @@ import type { LateRow } from '../../../protocol';
 import { quote } from '../../sql/windows';
 import type { JoinPlan } from '../join';
 import { describeOperator } from './describe';
-import type { Emit, OperatorBatch, OperatorResult, StreamOperator } from './operator';
+import {
+  EVICT_AT,
+  type Emit,
+  type OperatorBatch,
+  type OperatorResult,
+  type StateView,
+  type StreamOperator,
+} from './operator';
 import { END_OF_TIME } from '../watermark';
 import { timestampSql, type Statements } from './statements';
 
@@ -70,6 +77,19 @@ export class JoinOperator implements StreamOperator {
 
   get keepsStateForever(): boolean {
     return this.plan.sides.some((side) => side.retainUs === null);
+  }
+
+  /** Each side's buffered rows, and when the watermark evicts each. */
+  stateViews(): StateView[] {
+    return this.plan.sides.map((side, i) => {
+      const evict =
+        side.retainUs === null
+          ? ''
+          : `, make_timestamp(epoch_us(${quote(side.eventTimeColumn)}) + ${side.retainUs}) AS ${quote(EVICT_AT)}`;
+      const internal = i === 0 && this.plan.outer ? ' EXCLUDE (__matched, __row)' : '';
+      const table = side.alias === side.source ? side.source : `${side.alias} (${side.source})`;
+      return { table, sql: `SELECT *${internal}${evict} FROM ${this.states[i]}` };
+    });
   }
 
   run(batch: OperatorBatch, emit: Emit): OperatorResult {

@@ -41,6 +41,17 @@ export interface OperatorResult {
 }
 
 /**
+ * One of an operator's state tables as people read it: a SELECT over it. When the state is evicted by the
+ * watermark, its column `EVICT_AT` is the watermark at which each row is emitted or evicted.
+ */
+export interface StateView {
+  table: string;
+  sql: string;
+}
+
+export const EVICT_AT = 'evicted at watermark';
+
+/**
  * One physical operator of a streaming query's pipeline. Each batch it reads its input (the sources' batch
  * tables, or the table its upstream operator filled), keeps its state tables, and emits one relation.
  */
@@ -57,6 +68,8 @@ export interface StreamOperator {
   readonly reference: string;
   /** Which of its output columns identify a result row (an aggregation's keys); absent when none do. */
   readonly keyItems?: boolean[];
+  /** Its state tables as people read them; absent when it keeps none. */
+  stateViews?(): StateView[];
   run(batch: OperatorBatch, emit: Emit): OperatorResult;
   /**
    * The watermark its output carries, given the one it ran with (Spark 3.5's produceOutputWatermark): the same,

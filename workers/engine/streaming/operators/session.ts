@@ -2,7 +2,7 @@ import type { OutputMode } from '../../scenario';
 import { quote, sessionize } from '../../sql/windows';
 import type { SessionPlan } from '../plan';
 import { describeOperator } from './describe';
-import type { Emit, OperatorBatch, OperatorResult, StreamOperator } from './operator';
+import type { Emit, OperatorBatch, OperatorResult, StateView, StreamOperator } from './operator';
 import { timestampSql, type Statements } from './statements';
 
 /**
@@ -50,6 +50,11 @@ export class SessionOperator implements StreamOperator {
 
   private sessionize(rows: string): string {
     return sessionize(this.plan.window, `${quote(rows)} AS ${quote(this.plan.alias)}`, this.plan.partitionBy);
+  }
+
+  /** The rows of the open sessions, as they came in. */
+  stateViews(): StateView[] {
+    return [{ table: 'open sessions’ rows', sql: `SELECT * FROM ${this.tables.state}` }];
   }
 
   run(batch: OperatorBatch, emit: Emit): OperatorResult {
