@@ -39,6 +39,18 @@ test('the Dataflow view draws the pipeline live: rows, state, the watermark and 
   await expect(details).toContainText('a partial aggregate per key');
   await expect(details).toContainText('evicted when window_end <= watermark');
   await expect(details).toContainText('append-only');
+  // Its state as it is now: a real table, read from the worker, with the watermark that evicts each row.
+  const state = dataflow.getByRole('region', { name: 'State' });
+  await expect(state).toContainText(/a partial aggregate per key: [\d,]+ rows?, read after batch \d+/);
+  const table = state.getByRole('table', { name: /^State of aggregate/ });
+  await expect(table.getByRole('columnheader')).toHaveText([
+    'window_start',
+    'window_end',
+    'page',
+    'clicks',
+    'evicted at watermark',
+  ]);
+  await expect(table.getByRole('row').nth(1)).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('dataflow-1280.png') });
   await page.setViewportSize({ width: 1920, height: 1080 });
   await expect(details).toBeVisible();

@@ -6,7 +6,7 @@ async function expectTabsUnclipped(page: Page) {
   const strip = page.getByRole('tablist', { name: 'More panels' });
   const outer = (await strip.boundingBox())!;
   const tabs = await strip.getByRole('tab').all();
-  expect(tabs).toHaveLength(4);
+  expect(tabs).toHaveLength(5);
   for (const tab of tabs) {
     const box = (await tab.boundingBox())!;
     const name = await tab.innerText();
@@ -17,8 +17,8 @@ async function expectTabsUnclipped(page: Page) {
   }
 }
 
-const PANELS = ['Editor', 'Controls', 'Results', 'Timeline', 'Sources', 'Late rows', 'Progress'];
-const TABBED = new Set(['Sources', 'Late rows', 'Progress']);
+const PANELS = ['Editor', 'Controls', 'Results', 'Timeline', 'Sources', 'Dataflow', 'Late rows', 'Progress'];
+const TABBED = new Set(['Sources', 'Dataflow', 'Late rows', 'Progress']);
 
 for (const viewport of [
   { width: 1280, height: 720 },
