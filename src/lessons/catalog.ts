@@ -665,6 +665,53 @@ const idleSource: Lesson = {
   ],
 };
 
+const chainedPipeline: Lesson = {
+  id: 'chained-pipeline',
+  title: 'A chained pipeline: Nexmark Q4',
+  summary:
+    'Three stateful operators in a row: a join, the highest bid per auction, the average per category. The Dataflow view shows what flows between them, and why the last one waits.',
+  scenario: doc({
+    sources: [
+      generated('auction', 'nexmark_auction', { seed: 7, rate: 2000, disorder: 1 }, '2 seconds'),
+      generated('bid', 'nexmark_bid', { seed: 7, rate: 2000, disorder: 1 }, '2 seconds'),
+    ],
+    query: `SELECT window.start AS window_start, window.end AS window_end, category, avg(final) AS avg_final
+FROM (SELECT window_time(window) AS wt, id, category, max(price) AS final
+  FROM (SELECT A.id, A.category, B.price, B.ts AS bid_ts
+    FROM auction A JOIN bid B ON A.id = B.auction AND B.ts BETWEEN A.ts AND A.expires AND B.ts <= A.ts + INTERVAL '5' SECONDS)
+  GROUP BY window(bid_ts, '10 seconds'), id, category)
+GROUP BY window(wt, '10 seconds'), category`,
+    trigger: MANUAL,
+  }),
+  steps: [
+    {
+      text:
+        'Nexmark Q4 averages, per category, the highest bid of each auction. Spark chains stateful operators in ' +
+        'append mode, so both aggregations are windowed by bid time. Open the Dataflow tab and Step twice: auctions ' +
+        'and bids flow into the join, joined rows into the first aggregation (the highest bid per auction), and ' +
+        'its closed windows into the second (the average per category).',
+      predict: {
+        question: 'Each node shows the watermark it ran with. How does the aggregations’ compare with the join’s?',
+        answer:
+          'It is about 5 seconds behind. A bid joins an auction up to 5 seconds after it, so the join can still emit rows whose bid time is 5 seconds older than its own watermark; Spark 3.5 hands the next operator a watermark held back by that much, so that none of those rows is late there.',
+      },
+    },
+    {
+      text: 'Step on, watching the two aggregations’ rows out, until the first averages come out.',
+      predict: {
+        question: 'In which step do the first averages appear, and why not earlier?',
+        answer:
+          "In the ninth. The first 10-second window of bid time closes at 00:00:00 of event time; the aggregations' watermark, 5 seconds behind the sources', passes it only then. The highest bids per auction and the averages per category come out in the same batch: the first aggregation emits each auction's window at its window time, and the second one's window closes at the same watermark.",
+      },
+    },
+    {
+      text:
+        'Choose the aggregate node: its State is the highest bid so far of each auction in each open window, ' +
+        'each row with the watermark that evicts it, its window’s end.',
+    },
+  ],
+};
+
 const SESSIONS_SPARK = `SELECT session_window.start AS session_start, session_window.end AS session_end, bidder,
   count(*) AS bids, max(price) AS top_bid
 FROM bid
@@ -942,6 +989,7 @@ export const LESSONS: readonly Lesson[] = [
   changelogs,
   stateEviction,
   idleSource,
+  chainedPipeline,
   sessionWindows,
   enrichment,
   atmFraud,

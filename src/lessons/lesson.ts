@@ -118,6 +118,17 @@ export const GENERATOR_COLUMNS = {
     ['channel', 'VARCHAR'],
     ['url', 'VARCHAR'],
   ],
+  nexmark_auction: [
+    ['ts', 'TIMESTAMP'],
+    ['id', 'BIGINT'],
+    ['item_name', 'VARCHAR'],
+    ['description', 'VARCHAR'],
+    ['initial_bid', 'BIGINT'],
+    ['reserve', 'BIGINT'],
+    ['expires', 'TIMESTAMP'],
+    ['seller', 'BIGINT'],
+    ['category', 'BIGINT'],
+  ],
   sensors: [
     ['ts', 'TIMESTAMP'],
     ['device_id', 'INTEGER'],

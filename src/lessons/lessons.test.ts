@@ -415,6 +415,32 @@ const CHECKS: Record<string, Record<number, Check>> = {
       expect(perStep[3]![0]).toMatchObject({ watermark: d('12:02:20'), rows: [[d('12:00:40'), 18.5]], lateCount: 0 });
     },
   },
+  'chained-pipeline': {
+    // Spark 3.5's WatermarkPropagator (MultiStatefulOperatorsSuite): an operator runs with the watermark its
+    // upstream's output carries; a time-interval join's output is held back by the interval's reach, 5 s here.
+    0: async (lesson) => {
+      // The first batch runs before any event, at the epoch; the second with the sources' watermark.
+      const { perStep } = await ok(lesson.scenario, 2);
+      const flow = new Map(perStep[1]![0]!.flow.map((f) => [f.operatorId, f]));
+      expect([...flow.keys()]).toEqual(['auction', 'bid', 'join', 'aggregate', 'aggregate2', 'sink']);
+      const behind = ms(flow.get('join')!.watermark) - ms(flow.get('aggregate')!.watermark);
+      expect(behind).toBeGreaterThanOrEqual(5000);
+      expect(behind).toBeLessThanOrEqual(5001);
+      expect(flow.get('aggregate2')!.watermark).toBe(flow.get('aggregate')!.watermark);
+    },
+    1: async (lesson) => {
+      const { perStep } = await ok(lesson.scenario, 10);
+      const first = perStep.findIndex((step) => step.some((batch) => batch.rows.length > 0));
+      expect(first).toBe(8);
+      const batch = perStep[first]!.find((b) => b.rows.length > 0)!;
+      const out = Object.fromEntries(batch.flow.map((f) => [f.operatorId, f.numOutputRows]));
+      expect(out.aggregate).toBeGreaterThan(0);
+      expect(out.aggregate2).toBe(batch.rows.length);
+      expect(ms(batch.rows[0]![1])).toBeLessThanOrEqual(
+        ms(batch.flow.find((f) => f.operatorId === 'aggregate')!.watermark),
+      );
+    },
+  },
   'session-windows': {
     0: async (lesson) => {
       const { perStep } = await ok(lesson.scenario);
