@@ -84,6 +84,8 @@ export interface StatePage {
   offset: number;
   /** The column (in `columns`) that holds the watermark at which each row is emitted or evicted; null if none. */
   evictAt: string | null;
+  /** The columns that identify a row, so that a later read tells an updated row from a new one; empty: all. */
+  keyColumns: string[];
   /** The last batch run before it was read; -1 before the first. */
   afterBatch: number;
 }

@@ -318,6 +318,7 @@ export class StreamingQuery {
       total: this.statements.count(view.sql),
       offset,
       evictAt: columns.includes(EVICT_AT) ? EVICT_AT : null,
+      keyColumns: view.keys ?? [],
       afterBatch: this.nextBatchId - 1,
     };
   }

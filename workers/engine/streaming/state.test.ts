@@ -26,6 +26,7 @@ describe('an operator’s state, read between batches (the State view)', () => {
       ],
       total: 2,
       evictAt: 'evicted at watermark',
+      keyColumns: ['start'],
       afterBatch: 1,
     });
     // 25 moves the watermark to 15: the no-data batch after it emits and evicts 10–15.

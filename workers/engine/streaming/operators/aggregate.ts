@@ -189,7 +189,8 @@ export class AggregateOperator implements StreamOperator {
     const evict = this.evictsByWatermark ? `, ${plan.eventTime!.state}` : '';
     const names = [...this.names, ...(evict ? [EVICT_AT] : [])].map(quote).join(', ');
     const select = `SELECT ${plan.output}${evict} FROM ${this.tables.state} AS ${quote(plan.alias)}`;
-    return [{ table: 'partial aggregates', sql: `SELECT * FROM (${select}) AS __out(${names})` }];
+    const keys = this.names.filter((_, i) => plan.keyItems[i]);
+    return [{ table: 'partial aggregates', sql: `SELECT * FROM (${select}) AS __out(${names})`, keys }];
   }
 
   /** The user's select list over state rows, named as DuckDB names the user's query's columns. */

@@ -47,6 +47,8 @@ export interface OperatorResult {
 export interface StateView {
   table: string;
   sql: string;
+  /** The columns that identify a row (an aggregation's keys); absent: the whole row does. */
+  keys?: string[];
 }
 
 export const EVICT_AT = 'evicted at watermark';
