@@ -1,4 +1,4 @@
-import { expect, openPlayground, test } from './fixtures';
+import { expect, openPlayground, stepOnce, test } from './fixtures';
 
 test('the Dataflow view draws the pipeline live: rows, state, the watermark and why, late rows per operator', async ({
   page,
@@ -81,10 +81,6 @@ test('in Step mode the State view marks what each batch added, updated and remov
   await page.getByRole('combobox', { name: 'Lesson' }).selectOption('state-eviction');
   const status = page.getByRole('status', { name: 'Run status' });
   await expect(status).toContainText('ready');
-  const step = async (n: number) => {
-    await page.getByRole('button', { name: 'Step', exact: true }).click();
-    await expect(status).toContainText(`time ${n} s`);
-  };
   await page.getByRole('tab', { name: 'Dataflow' }).click();
   const dataflow = page.getByRole('region', { name: 'Dataflow', exact: true });
   await dataflow.getByRole('button', { name: 'aggregate' }).click();
@@ -92,7 +88,7 @@ test('in Step mode the State view marks what each batch added, updated and remov
   const rows = state.getByRole('table', { name: /^State of aggregate/ }).getByRole('row');
 
   // Step 1: (12:00, a) counts 2 readings and (12:00, b) one; both are new.
-  await step(1);
+  await stepOnce(page);
   await expect(state).toContainText(/2 rows, read after batch \d+/);
   await expect(rows).toHaveText([
     /window_start/,
@@ -100,12 +96,12 @@ test('in Step mode the State view marks what each batch added, updated and remov
     /^added\s*12:00:00\s*12:01:00\s*b\s*1/,
   ]);
   // Step 2: a's first reading of 12:01 adds a row; the 12:00 rows stay as they were.
-  await step(2);
+  await stepOnce(page);
   await expect(state).toContainText(/3 rows, read after batch \d+\. .*Marked: what changed after batch \d+/);
   await expect(rows.filter({ hasText: /12:01:00\s*12:02:00/ })).toHaveText(/^added/);
   await expect(rows.filter({ hasText: /^added/ })).toHaveCount(1);
   // Step 3: b's 12:01:45 adds a row; the no-data batch after it emits and evicts the 12:00 windows.
-  await step(3);
+  await stepOnce(page);
   await expect(rows.filter({ hasText: /^removed/ })).toHaveCount(2);
   await expect(rows.filter({ hasText: /^added/ })).toHaveCount(1);
   await expect(state).toContainText('2 rows');

@@ -70,3 +70,23 @@ export async function writeSql(page: Page, sql: string): Promise<void> {
   // The editor shows each line as an element of its own: its text has no line breaks.
   await expect(editor).toHaveText(sql.replaceAll('\n', ''));
 }
+
+/**
+ * Presses Step and waits until the run has taken it. A step moves the run's simulated processing clock one
+ * trigger on, also when it has no batch to run (so the batch count cannot tell): the wait is for that clock, as
+ * the status line shows it, to move past where it stood. It counts steps; it measures no time.
+ */
+export async function stepOnce(page: Page): Promise<void> {
+  const status = page.getByRole('status', { name: 'Run status' });
+  const before = simulatedMs(await status.textContent());
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await expect.poll(async () => simulatedMs(await status.textContent())).toBeGreaterThan(before);
+}
+
+/** The run's simulated processing time in the status line ("time 850 ms", "time 12.4 s", "time 3 min 5 s"). */
+function simulatedMs(text: string | null): number {
+  const match = /time (?:(\d+) min\s*)?(?:([\d.,]+) (ms|s)\b)?/.exec(text ?? '');
+  if (!match) return -1;
+  const [, minutes = '0', amount = '0', unit = 's'] = match;
+  return Number(minutes) * 60_000 + Number(amount.replace(/,/g, '')) * (unit === 'ms' ? 1 : 1000);
+}

@@ -1,14 +1,11 @@
 import type { Page } from '@playwright/test';
-import { expect, openPlayground as ready, test } from './fixtures';
+import { expect, openPlayground as ready, stepOnce, test } from './fixtures';
 
 /** Steps `count` scripted batches, waiting for each to be counted. */
 async function step(page: Page, count: number) {
   const status = page.getByRole('status', { name: 'Run status' });
   await expect(status).toContainText('0 batches');
-  for (let i = 1; i <= count; i++) {
-    await page.getByRole('button', { name: 'Step', exact: true }).click();
-    await expect(status).toContainText(`time ${i} s`);
-  }
+  for (let i = 1; i <= count; i++) await stepOnce(page);
 }
 
 async function resultRows(page: Page): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { expect, openPlayground, test } from './fixtures';
+import { expect, openPlayground, stepOnce, test } from './fixtures';
 
 test('session windows are drawn on the timeline as outlined, hatched bands', async ({ page }, testInfo) => {
   await openPlayground(page);
@@ -7,10 +7,7 @@ test('session windows are drawn on the timeline as outlined, hatched bands', asy
   await expect(timeline).toContainText('sessions (gap 2 s)');
   const sessions = timeline.getByTestId('timeline-sessions').locator('rect');
   for (let i = 0; i < 12 && (await sessions.count()) === 0; i++) {
-    await page.getByRole('button', { name: 'Step', exact: true }).click();
-    // Waits for the step to be done, not for time: each Step moves the run's simulated clock one 1-s trigger on,
-    // also when the step has no batch to run (so the batch count cannot say it is done).
-    await expect(page.getByRole('status', { name: 'Run status' })).toContainText(`time ${i + 1} s`);
+    await stepOnce(page);
   }
   await expect(sessions.first()).toBeAttached();
   expect(Number(await timeline.getByTestId('timeline-session-count').innerText())).toBe(await sessions.count());
