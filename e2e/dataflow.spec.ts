@@ -1,4 +1,4 @@
-import { expect, openPlayground, stepOnce, test } from './fixtures';
+import { expect, openPlayground, stepOnce, test, writeSql } from './fixtures';
 
 test('the Dataflow view draws the pipeline live: rows, state, the watermark and why, late rows per operator', async ({
   page,
@@ -72,6 +72,25 @@ test('the Dataflow view draws the pipeline live: rows, state, the watermark and 
   await page.mouse.move(point.x, point.y);
   await expect(page.getByRole('tooltip')).toContainText(/Watermark \d\d:\d\d:\d\d/);
   await expect(page.getByRole('tooltip')).toContainText(/clicks: latest event/);
+
+  // From the keyboard: the watermark's steps are a slider; each arrow key moves the reason one step.
+  await page.mouse.move(0, 0);
+  await expect(page.getByRole('tooltip')).toHaveCount(0);
+  const steps = page.getByRole('slider', { name: 'Watermark steps' });
+  await steps.focus();
+  await expect(page.getByRole('tooltip')).toContainText(/clicks: latest event/);
+  const last = Number(/batch (\d+)\./.exec((await steps.getAttribute('aria-valuetext')) ?? '')![1]);
+  await expect(steps).toHaveAttribute(
+    'aria-valuetext',
+    new RegExp(`^Watermark .*, batch ${last}\\. .*clicks: latest event`),
+  );
+  await page.keyboard.press('ArrowLeft');
+  await expect(steps).toHaveAttribute('aria-valuetext', new RegExp(`, batch ${last - 1}\\. `));
+  await expect(page.getByRole('tooltip')).toContainText(`, batch ${last - 1}`);
+  await page.keyboard.press('End');
+  await expect(steps).toHaveAttribute('aria-valuetext', new RegExp(`, batch ${last}\\. `));
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('tooltip')).toHaveCount(0);
 });
 
 test('in Step mode the State view marks what each batch added, updated and removed (the state-and-eviction lesson)', async ({
@@ -105,4 +124,38 @@ test('in Step mode the State view marks what each batch added, updated and remov
   await expect(rows.filter({ hasText: /^removed/ })).toHaveCount(2);
   await expect(rows.filter({ hasText: /^added/ })).toHaveCount(1);
   await expect(state).toContainText('2 rows');
+});
+
+test('with several queries, the Dataflow view can draw every query over the sources they share', async ({
+  page,
+}, testInfo) => {
+  await openPlayground(page);
+  const editor = page.getByRole('region', { name: 'Editor' });
+  await editor.getByRole('button', { name: 'Add a query' }).click();
+  await writeSql(page, 'SELECT page, ts FROM clicks');
+  await page.getByRole('tab', { name: 'Dataflow' }).click();
+  const dataflow = page.getByRole('region', { name: 'Dataflow', exact: true });
+  await dataflow.getByRole('checkbox', { name: 'Every query, over the sources they share' }).check();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+
+  // One clicks node feeds both queries' boxes.
+  await expect(dataflow.getByRole('list', { name: 'Sources' }).getByRole('listitem')).toHaveText([/^clicks/]);
+  const counts = dataflow.getByRole('list', { name: 'Operators of query', exact: true });
+  const copies = dataflow.getByRole('list', { name: 'Operators of query_2' });
+  await expect(counts.getByRole('listitem')).toHaveText([/^aggregate/, /^sink/]);
+  await expect(copies.getByRole('listitem')).toHaveText([/^stateless/, /^sink/]);
+  await expect(counts.getByRole('listitem', { name: 'aggregate of query' })).toContainText(/ran at wm \d\d:\d\d:\d\d/);
+  await expect(copies.getByRole('listitem', { name: 'sink of query_2' })).toContainText(/[1-9][\d,]* in → [\d,]+ out/);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.screenshot({ path: testInfo.outputPath('dataflow-every-query.png') });
+
+  // Choosing the first query's aggregation selects that query and opens its state.
+  await counts.getByRole('button', { name: 'aggregate' }).click();
+  await expect(editor.getByRole('tab', { name: /^query append/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(
+    dataflow
+      .getByRole('table', { name: /^State of aggregate/ })
+      .getByRole('row')
+      .nth(1),
+  ).toBeVisible();
 });
