@@ -51,6 +51,19 @@ export function identifierName(token: Token): string {
   return token.kind === 'quoted' ? token.text.slice(1, -1).replaceAll('""', '"') : token.text.toLowerCase();
 }
 
+/** Whether two identifiers name the same column: DuckDB (and Spark) resolve names case-insensitively, quoted or not. */
+export function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/** Whether an expression is a reference to the column `name`, bare, quoted or qualified (`e.ts`). */
+export function isColumnNamed(expression: Token[], name: string): boolean {
+  const last = expression[expression.length - 1];
+  const named =
+    last !== undefined && (last.kind === 'word' || last.kind === 'quoted') && sameName(identifierName(last), name);
+  return named && (expression.length === 1 || (expression.length === 3 && isSymbol(expression[1], '.')));
+}
+
 /** The index of the bracket that closes the one at `open`, or -1. */
 export function closingBracket(tokens: Token[], open: number): number {
   let depth = 0;

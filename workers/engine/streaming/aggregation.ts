@@ -263,7 +263,7 @@ const WINDOW_ROWTIMES = new Set([
  */
 function carriesEventTime(item: Token[], source: SourceSpec): boolean {
   const text = item
-    .map((token) => (token.kind === 'quoted' ? identifierName(token) : token.text.toLowerCase()))
+    .map((token) => (token.kind === 'quoted' ? identifierName(token) : token.text).toLowerCase())
     .join('');
   return WINDOW_ROWTIMES.has(text) || (source.eventTime !== undefined && text === source.eventTime.toLowerCase());
 }
@@ -322,6 +322,6 @@ function eventTimeOf(window: WindowSpec | undefined, keys: GroupKey[], source: S
   }
   if (window?.syntax === 'spark') return { input: '"window"."end"', state: '"window"."end"' };
   const eventColumn = source.eventTime && quote(source.eventTime.toLowerCase());
-  const key = keys.find((k) => k.column === eventColumn);
+  const key = keys.find((k) => k.column.toLowerCase() === eventColumn);
   return key ? { input: key.expression, state: key.column } : null;
 }

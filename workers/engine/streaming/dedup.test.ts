@@ -55,6 +55,100 @@ describe('deduplication (Spark dropDuplicates, Flink deduplication)', () => {
     ]);
   });
 
+  // StreamingDeduplicationSuite "deduplicate with watermark" as SQL: `.dropDuplicates().select($"eventTime".cast("long"))`
+  // is a query over the deduplication. That query ran as a stateless one, deduplicating within each batch only: the
+  // late 10 came out again, counted 0. The event time keys the rows under any name (quoted, aliased), as its
+  // watermark travels with the column in Spark.
+  it('a query over SELECT DISTINCT with the event time drops a late repeat of an evicted key, under any name', async () => {
+    const tens = [1, 2, 3, 4, 5].flatMap(() => [10, 11, 12, 13, 14, 15]);
+    const over = (inner: string) => `SELECT CAST(epoch(t) AS BIGINT) AS seconds FROM (${inner})`;
+    for (const query of [
+      over('SELECT DISTINCT value, eventTime AS t FROM events'),
+      over('SELECT DISTINCT value, "eventTime" t FROM events'),
+      over('SELECT DISTINCT e.value, e.EVENTTIME AS t FROM events AS e'),
+    ]) {
+      const batches = await runScenario(
+        valueEvents(query, [values(...tens), values(25), values(10), values(45)], { watermark: '10 seconds' }),
+      );
+      const steps = dataBatches(batches).map((batch) => {
+        const next = batches[batches.indexOf(batch) + 1];
+        const state = (next?.numInputRows === 0 ? next : batch).progress.stateOperators[0]!;
+        return { rows: batch.rows.flat(), total: state.numRowsTotal, dropped: batch.numRowsDroppedByWatermark };
+      });
+      expect(steps, query).toEqual([
+        { rows: [10, 11, 12, 13, 14, 15], total: 6, dropped: 0 },
+        { rows: [25], total: 1, dropped: 0 },
+        { rows: [], total: 1, dropped: 1 },
+        { rows: [45], total: 1, dropped: 0 },
+      ]);
+    }
+  });
+
+  // StreamingDeduplicationSuite "SPARK-19841: watermarkPredicate should filter based on keys": dropDuplicates("id",
+  // "time"), then select("id"), the columns in another order than the key's.
+  it('SPARK-19841: the key (id, time) is evicted and filtered by its time, whatever the column order', async () => {
+    const timeAndId = (...pairs: [number, number][]) => ({ add: { s: pairs.map(([time, id]) => [at(time), id]) } });
+    const batches = await runScenario({
+      version: 1,
+      sources: [
+        {
+          name: 's',
+          columns: [
+            ['time', 'TIMESTAMP'],
+            ['id', 'INTEGER'],
+          ],
+          eventTime: 'time',
+          watermark: '1 second',
+        },
+      ],
+      query: 'SELECT id FROM (SELECT DISTINCT id, time FROM s)',
+      outputMode: 'append',
+      steps: [
+        timeAndId([1, 1], [1, 1], [1, 2]),
+        timeAndId([1, 1], [2, 3], [2, 4]),
+        timeAndId([1, 0], [1, 1], [3, 5], [3, 6]), // (1, 0) and (1, 1) are late: time 1 <= watermark 1
+        timeAndId([1, 0], [4, 7]),
+      ],
+    });
+    expect(dataBatches(batches).map((batch) => [batch.rows.flat(), batch.lateRows.s!.length])).toEqual([
+      [[1, 2], 0],
+      [[3, 4], 0],
+      [[5, 6], 2],
+      [[7], 1],
+    ]);
+  });
+
+  // StreamingDeduplicationSuite "deduplicate with aggregate - append mode": dropDuplicates() then a windowed count,
+  // two stateful operators (deduplication first); the late 10 is dropped by the deduplication.
+  it('a window aggregation over SELECT DISTINCT: two operators, the late row dropped by the first', async () => {
+    const tens = [1, 2, 3, 4, 5].flatMap(() => [10, 11, 12, 13, 14, 15]);
+    const query = `SELECT CAST(epoch(window.start) AS BIGINT) AS start, count(*) AS count
+      FROM (SELECT DISTINCT value, eventTime FROM events) GROUP BY window(eventTime, '5 seconds')`;
+    const batches = await runScenario(
+      valueEvents(query, [values(...tens), values(25), values(10), values(40)], { watermark: '10 seconds' }),
+    );
+    const states = (batch: BatchReport) => batch.progress.stateOperators.map((state) => state.numRowsTotal);
+    const dropped = (batch: BatchReport) =>
+      batch.progress.stateOperators.map((state) => state.numRowsDroppedByWatermark);
+    const steps = dataBatches(batches).map((batch) => {
+      const next = batches[batches.indexOf(batch) + 1];
+      return { rows: [...batch.rows, ...(next?.numInputRows === 0 ? next.rows : [])], dropped: dropped(batch) };
+    });
+    expect(steps).toEqual([
+      { rows: [], dropped: [0, 0] },
+      { rows: [[10, 5]], dropped: [0, 0] },
+      { rows: [], dropped: [1, 0] },
+      {
+        rows: [
+          [15, 1],
+          [25, 1],
+        ],
+        dropped: [0, 0],
+      },
+    ]);
+    expect(states(batches.at(-1)!)).toEqual([1, 1]); // deduplication: 40; aggregation: [40, 45)
+  });
+
   it('SELECT DISTINCT over a stream emits each distinct row once, across batches', async () => {
     const batches = await runScenario(
       clicks('SELECT DISTINCT user_id, page FROM clicks', [

@@ -1,7 +1,18 @@
 import type { SourceSpec } from '../scenario';
 import type { Staged } from './plan';
 import { selectClauses, type SelectClauses } from '../sql/select';
-import { closingBracket, identifierName, isSymbol, isWord, splitTopLevel, textOf, type Token } from '../sql/tokens';
+import {
+  closingBracket,
+  identifierName,
+  isColumnNamed,
+  isSymbol,
+  isWord,
+  sameName,
+  splitTopLevel,
+  textOf,
+  type Token,
+} from '../sql/tokens';
+import { withoutAlias } from './analysis';
 import { quote } from '../sql/windows';
 import { lateFrom, type LateRowSource } from './operators/statements';
 
@@ -84,10 +95,15 @@ function distinct(sql: string, clauses: SelectClauses, source: SourceSpec, table
   const names = everyColumn
     ? source.columns.map(([name]) => name.toLowerCase())
     : items.map((item) => identifierName(item[item.length - 1]!));
-  const eventTime = source.eventTime?.toLowerCase();
-  const selectsEventTime =
-    eventTime !== undefined &&
-    (everyColumn || items.some((item) => identifierName(item[item.length - 1]!) === eventTime && item.length <= 3));
+  // As in Spark, the key carries the watermark when it holds the event-time column, under any name (an alias keeps
+  // the column's watermark): the watermark then evicts keys, and late rows are dropped.
+  const { eventTime } = source;
+  const eventTimeAt =
+    eventTime === undefined
+      ? -1
+      : everyColumn
+        ? names.findIndex((name) => sameName(name, eventTime))
+        : items.findIndex((item) => isColumnNamed(expressionOf(item), eventTime));
   const candidates = sql.slice(0, stream.start) + `${tables.input} AS ${quote(stream.alias)}` + sql.slice(stream.end);
   return {
     kind: 'dedup',
@@ -95,10 +111,19 @@ function distinct(sql: string, clauses: SelectClauses, source: SourceSpec, table
     ...base(source, stream.alias),
     candidates,
     keys: names.map(quote),
-    ...(selectsEventTime && { evictBy: quote(eventTime) }),
+    ...(eventTimeAt >= 0 && { evictBy: quote(names[eventTimeAt]!) }),
     output: `SELECT * FROM ${tables.emitted}`,
-    dropsLate: selectsEventTime,
+    dropsLate: eventTimeAt >= 0,
   };
+}
+
+/** A select item without its alias (`x AS a`, `x a`). */
+function expressionOf(item: Token[]): Token[] {
+  const bare = withoutAlias(item);
+  if (bare !== item) return bare;
+  const named = (token: Token | undefined) => token?.kind === 'word' || token?.kind === 'quoted';
+  const implicit = named(item.at(-1)) && named(item.at(-2)) && !isSymbol(item.at(-3), '.');
+  return implicit ? item.slice(0, -1) : item;
 }
 
 function firstPerKey(sql: string, clauses: SelectClauses, source: SourceSpec, tables: DedupTables): DedupPlan | null {
@@ -126,9 +151,9 @@ function firstPerKey(sql: string, clauses: SelectClauses, source: SourceSpec, ta
     identifierName(where[0]!) === identifierName(rowNumberAlias) &&
     (isSymbol(where[1], '=') || isSymbol(where[1], '<=')) &&
     where[2]!.text === '1';
-  const eventTime = source.eventTime?.toLowerCase();
+  const eventTime = source.eventTime;
   const ordering = order.filter((token) => !isWord(token, 'ASC'));
-  const byEventTime = eventTime !== undefined && ordering.length === 1 && identifierName(ordering[0]!) === eventTime;
+  const byEventTime = eventTime !== undefined && isColumnNamed(ordering, eventTime);
   if (!keepsFirst || !byEventTime) return null;
   const innerStart = clauses.from[1]!.start;
   const innerEnd = clauses.from[close - 1]!.end;
@@ -142,7 +167,7 @@ function firstPerKey(sql: string, clauses: SelectClauses, source: SourceSpec, ta
     ...base(source, stream.alias),
     candidates: `SELECT * FROM (${candidatesInner}) WHERE ${textOf(sql, where)}`,
     keys: keys.map(quote),
-    ...(eventTime !== undefined && keys.includes(eventTime) && { evictBy: quote(eventTime) }),
+    ...(eventTime !== undefined && keys.some((key) => sameName(key, eventTime)) && { evictBy: quote(eventTime) }),
     output: sql.slice(0, innerStart) + `SELECT * FROM ${tables.emitted}` + sql.slice(innerStart + innerSql.length),
     dropsLate: eventTime !== undefined,
   };

@@ -188,7 +188,7 @@ function planStages(
     const inputTable = `${prefix}_stage${upstream.stages.length}`;
     const aggregating = last.kind === 'aggregate' || last.kind === 'session';
     const chained = split.over(inputTable);
-    if (isGrouped(chained, catalog) && !(aggregating && outputMode === 'complete')) {
+    if (keepsState(chained, catalog) && !(aggregating && outputMode === 'complete')) {
       checkChain(last, outputMode);
       return { sources: upstream.sources, stages: [...upstream.stages, { kind: 'chained', sql: chained, inputTable }] };
     }
@@ -203,6 +203,12 @@ function planStages(
       checkAfterAggregation(chained, outputMode);
       const stages = [...upstream.stages.slice(0, -1), { ...last, keyItems: [] }, afterStage(chained, inputTable)];
       return { sources: upstream.sources, stages };
+    }
+    // A deduplication emits each row once: a query over its rows is stateless, as a projection after Spark's
+    // dropDuplicates (StreamingDeduplicationSuite's `.dropDuplicates().select(...)`).
+    if (last.kind === 'dedup') {
+      checkStateless(analyse(chained, [], catalog, ''), outputMode);
+      return { sources: upstream.sources, stages: [...upstream.stages, afterStage(chained, inputTable)] };
     }
   }
   const plan = planSingle(sql, sources, outputMode, catalog, prefix);
@@ -228,10 +234,15 @@ function afterStage(sql: string, inputTable: string): StatelessPlan {
   return { kind: 'stateless', sources: [], sql, ordered, inputTable };
 }
 
-function isGrouped(sql: string, catalog: Catalog): boolean {
+/** Whether a query over a stage is a stateful operator of its own: an aggregation or a deduplication. */
+function keepsState(sql: string, catalog: Catalog): boolean {
   const tokens = significant(sql);
   const clauses = selectClauses(tokens);
-  return clauses?.groupBy !== undefined || findAggregates(tokens, catalog.aggregateFunctions).length > 0;
+  return (
+    clauses?.groupBy !== undefined ||
+    clauses?.distinct === true ||
+    findAggregates(tokens, catalog.aggregateFunctions).length > 0
+  );
 }
 
 /** The upstream query and the query over it: `FROM (SELECT ...)`, or a single `WITH name AS (SELECT ...)`. */
@@ -346,7 +357,7 @@ export function planChained(
     new Set(
       tokens
         .filter((token, i) => (token.kind === 'word' || token.kind === 'quoted') && keep(token, i))
-        .map(identifierName),
+        .map((token) => identifierName(token).toLowerCase()),
     );
   // The column a window is over (DESCRIPTOR(c), window(c, ...)); else any it names, as an event-time key.
   const windowed = names(

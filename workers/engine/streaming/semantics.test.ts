@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchReport } from '../../protocol';
 import { describeFailure } from '../failures';
-import { emitted, runScenario } from './harness';
+import { emitted, runScenario, valueEvents, values } from './harness';
 import { openNodeDatabase } from '../node';
 import { ScenarioRun } from '../runner';
 import { parseScenario } from '../validate';
@@ -183,6 +183,29 @@ describe('output modes (Spark)', () => {
       { watermark: at(20), input: 1, rows: [] }, // 13 is late: [10, 15) ended before watermark 20
     ]);
     expect(batches.at(-1)!.lateRows.events).toEqual(rows(13));
+  });
+
+  // EventTimeWatermarkSuite "group by on raw timestamp", the key spelt as quoted or qualified: DuckDB and Spark resolve
+  // names case-insensitively, so it is the event time all the same. Spelt "eventTime", it kept its keys forever and
+  // counted the late 10 again in update mode, and was refused in append mode.
+  it('grouped by the raw event time, however spelt: the key is evicted and a late repeat dropped', async () => {
+    for (const key of ['"eventTime"', 'e.EventTime']) {
+      const query = `SELECT CAST(epoch(${key}) AS BIGINT) AS t, count(*) AS n FROM events AS e GROUP BY ${key}`;
+      const run = (outputMode: string) =>
+        runScenario(valueEvents(query, [values(10), values(25), values(10)], { watermark: '10 seconds', outputMode }));
+      const append = await run('append');
+      expect(emitted(append), key).toEqual([[10, 1]]);
+      expect(append.at(-1)!.numRowsDroppedByWatermark, key).toBe(1);
+      const update = await run('update');
+      expect(emitted(update), key).toEqual([
+        [10, 1],
+        [25, 1],
+      ]);
+      expect(update.at(-1)!.progress.stateOperators[0], key).toMatchObject({
+        numRowsTotal: 1,
+        numRowsDroppedByWatermark: 1,
+      });
+    }
   });
 
   it('complete: each batch emits the whole result table; nothing is dropped or evicted', async () => {

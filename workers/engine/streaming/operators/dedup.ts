@@ -72,6 +72,7 @@ export class DedupOperator implements StreamOperator {
     const stream = quote(plan.sources[0]!);
     const dropsLate = plan.dropsLate && batch.watermarked;
     const isLate = `${quote(plan.lateFrom.eventTimeColumn ?? '')} <= ${timestampSql(batch.watermarks.late)}`;
+    const lateBefore = db.lateCount;
     const late = dropsLate
       ? db.lateRows(
           plan.lateFrom,
@@ -103,7 +104,7 @@ export class DedupOperator implements StreamOperator {
         numRowsTotal: db.count(`SELECT * FROM ${state}`),
         numRowsUpdated: updated,
         numRowsRemoved: removed,
-        numRowsDroppedByWatermark: late.length,
+        numRowsDroppedByWatermark: db.lateCount - lateBefore,
         memoryUsedBytes: db.textBytes(state),
       },
     };

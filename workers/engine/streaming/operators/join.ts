@@ -96,6 +96,7 @@ export class JoinOperator implements StreamOperator {
     const { plan, db, states } = this;
     const { late: lateWatermark, eviction } = batch.watermarks;
     const late: LateRow[] = [];
+    const lateBefore = db.lateCount;
     const fresh = plan.sides.map((side, i) => {
       const stream = quote(side.source);
       const isLate = `${quote(side.eventTimeColumn)} <= ${timestampSql(lateWatermark)}`;
@@ -164,7 +165,7 @@ export class JoinOperator implements StreamOperator {
         numRowsTotal: db.count(`SELECT 1 FROM ${states[0]} UNION ALL SELECT 1 FROM ${states[1]}`),
         numRowsUpdated: db.count(`SELECT 1 FROM ${fresh[0]} UNION ALL SELECT 1 FROM ${fresh[1]}`),
         numRowsRemoved: removed,
-        numRowsDroppedByWatermark: late.length,
+        numRowsDroppedByWatermark: db.lateCount - lateBefore,
         memoryUsedBytes: states.reduce((sum, table) => sum + db.textBytes(table), 0),
       },
     };

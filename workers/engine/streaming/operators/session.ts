@@ -70,6 +70,7 @@ export class SessionOperator implements StreamOperator {
     db.query(`CREATE OR REPLACE TEMP TABLE ${partial} AS ${this.sessionize(input)}`);
     let late: OperatorResult['late'] = [];
     let droppedSessions = 0;
+    const lateBefore = db.lateCount;
     const isLate = `__session_end <= ${timestampSql(lateWatermark)}`;
     // A session ends after its rows' event times: with every row after the watermark, none is late.
     const noneLate = batch.minEventUs !== null && batch.minEventUs > lateWatermark;
@@ -102,7 +103,7 @@ export class SessionOperator implements StreamOperator {
         operatorName: 'sessionWindowStateStoreSaveExec',
         operatorId: this.id,
         numRowsTotal: before - removed,
-        numRowsUpdated: db.count(`SELECT * FROM ${input}`) - late.length,
+        numRowsUpdated: db.count(`SELECT * FROM ${input}`) - (db.lateCount - lateBefore),
         numRowsRemoved: removed,
         numRowsDroppedByWatermark: droppedSessions,
         memoryUsedBytes: db.estimateBytes(state, db.count(`SELECT * FROM ${state}`), () => db.textBytes(state)),
