@@ -149,6 +149,40 @@ describe('deduplication (Spark dropDuplicates, Flink deduplication)', () => {
     expect(states(batches.at(-1)!)).toEqual([1, 1]); // deduplication: 40; aggregation: [40, 45)
   });
 
+  // StreamingDeduplicationSuite "multiple deduplicates" (dropDuplicates().dropDuplicates("_1")) and "deduplicate with
+  // aggregate - update mode" / "- complete mode" (dropDuplicates(), then groupBy("str").agg(sum("num"))): no watermark.
+  it('a deduplication or an aggregation over SELECT DISTINCT, without event time', async () => {
+    const pairs = (query: string, outputMode: string) => ({
+      version: 1,
+      sources: [
+        {
+          name: 'pairs',
+          columns: [
+            ['str', 'VARCHAR'],
+            ['num', 'INTEGER'],
+          ],
+        },
+      ],
+      query,
+      outputMode,
+      steps: [{ add: { pairs: [['a', 1]] } }, { add: { pairs: [['a', 1]] } }, { add: { pairs: [['a', 2]] } }],
+    });
+    const totals = (batches: BatchReport[]) =>
+      batches.map((batch) => batch.progress.stateOperators.map((state) => state.numRowsTotal));
+    const twice = await runScenario(pairs('SELECT DISTINCT str FROM (SELECT DISTINCT str, num FROM pairs)', 'append'));
+    expect(twice.map((batch) => batch.rows)).toEqual([[['a']], [], []]);
+    expect(totals(twice)).toEqual([
+      [1, 1],
+      [1, 1],
+      [2, 1],
+    ]);
+    const sums = 'SELECT str, sum(num) FROM (SELECT DISTINCT str, num FROM pairs) GROUP BY str';
+    const update = await runScenario(pairs(sums, 'update'));
+    expect(update.map((batch) => batch.rows)).toEqual([[['a', 1]], [], [['a', 3]]]);
+    const complete = await runScenario(pairs(sums, 'complete'));
+    expect(complete.map((batch) => batch.rows)).toEqual([[['a', 1]], [['a', 1]], [['a', 3]]]);
+  });
+
   it('SELECT DISTINCT over a stream emits each distinct row once, across batches', async () => {
     const batches = await runScenario(
       clicks('SELECT DISTINCT user_id, page FROM clicks', [

@@ -183,7 +183,12 @@ function upstreamOutput(db: Statements, operator: StreamOperator, plan: Operator
     plan,
     columns.map(([name]) => name),
   );
-  return { id: operator.description.id, columns, eventTimes };
+  return {
+    id: operator.description.id,
+    columns,
+    eventTimes,
+    aggregated: plan.kind === 'aggregate' || plan.kind === 'session',
+  };
 }
 
 /** The first operator's tables are named after the query, as before pipelines; the others after their position. */

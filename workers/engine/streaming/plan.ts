@@ -7,7 +7,15 @@ import { analyse, findAggregates } from './analysis';
 import { planDedup, withWatermarkDelay, type DedupPlan } from './dedup';
 import { JoinShapeError, planJoin, type JoinPlan } from './join';
 import type { LateRowSource } from './operators/statements';
-import { checkAfterAggregation, checkChain, checkDedup, checkJoin, checkStateless, PlanError } from './rules';
+import {
+  checkAfterAggregation,
+  checkChain,
+  checkDedup,
+  checkDedupResult,
+  checkJoin,
+  checkStateless,
+  PlanError,
+} from './rules';
 
 export { PlanError, SPARK_MESSAGES } from './rules';
 
@@ -180,9 +188,11 @@ function planStages(
   outputMode: OutputMode,
   catalog: Catalog,
   prefix: string,
+  feedsAnother = false,
 ): QueryPlan {
   const split = splitUpstream(sql);
-  const upstream = split && !ranksRows(split.inner) && planStages(split.inner, sources, outputMode, catalog, prefix);
+  const upstream =
+    split && !ranksRows(split.inner) && planStages(split.inner, sources, outputMode, catalog, prefix, true);
   if (split && upstream && upstream.stages.some((stage) => stage.kind !== 'stateless')) {
     const last = upstream.stages.at(-1)!;
     const inputTable = `${prefix}_stage${upstream.stages.length}`;
@@ -211,7 +221,7 @@ function planStages(
       return { sources: upstream.sources, stages: [...upstream.stages, afterStage(chained, inputTable)] };
     }
   }
-  const plan = planSingle(sql, sources, outputMode, catalog, prefix);
+  const plan = planSingle(sql, sources, outputMode, catalog, prefix, feedsAnother);
   return { sources: plan.sources, stages: [plan] };
 }
 
@@ -287,13 +297,17 @@ function splitUpstream(sql: string): Upstream | null {
   };
 }
 
-/** Plans a query of one operator: analysis, Spark's rules, then the choice of operator. */
+/**
+ * Plans a query of one operator: analysis, Spark's rules, then the choice of operator. One that feeds another
+ * stateful operator (a deduplication before an aggregation) is checked against the output mode by the last one.
+ */
 function planSingle(
   query: string,
   sources: SourceSpec[],
   outputMode: OutputMode,
   catalog: Catalog,
   prefix: string,
+  feedsAnother = false,
 ): OperatorPlan {
   const tables = stateTables(prefix);
   const analysis = analyse(query, sources, catalog, tables.sessions);
@@ -312,7 +326,8 @@ function planSingle(
   const stream = used.length === 1 ? analysis.sources.get(used[0]!.toLowerCase())! : undefined;
   const dedup = stream && !analysis.grouped ? planDedup(sql, tokens, stream, tables) : null;
   if (dedup) {
-    checkDedup(dedup, stream!, outputMode);
+    checkDedup(dedup, stream!);
+    if (!feedsAnother) checkDedupResult(outputMode);
     return stream!.watermark ? withWatermarkDelay(dedup, BigInt(stream!.watermark.us)) : dedup;
   }
   if (!analysis.grouped) {
@@ -347,7 +362,7 @@ export function outputEventTimes(stage: StagePlan, names: string[]): string[] {
  */
 export function planChained(
   stage: ChainedPlan,
-  upstream: { id: string; columns: ColumnSpec[]; eventTimes: string[] },
+  upstream: { id: string; columns: ColumnSpec[]; eventTimes: string[]; aggregated: boolean },
   outputMode: OutputMode,
   catalog: Catalog,
   prefix: string,
@@ -367,17 +382,18 @@ export function planChained(
   const eventTime =
     upstream.eventTimes.find((name) => windowed.has(name.toLowerCase())) ??
     upstream.eventTimes.find((name) => named.has(name.toLowerCase()));
-  if (!eventTime) {
+  if (!eventTime && upstream.aggregated) {
     throw new PlanError(
       `A stateful operator over ${upstream.id} needs the event time of the rows ${upstream.id} emits, and the outer query uses none of ${upstream.eventTimes.join(', ') || 'them (it selects none)'}.`,
       'Select the window’s time in the inner query (Flink: window_time, grouped by; Spark: window_time(window) AS wt) and window the outer query by it.',
     );
   }
+  // Rows a deduplication emits, their event time left out, are a stream without a watermark (Spark: no column
+  // carries one), as for StreamingDeduplicationSuite's "multiple deduplicates".
   const stream: SourceSpec = {
     name: stage.inputTable,
     columns: upstream.columns,
-    eventTime,
-    watermark: { text: '0 seconds', us: 0 },
+    ...(eventTime && { eventTime, watermark: { text: '0 seconds', us: 0 } }),
   };
   const plan = planSingle(stage.sql, [stream], outputMode, catalog, prefix);
   if (plan.kind !== 'aggregate' && plan.kind !== 'session' && plan.kind !== 'dedup')

@@ -53,14 +53,18 @@ export function checkJoin(analysis: Analysis, outputMode: OutputMode): void {
   }
 }
 
-export function checkDedup(dedup: DedupPlan, stream: SourceSpec, outputMode: OutputMode): void {
+/** A deduplication whose rows are the query's result: they come once each, and complete mode has none to re-emit. */
+export function checkDedupResult(outputMode: OutputMode): void {
   if (outputMode === 'complete') {
     throw new PlanError(
       'Deduplication emits each row once and keeps no result table to re-emit.',
-      'Use append mode.',
+      'Use append mode, or aggregate its rows.',
       SPARK_MESSAGES.completeWithoutAggregation,
     );
   }
+}
+
+export function checkDedup(dedup: DedupPlan, stream: SourceSpec): void {
   if (dedup.style === 'withinWatermark' && !stream.watermark) {
     throw new PlanError(
       'DEDUPLICATE_WITHIN_WATERMARK forgets a key once the watermark passes its event time plus the delay: it needs a watermark.',
