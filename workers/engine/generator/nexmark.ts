@@ -73,9 +73,9 @@ export function nexmarkType(i: number): NexmarkEvent {
   return r === 0 ? 'person' : r <= AUCTIONS_PER_CYCLE ? 'auction' : 'bid';
 }
 
-/** A price in cents, log-uniform from $1 to $10,000. */
+/** A price in cents, log-uniform from $1 to $1,000,000, as Nexmark's PriceGenerator.nextPrice makes it. */
 function price(u: number): number {
-  return Math.round(Math.exp(Math.LN10 * (2 + 4 * u)));
+  return Math.round(Math.exp(Math.LN10 * (2 + 6 * u)));
 }
 
 /** A person id for a new auction or bid at global event `i`: hot with probability `hot`, else recent. */
