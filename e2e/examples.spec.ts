@@ -16,7 +16,13 @@ const NEXMARK: { id: string; rows: 'some' | 'none'; steps?: number }[] = [
   { id: 'q8', rows: 'some' },
   { id: 'q9', rows: 'some', steps: 9 },
   { id: 'q11', rows: 'none' },
+  { id: 'q13', rows: 'some' },
+  { id: 'q14', rows: 'some' },
+  { id: 'q17', rows: 'some' },
   { id: 'q18', rows: 'some' },
+  { id: 'q20', rows: 'some' },
+  { id: 'q21', rows: 'some' },
+  { id: 'q22', rows: 'some' },
 ];
 
 // One page walks half the examples, one after the other from the menu, as a user browsing them would: each

@@ -13,7 +13,13 @@ import q7 from '../../examples/nexmark/q7.json';
 import q8 from '../../examples/nexmark/q8.json';
 import q9 from '../../examples/nexmark/q9.json';
 import q11 from '../../examples/nexmark/q11.json';
+import q13 from '../../examples/nexmark/q13.json';
+import q14 from '../../examples/nexmark/q14.json';
+import q17 from '../../examples/nexmark/q17.json';
 import q18 from '../../examples/nexmark/q18.json';
+import q20 from '../../examples/nexmark/q20.json';
+import q21 from '../../examples/nexmark/q21.json';
+import q22 from '../../examples/nexmark/q22.json';
 import cascadingWindows from '../../examples/cascading-windows.json';
 import twoQueries from '../../examples/two-queries.json';
 import watermark from '../../examples/watermark.json';
@@ -60,7 +66,13 @@ export const EXAMPLES: readonly Example[] = [
   example('nexmark-q8', 'Nexmark Q8: monitor new users', q8),
   example('nexmark-q9', 'Nexmark Q9: winning bids', q9),
   example('nexmark-q11', 'Nexmark Q11: user sessions', q11),
+  example('nexmark-q13', 'Nexmark Q13: bounded side input join', q13),
+  example('nexmark-q14', 'Nexmark Q14: calculation', q14),
+  example('nexmark-q17', 'Nexmark Q17: auction statistics report', q17),
   example('nexmark-q18', 'Nexmark Q18: last bid per bidder and auction', q18),
+  example('nexmark-q20', 'Nexmark Q20: expand bid with auction', q20),
+  example('nexmark-q21', 'Nexmark Q21: add channel id', q21),
+  example('nexmark-q22', 'Nexmark Q22: get URL directories', q22),
 ];
 
 export function exampleById(id: string): Example | undefined {
