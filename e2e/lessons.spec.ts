@@ -57,21 +57,38 @@ test('a broken link says so and opens the default playground; nothing in it runs
   await expect(page.getByRole('status', { name: 'Run status' })).toContainText('running');
 });
 
-test('exports the results as CSV, and the scenario as a PySpark job', async ({ page }) => {
+test('exports the results as CSV, and the lesson as a PySpark job and as Databricks and Jupyter notebooks', async ({
+  page,
+}) => {
   await ready(page);
   await page.getByRole('combobox', { name: 'Lesson' }).selectOption('watermarks');
   for (let i = 0; i < 5; i++) await page.getByRole('button', { name: 'Step', exact: true }).click();
   await expect.poll(() => resultRows(page)).not.toEqual([]);
   await page.getByText('Export').click();
-  const csv = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Results as CSV' }).click();
-  const csvText = await (await csv).createReadStream().then(async (stream) => {
+  /** Presses an Export menu button; the file it downloads, by name and text. */
+  const exported = async (button: string) => {
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: button }).click();
+    const stream = await (await download).createReadStream();
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  });
-  expect(csvText.split('\r\n')[0]).toBe('window_start,window_end,readings');
-  const job = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'PySpark job' }).click();
-  expect((await job).suggestedFilename()).toBe('tideline_job.py');
+    return { name: (await download).suggestedFilename(), text: Buffer.concat(chunks).toString('utf8') };
+  };
+  expect((await exported('Results as CSV')).text.split('\r\n')[0]).toBe('window_start,window_end,readings');
+  expect((await exported('PySpark job')).name).toBe('tideline_job.py');
+
+  // The lesson as notebooks: its text as markdown, step by step, then the PySpark job.
+  const databricks = await exported('Databricks notebook');
+  expect(databricks.name).toBe('watermarks.py');
+  expect(databricks.text).toMatch(/^# Databricks notebook source\n# MAGIC %md\n# MAGIC # Watermarks/);
+  expect(databricks.text).toContain('# MAGIC **Step 1.**');
+  const jupyter = await exported('Jupyter notebook');
+  expect(jupyter.name).toBe('watermarks.ipynb');
+  const notebook = JSON.parse(jupyter.text) as { nbformat: number; cells: { cell_type: string; source: string[] }[] };
+  expect(notebook.nbformat).toBe(4);
+  expect(notebook.cells[0]!.source[0]).toMatch(/^# Watermarks/);
+  expect(
+    notebook.cells.filter((cell) => cell.source.join('').includes('<summary>Answer</summary>')).length,
+  ).toBeGreaterThan(0);
+  expect(notebook.cells.at(-1)!.source.join('')).toBe('spark.streams.awaitAnyTermination()');
 });

@@ -4,11 +4,13 @@
  * live for `--batches N` (default 10) one-second steps of processing time.
  * `--steps N` runs only the next N scripted steps. `--checkpoint FILE` writes a checkpoint after every
  * step and, when FILE exists, resumes from it: a stopped run continues exactly where it stopped.
- * `--export pyspark|flink` prints the scenario as a PySpark or Flink SQL script instead; `--explain` prints each
+ * `--export pyspark|flink` prints the scenario as a PySpark or Flink SQL script instead, and
+ * `--export databricks|jupyter` as a Databricks (source format) or Jupyter notebook of that PySpark job, its
+ * `ui.title` and `ui.about` as markdown; `--explain` prints each
  * query's pipeline of operators as one JSON object (`--explain --text`: as lines for people).
  * `scripts/scenario.ts` runs it as a process.
  * Usage: npm run --silent scenario -- <file.json | -> [--batches N] [--steps N] [--checkpoint FILE]
- *        [--export pyspark|flink] [--explain [--text]]
+ *        [--export pyspark|flink|databricks|jupyter] [--explain [--text]]
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { BatchReport } from '../workers/protocol';
@@ -20,6 +22,7 @@ import { ScenarioRun } from '../workers/engine/runner';
 import { MANUAL_STEP_MS } from '../workers/engine/scheduler';
 import { describeFailure } from '../workers/engine/failures';
 import { explainJson, explainText } from '../workers/engine/streaming/explain';
+import { notebookOf, scenarioMarkdown } from '../workers/engine/notebook';
 import { parseScenario } from '../workers/engine/validate';
 import type { Scenario } from '../workers/engine/scenario';
 import {
@@ -61,9 +64,15 @@ export async function runCli([path, ...options]: string[], io: CliIo): Promise<n
     const db = await openNodeDatabase();
     const target = options.includes('--export') ? options[options.indexOf('--export') + 1] : undefined;
     if (target !== undefined) {
-      if (target !== 'pyspark' && target !== 'flink')
-        return fail({ message: `Cannot export to ${target}.`, hint: 'Use --export pyspark or --export flink.' });
-      io.write(clusterScript(scenario, target, databaseCatalog(db).durationOf));
+      const { durationOf } = databaseCatalog(db);
+      if (target === 'pyspark' || target === 'flink') io.write(clusterScript(scenario, target, durationOf));
+      else if (target === 'databricks' || target === 'jupyter')
+        io.write(notebookOf(target, scenarioMarkdown(document), clusterScript(scenario, 'pyspark', durationOf)));
+      else
+        return fail({
+          message: `Cannot export to ${target}.`,
+          hint: 'Use --export pyspark, flink, databricks or jupyter.',
+        });
       return 0;
     }
     if (options.includes('--explain')) {

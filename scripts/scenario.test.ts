@@ -216,4 +216,24 @@ describe('npm run scenario, generators and export', () => {
     const flink = await cli(['examples/watermark.json', '--export', 'flink']);
     expect(flink.text).toContain("WATERMARK FOR ts AS ts - INTERVAL '10' SECOND");
   });
+
+  it('prints it as a Databricks or a Jupyter notebook of the PySpark job, its ui.title and ui.about as markdown', async () => {
+    const databricks = await cli(['examples/nexmark/q5.json', '--export', 'databricks']);
+    expect(databricks.status).toBe(0);
+    expect(databricks.text).toMatch(/^# Databricks notebook source\n# MAGIC %md\n# MAGIC # Nexmark Q5\n/);
+    expect(databricks.text).toContain('\n# COMMAND ----------\n');
+    expect(databricks.text).toContain('.withWatermark("ts", "2 seconds")');
+    const jupyter = JSON.parse((await cli(['examples/nexmark/q5.json', '--export', 'jupyter'])).text) as {
+      nbformat: number;
+      cells: { cell_type: string; source: string[] }[];
+    };
+    expect(jupyter.nbformat).toBe(4);
+    expect(jupyter.cells[0]!.source[0]).toBe('# Nexmark Q5\n');
+    expect(
+      jupyter.cells.some((cell) => cell.cell_type === 'code' && cell.source.join('').includes('writeStream')),
+    ).toBe(true);
+    const unknown = await cli(['examples/nexmark/q5.json', '--export', 'excel']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.lines[0].error.hint).toBe('Use --export pyspark, flink, databricks or jupyter.');
+  });
 });

@@ -1,5 +1,5 @@
 /**
- * Exporting results: CSV text, Arrow IPC bytes, and a browser download of either.
+ * Exporting results: CSV text, Arrow IPC bytes, and a browser download of either; a notebook's opening words.
  *
  *   download('results.csv', toCsv(columns, rows), CSV_MIME)
  *   download('results.arrow', toArrowIPC(columns, rows), ARROW_FILE_MIME)
@@ -17,3 +17,4 @@ export {
   type ArrowOptions,
 } from './arrow';
 export { download, safeFilename } from './download';
+export { lessonMarkdown, notebookMarkdown } from './notebook';
