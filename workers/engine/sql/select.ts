@@ -11,6 +11,7 @@ export interface SelectClauses {
   qualify?: Token[];
   orderBy?: Token[];
   limit?: Token[];
+  offset?: Token[];
 }
 
 const CLAUSE_STARTS = ['FROM', 'WHERE', 'GROUP', 'HAVING', 'QUALIFY', 'WINDOW', 'ORDER', 'LIMIT', 'OFFSET'] as const;
@@ -53,5 +54,6 @@ export function selectClauses(tokens: Token[]): SelectClauses | null {
     qualify: clause('QUALIFY'),
     orderBy: clause('ORDER', 2),
     limit: clause('LIMIT'),
+    offset: clause('OFFSET'),
   };
 }

@@ -86,6 +86,12 @@ export function planJoin(
       'Put the stream whose unmatched rows you want on the left of a LEFT JOIN.',
     );
   }
+  if (kind.includes('SEMI') || kind.includes('ASOF') || kind.includes('POSITIONAL')) {
+    throw new JoinShapeError(
+      `${kind.at(-1)} joins of two streams are not supported.`,
+      'Join them with an inner JOIN ... ON keys AND an event-time range.',
+    );
+  }
   const outer = kind.includes('LEFT');
   const onAt = from.findIndex((token, i) => i > joinAt && isWord(token, 'ON'));
   if (onAt < 0)

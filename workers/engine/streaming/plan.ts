@@ -12,9 +12,13 @@ import {
   checkChain,
   checkDedup,
   checkDedupResult,
+  checkClauses,
   checkJoin,
+  checkJoinTypes,
+  checkSetOperations,
   checkStateless,
   PlanError,
+  SPARK_MESSAGES,
 } from './rules';
 
 export { PlanError, SPARK_MESSAGES } from './rules';
@@ -312,6 +316,16 @@ function planSingle(
   const tables = stateTables(prefix);
   const analysis = analyse(query, sources, catalog, tables.sessions);
   const { used, sql, tokens } = analysis;
+  // A query that is not even a SELECT is left to DuckDB, which names the syntax error.
+  if (used.length === 0 && isWord(tokens[0], 'SELECT', 'WITH'))
+    throw new PlanError(
+      'The query reads no stream, only static tables: it has no batches to run.',
+      `Read a stream in FROM${sources.length ? ` (${sources.map((source) => source.name).join(', ')})` : ''}.`,
+      SPARK_MESSAGES.noStream,
+    );
+  checkSetOperations(analysis);
+  checkJoinTypes(analysis);
+  checkClauses(analysis, outputMode);
   if (analysis.joinsStreams) {
     checkJoin(analysis, outputMode);
     try {

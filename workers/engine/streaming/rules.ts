@@ -3,9 +3,9 @@
  * Tideline's own, with a hint. Each check reads what the analysis found.
  */
 import type { OutputMode, SourceSpec } from '../scenario';
-import { closingBracket, isSymbol, isWord, significant } from '../sql/tokens';
+import { closingBracket, isSymbol, isWord, significant, type Token } from '../sql/tokens';
 import { QueryShapeError, type WindowSpec } from '../sql/windows';
-import type { Analysis } from './analysis';
+import { streamsUsed, type Analysis } from './analysis';
 import type { DedupPlan } from './dedup';
 import type { StagePlan } from './plan';
 
@@ -19,6 +19,16 @@ export const SPARK_MESSAGES = {
     'Sorting is not supported on streaming DataFrames/Datasets, unless it is on aggregated DataFrame/Dataset in Complete output mode',
   distinct:
     'Distinct aggregations are not supported on streaming DataFrames/Datasets. Consider using approx_count_distinct() instead.',
+  globalSession: 'Global aggregation with session window in streaming query is not supported.',
+  groupingSets: 'Grouping Sets is not supported on streaming DataFrames/Datasets',
+  nonTimeWindow: 'Non-time-based windows are not supported on streaming DataFrames/Datasets',
+  limitUpdate: 'Limits are not supported on streaming DataFrames/Datasets in Update output mode',
+  offset: 'Offset is not supported on streaming DataFrames/Datasets',
+  sample: 'Sampling is not supported on streaming DataFrames/Datasets',
+  union: 'Union between streaming and batch DataFrames/Datasets is not supported',
+  exceptRight: 'Except on a streaming DataFrame/Dataset on the right is not supported',
+  intersect: 'Intersect of streaming DataFrames/Datasets is not supported',
+  noStream: 'Queries without streaming sources cannot be executed with writeStream.start()',
   globalWatermark:
     'Detected pattern of possible \'correctness\' issue due to global watermark. The query contains stateful operation which can emit rows older than the current watermark plus allowed late record delay, which are "late rows" in downstream stateful operations and these rows can be discarded.',
 };
@@ -138,6 +148,26 @@ export function checkAggregation(analysis: Analysis, outputMode: OutputMode): vo
     throw new PlanError(
       'LIMIT on a stream is only supported in complete mode.',
       'Remove LIMIT, or switch to complete mode.',
+      outputMode === 'update' ? SPARK_MESSAGES.limitUpdate : undefined,
+    );
+  const grouping = clauses.groupBy?.find((token) => isWord(token, 'GROUPING', 'ROLLUP', 'CUBE'));
+  if (grouping)
+    throw new PlanError(
+      'GROUPING SETS, ROLLUP and CUBE aggregate each row into several groupings at once; a streaming aggregation keeps one.',
+      'Group by one set of keys; run one query per grouping if you need several.',
+      SPARK_MESSAGES.groupingSets,
+      grouping.start,
+    );
+  const ranking = [...clauses.select, ...(clauses.having ?? []), ...(clauses.orderBy ?? [])].find(
+    (token, i, all) => isWord(token, 'OVER') && isSymbol(all[i + 1], '('),
+  );
+  const windowed = clauses.qualify?.[0] ?? ranking;
+  if (windowed)
+    throw new PlanError(
+      'A window function (OVER, QUALIFY) over a streaming aggregation would rank rows that keep changing.',
+      'Rank in a query over the aggregation, per window: SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY ...) AS rownum FROM (<aggregation>)) WHERE rownum <= 3 (window Top-N).',
+      SPARK_MESSAGES.nonTimeWindow,
+      windowed.start,
     );
 }
 
@@ -170,7 +200,8 @@ export function checkSession(window: WindowSpec, keys: number, source: SourceSpe
   if (window.syntax === 'spark' && keys < 2) {
     throw new PlanError(
       'session_window(...) needs another grouping key: sessions are per user, per device...',
-      "Group by the session and a key, e.g. GROUP BY session_window(ts, '5 minutes'), user_id.",
+      "Group by the session and a key, e.g. GROUP BY session_window(ts, '5 minutes'), user_id. (Flink's SESSION table function, without PARTITION BY, does run one session over the whole stream.)",
+      SPARK_MESSAGES.globalSession,
     );
   }
 }
@@ -230,4 +261,167 @@ export function checkAfterAggregation(after: string, outputMode: OutputMode): vo
       );
     }
   });
+}
+
+/** Clauses Spark refuses on any streaming query: OFFSET, sampling; LIMIT without an aggregation. */
+export function checkClauses(analysis: Analysis, outputMode: OutputMode): void {
+  const { clauses, tokens } = analysis;
+  if (clauses?.offset)
+    throw new PlanError(
+      'OFFSET skips the first rows of a result, and a stream has no first rows to skip.',
+      'Remove OFFSET.',
+      SPARK_MESSAGES.offset,
+      clauses.offset[0]?.start,
+    );
+  const sample = tokens.find(
+    (token, i) => isWord(token, 'TABLESAMPLE') || (isWord(token, 'USING') && isWord(tokens[i + 1], 'SAMPLE')),
+  );
+  if (sample)
+    throw new PlanError(
+      'Sampling draws from a whole table, and a stream never is one.',
+      'Filter the stream instead, e.g. WHERE hash(user_id) % 10 = 0 keeps a tenth of the users.',
+      SPARK_MESSAGES.sample,
+      sample.start,
+    );
+  if (!analysis.grouped && clauses?.limit)
+    throw new PlanError(
+      'LIMIT over a stream counts the rows of every batch so far (Spark keeps that count as state); Tideline does not keep it, and would apply LIMIT to each batch alone.',
+      'Remove LIMIT.',
+      outputMode === 'update' ? SPARK_MESSAGES.limitUpdate : undefined,
+      clauses.limit[0]?.start,
+    );
+}
+
+/** Whether a run of tokens (a relation, a query) reads a stream. */
+function readsStream(tokens: Token[], analysis: Analysis): boolean {
+  const first = tokens[0];
+  return (
+    first !== undefined &&
+    streamsUsed([{ ...first, kind: 'symbol', text: ',' }, ...tokens], analysis.sources).length > 0
+  );
+}
+
+/**
+ * Set operations with a stream (UnsupportedOperationChecker): a union with a static table, an intersection, a
+ * stream subtracted. UNION and EXCEPT without ALL remove duplicates: Spark plans a streaming aggregation (Distinct),
+ * which this query would run batch by batch.
+ */
+export function checkSetOperations(analysis: Analysis): void {
+  const { tokens } = analysis;
+  const parts: Token[][] = [[]];
+  const operators: Token[][] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (isSymbol(token, '(')) {
+      const close = closingBracket(tokens, i);
+      parts.at(-1)!.push(...tokens.slice(i, close + 1));
+      i = close < 0 ? tokens.length : close;
+    } else if (isWord(token, 'UNION', 'EXCEPT', 'INTERSECT')) {
+      const all = isWord(tokens[i + 1], 'ALL', 'DISTINCT') ? [tokens[++i]!] : [];
+      operators.push([token, ...all]);
+      parts.push([]);
+    } else parts.at(-1)!.push(token);
+  }
+  operators.forEach(([operator, all], n) => {
+    const left = parts.slice(0, n + 1).some((part) => readsStream(part, analysis));
+    const right = readsStream(parts[n + 1]!, analysis);
+    if (!left && !right) return;
+    const name = operator!.text.toUpperCase();
+    const refuse = (message: string, hint: string, spark?: string) => {
+      throw new PlanError(message, hint, spark, operator!.start);
+    };
+    if (name === 'INTERSECT')
+      refuse(
+        'INTERSECT with a stream would have to keep every row of both sides.',
+        'Join the stream with the table instead (SEMI JOIN).',
+        SPARK_MESSAGES.intersect,
+      );
+    if (name === 'EXCEPT' && right)
+      refuse(
+        'EXCEPT with a stream on the right would have to take back rows already emitted.',
+        'Put the stream on the left, as an ANTI JOIN.',
+        SPARK_MESSAGES.exceptRight,
+      );
+    if (name === 'UNION' && left !== right)
+      refuse(
+        'A UNION of a stream and a static table would emit the table again with every batch.',
+        'Union streams with streams; join static tables in.',
+        SPARK_MESSAGES.union,
+      );
+    if (!isWord(all, 'ALL'))
+      refuse(
+        `${name} without ALL removes duplicates across every batch: a streaming aggregation (Spark plans it as Distinct), which a set operation here would run batch by batch.`,
+        name === 'EXCEPT'
+          ? 'Write FROM stream ANTI JOIN table ON ... (each row of the stream without a match).'
+          : 'Write UNION ALL.',
+      );
+    if (name === 'EXCEPT')
+      refuse(
+        'EXCEPT ALL counts rows across every batch (Spark plans an aggregation), which a set operation here would do batch by batch.',
+        'Write FROM stream ANTI JOIN table ON ....',
+      );
+  });
+}
+
+const JOIN_WORDS = [
+  'LEFT',
+  'RIGHT',
+  'FULL',
+  'OUTER',
+  'INNER',
+  'SEMI',
+  'ANTI',
+  'CROSS',
+  'NATURAL',
+  'ASOF',
+  'POSITIONAL',
+];
+
+/** Spark's rules on the join types a stream takes part in (UnsupportedOperationChecker's Join cases). */
+export function checkJoinTypes(analysis: Analysis): void {
+  const from = analysis.clauses?.from ?? [];
+  for (let i = 0; i < from.length; i++) {
+    if (isSymbol(from[i], '(')) i = closingBracket(from, i);
+    if (i < 0) return;
+    if (!isWord(from[i], 'JOIN')) continue;
+    let start = i;
+    while (isWord(from[start - 1], ...JOIN_WORDS)) start--;
+    const kind = from.slice(start, i).map((token) => token.text.toUpperCase());
+    let end = i + 1;
+    while (end < from.length && !isWord(from[end], 'ON', 'USING', 'JOIN', ...JOIN_WORDS) && !isSymbol(from[end], ',')) {
+      if (isSymbol(from[end], '(')) end = closingBracket(from, end);
+      end++;
+    }
+    const left = readsStream(from.slice(0, start), analysis);
+    const right = readsStream(from.slice(i + 1, end), analysis);
+    const refuse = (spark: string, hint: string) => {
+      throw new PlanError(
+        `This ${kind.join(' ') || 'INNER'} JOIN would emit, with each batch, rows that later rows of the stream contradict.`,
+        hint,
+        spark,
+        from[start]!.start,
+      );
+    };
+    if (kind.includes('ANTI') && right)
+      refuse(
+        'LeftAnti joins with a streaming DataFrame/Dataset on the right are not supported',
+        'Put the stream on the left of the ANTI JOIN.',
+      );
+    if (left && right) continue;
+    if (kind.includes('FULL') && (left || right))
+      refuse(
+        `FullOuter joins with streaming DataFrames/Datasets on the ${left ? 'left' : 'right'} and a static DataFrame/Dataset on the ${left ? 'right' : 'left'} is not supported`,
+        'Use a LEFT JOIN with the stream on the left.',
+      );
+    if ((kind.includes('LEFT') || kind.includes('SEMI')) && right)
+      refuse(
+        `${kind.includes('SEMI') ? 'LeftSemi' : 'LeftOuter'} join with a streaming DataFrame/Dataset on the right and a static DataFrame/Dataset on the left is not supported`,
+        'Put the stream on the left.',
+      );
+    if (kind.includes('RIGHT') && left)
+      refuse(
+        'RightOuter join with a streaming DataFrame/Dataset on the left and a static DataFrame/DataSet on the right not supported',
+        'Write it as a LEFT JOIN with the stream on the left.',
+      );
+  }
 }

@@ -483,6 +483,118 @@ GROUP BY window_start, window_end`,
     expect(error.hint).toMatch(/watermark/);
   });
 
+  // UnsupportedOperationChecker's rules, each as Spark words it (UnsupportedOperationsSuite checks the same words);
+  // each ran before, per batch, with a wrong answer or a DuckDB error. The session one is Spark's
+  // AggUtils.planStreamingAggregationForSession (StreamingSessionWindowSuite "append mode - session window - no key").
+  it.each([
+    [
+      'append',
+      "SELECT count(*) FROM events GROUP BY session_window(ts, '5 seconds')",
+      'Global aggregation with session window in streaming query is not supported.',
+    ],
+    [
+      'complete',
+      "SELECT count(*) FROM events GROUP BY session_window(ts, '5 seconds')",
+      'Global aggregation with session window',
+    ],
+    [
+      'update',
+      'SELECT v, count(*) FROM events GROUP BY ROLLUP (v)',
+      'Grouping Sets is not supported on streaming DataFrames/Datasets',
+    ],
+    ['update', 'SELECT v, count(*) FROM events GROUP BY GROUPING SETS ((v), ())', 'Grouping Sets is not supported'],
+    ['update', 'SELECT v, count(*) FROM events GROUP BY CUBE (v)', 'Grouping Sets is not supported'],
+    [
+      'update',
+      'SELECT v, count(*), rank() OVER (ORDER BY count(*)) FROM events GROUP BY v',
+      'Non-time-based windows are not supported',
+    ],
+    [
+      'update',
+      'SELECT v, count(*) FROM events GROUP BY v QUALIFY count(*) > 1',
+      'Non-time-based windows are not supported',
+    ],
+    [
+      'update',
+      'SELECT * FROM events LIMIT 2',
+      'Limits are not supported on streaming DataFrames/Datasets in Update output mode',
+    ],
+    [
+      'update',
+      'SELECT v, count(*) FROM events GROUP BY v LIMIT 2',
+      'Limits are not supported on streaming DataFrames/Datasets in Update output mode',
+    ],
+    ['append', 'SELECT * FROM events LIMIT 2 OFFSET 1', 'Offset is not supported on streaming DataFrames/Datasets'],
+    ['complete', 'SELECT v, count(*) FROM events GROUP BY v ORDER BY v OFFSET 1', 'Offset is not supported'],
+    ['append', 'SELECT * FROM events USING SAMPLE 50%', 'Sampling is not supported on streaming DataFrames/Datasets'],
+    ['append', 'SELECT * FROM events TABLESAMPLE 10%', 'Sampling is not supported'],
+    [
+      'append',
+      'SELECT v FROM events UNION ALL SELECT v FROM dim',
+      'Union between streaming and batch DataFrames/Datasets is not supported',
+    ],
+    [
+      'append',
+      'SELECT v FROM dim EXCEPT SELECT v FROM events',
+      'Except on a streaming DataFrame/Dataset on the right is not supported',
+    ],
+    [
+      'append',
+      'SELECT v FROM events INTERSECT ALL SELECT v FROM dim',
+      'Intersect of streaming DataFrames/Datasets is not supported',
+    ],
+    [
+      'append',
+      'SELECT d.v FROM dim d ANTI JOIN events e ON d.v = e.v',
+      'LeftAnti joins with a streaming DataFrame/Dataset on the right are not supported',
+    ],
+    [
+      'append',
+      'SELECT d.v FROM dim d LEFT JOIN events e ON d.v = e.v',
+      'LeftOuter join with a streaming DataFrame/Dataset on the right and a static DataFrame/Dataset on the left is not supported',
+    ],
+    [
+      'append',
+      'SELECT d.v FROM dim d SEMI JOIN events e ON d.v = e.v',
+      'LeftSemi join with a streaming DataFrame/Dataset on the right',
+    ],
+    [
+      'append',
+      'SELECT e.v FROM events e RIGHT OUTER JOIN dim d ON d.v = e.v',
+      'RightOuter join with a streaming DataFrame/Dataset on the left and a static DataFrame/DataSet on the right not supported',
+    ],
+    [
+      'append',
+      'SELECT e.v FROM events e FULL JOIN dim d ON d.v = e.v',
+      'FullOuter joins with streaming DataFrames/Datasets on the left and a static DataFrame/Dataset on the right is not supported',
+    ],
+    [
+      'append',
+      'SELECT e.v FROM dim d FULL OUTER JOIN events e ON d.v = e.v',
+      'FullOuter joins with streaming DataFrames/Datasets on the right',
+    ],
+    ['append', 'SELECT * FROM dim', 'Queries without streaming sources cannot be executed with writeStream.start()'],
+  ])('%s mode: %s', async (outputMode, query, spark) => {
+    const dim = { name: 'dim', columns: [['v', 'INTEGER']], rows: [[1], [2]] };
+    const error = await failure({ ...base, tables: [dim], query, outputMode });
+    expect(error.message).toContain(`Spark says: "${spark}`);
+    expect(error.hint).toBeTruthy();
+  });
+
+  it('runs the joins and set operations Spark runs: the stream on the left, unions of streams', async () => {
+    const dim = { name: 'dim', columns: [['v', 'INTEGER']], rows: [[1]] };
+    const run = (query: string) => runScenario({ ...events([{ add: { events: rows(1, 2) } }]), tables: [dim], query });
+    expect(emitted(await run('SELECT e.v, d.v FROM events e LEFT JOIN dim d ON e.v = d.v'))).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
+    expect(emitted(await run('SELECT e.ts FROM events e ANTI JOIN dim d ON e.v = d.v + 1'))).toEqual([
+      [at(1)],
+      [at(2)],
+    ]);
+    expect(emitted(await run('SELECT v FROM events UNION ALL SELECT v FROM events WHERE v > 5'))).toEqual([[1], [1]]);
+  });
+
   it('complete mode without aggregation', async () => {
     const error = await failure({ ...base, query: 'SELECT * FROM events', outputMode: 'complete' });
     expect(error.message).toContain('Complete output mode not supported when there are no streaming aggregations');
