@@ -31,7 +31,6 @@ import {
   tableToIPC,
   TimestampMicrosecond,
   Utf8,
-  vectorFromArray,
   type Data,
   type DataType,
 } from 'apache-arrow';
@@ -97,53 +96,68 @@ function asText(value: JsonValue): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/**
+ * One column's values as Arrow data, built from typed arrays. Not with apache-arrow's builders
+ * (`vectorFromArray`): they compile their null checks with `new Function`, which the page's
+ * Content-Security-Policy (no 'unsafe-eval') refuses.
+ */
 function columnData(kind: ArrowKind, values: JsonValue[]): Data {
   const length = values.length;
   switch (kind) {
     case 'null':
       return makeData({ type: new Null(), length, nullCount: length });
-    case 'bool':
-      return vectorFromArray(
-        values.map((v) => (typeof v === 'boolean' ? v : null)),
-        new Bool(),
-      ).data[0]!;
-    case 'int64':
-      return vectorFromArray(
-        values.map((v) => (typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : null)),
-        new Int64(),
-      ).data[0]!;
-    case 'float64':
-      return vectorFromArray(
-        values.map((v) => (typeof v === 'number' ? v : null)),
-        new Float64(),
-      ).data[0]!;
+    case 'bool': {
+      const bits = new Uint8Array(Math.ceil(length / 8));
+      const valid = validity(values, (v) => typeof v === 'boolean');
+      values.forEach((v, i) => {
+        if (v === true) bits[i >> 3]! |= 1 << (i & 7);
+      });
+      return makeData({ type: new Bool(), length, data: bits, ...valid });
+    }
+    case 'int64': {
+      const exact = (v: JsonValue) => typeof v === 'number' && Number.isSafeInteger(v);
+      const data = BigInt64Array.from(values, (v) => (exact(v) ? BigInt(v as number) : 0n));
+      return makeData({ type: new Int64(), length, data, ...validity(values, exact) });
+    }
+    case 'float64': {
+      const data = Float64Array.from(values, (v) => (typeof v === 'number' ? v : 0));
+      return makeData({ type: new Float64(), length, data, ...validity(values, (v) => typeof v === 'number') });
+    }
     case 'utf8':
-      return vectorFromArray(
-        values.map((v) => (v === null || v === undefined ? null : asText(v))),
-        new Utf8(),
-      ).data[0]!;
+      return utf8Data(values);
     case 'timestamp': {
-      const micros = new BigInt64Array(length);
-      const validity = new Uint8Array(Math.ceil(length / 8));
-      let nullCount = 0;
-      values.forEach((value, i) => {
-        const parsed = typeof value === 'string' ? timestampMicros(value) : null;
-        if (parsed === null) {
-          nullCount++;
-        } else {
-          micros[i] = parsed;
-          validity[i >> 3]! |= 1 << (i & 7);
-        }
-      });
-      return makeData({
-        type: new TimestampMicrosecond(),
-        length,
-        nullCount,
-        data: micros,
-        ...(nullCount > 0 && { nullBitmap: validity }),
-      });
+      const micros = values.map((v) => (typeof v === 'string' ? timestampMicros(v) : null));
+      const data = BigInt64Array.from(micros, (v) => v ?? 0n);
+      return makeData({ type: new TimestampMicrosecond(), length, data, ...validity(micros, (v) => v !== null) });
     }
   }
+}
+
+/** The null count and, when some value is null, the validity bitmap. */
+function validity<T>(values: readonly T[], isValid: (value: T) => boolean) {
+  const bitmap = new Uint8Array(Math.ceil(values.length / 8));
+  let nullCount = 0;
+  values.forEach((value, i) => {
+    if (isValid(value)) bitmap[i >> 3]! |= 1 << (i & 7);
+    else nullCount++;
+  });
+  return { nullCount, ...(nullCount > 0 && { nullBitmap: bitmap }) };
+}
+
+function utf8Data(values: JsonValue[]): Data {
+  const encoder = new TextEncoder();
+  const texts = values.map((v) => (v === null || v === undefined ? null : encoder.encode(asText(v))));
+  const valueOffsets = new Int32Array(values.length + 1);
+  texts.forEach((bytes, i) => (valueOffsets[i + 1] = valueOffsets[i]! + (bytes?.length ?? 0)));
+  const data = new Uint8Array(valueOffsets[values.length]!);
+  texts.forEach((bytes, i) => bytes && data.set(bytes, valueOffsets[i]!));
+  return makeData({
+    type: new Utf8(),
+    length: values.length,
+    valueOffsets,
+    data,
+    ...validity(texts, (bytes) => bytes !== null),
+  });
 }
 
 export function toArrowIPC(
