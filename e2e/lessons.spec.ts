@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { tableFromIPC } from 'apache-arrow';
 import type { Page } from '@playwright/test';
 import { expect, openPlayground as ready, stepOnce, test } from './fixtures';
 
@@ -57,7 +60,7 @@ test('a broken link says so and opens the default playground; nothing in it runs
   await expect(page.getByRole('status', { name: 'Run status' })).toContainText('running');
 });
 
-test('exports the results as CSV, and the lesson as a PySpark job and as Databricks and Jupyter notebooks', async ({
+test('exports the results as CSV and Parquet, and the lesson as a PySpark job and as Databricks and Jupyter notebooks', async ({
   page,
 }) => {
   await ready(page);
@@ -72,9 +75,25 @@ test('exports the results as CSV, and the lesson as a PySpark job and as Databri
     const stream = await (await download).createReadStream();
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return { name: (await download).suggestedFilename(), text: Buffer.concat(chunks).toString('utf8') };
+    const bytes = Buffer.concat(chunks);
+    return { name: (await download).suggestedFilename(), bytes, text: bytes.toString('utf8') };
   };
-  expect((await exported('Results as CSV')).text.split('\r\n')[0]).toBe('window_start,window_end,readings');
+  const csv = (await exported('Results as CSV')).text.split('\r\n').filter(Boolean);
+  expect(csv[0]).toBe('window_start,window_end,readings');
+  // Arrow and Parquet are built in the page, under its Content-Security-Policy (no eval).
+  const arrow = tableFromIPC((await exported('Results as Arrow')).bytes);
+  expect(arrow.schema.fields.map((field) => field.name)).toEqual(['window_start', 'window_end', 'readings']);
+  expect(arrow.numRows).toBe(csv.length - 1);
+  // Parquet, written by parquet-wasm: native DuckDB reads back the rows the CSV holds.
+  const parquet = await exported('Results as Parquet');
+  expect(parquet.name).toBe('tideline-results.parquet');
+  const file = test.info().outputPath('results.parquet');
+  writeFileSync(file, parquet.bytes);
+  const connection = await (await DuckDBInstance.create(':memory:')).connect();
+  const read = await connection.runAndReadAll(
+    `SELECT strftime(window_start, '%Y-%m-%d %H:%M:%S') || ',' || strftime(window_end, '%Y-%m-%d %H:%M:%S') || ',' || readings FROM read_parquet('${file}')`,
+  );
+  expect(read.getRowsJS().map(([line]) => line)).toEqual(csv.slice(1));
   expect((await exported('PySpark job')).name).toBe('tideline_job.py');
 
   // The lesson as notebooks: its text as markdown, step by step, then the PySpark job.

@@ -1,5 +1,5 @@
 /**
- * Exporting results: CSV text, Arrow IPC bytes, and a browser download of either; a notebook's opening words.
+ * Exporting results: CSV text, Arrow IPC bytes, Parquet, and a browser download of each; a notebook's opening words.
  *
  *   download('results.csv', toCsv(columns, rows), CSV_MIME)
  *   download('results.arrow', toArrowIPC(columns, rows), ARROW_FILE_MIME)
@@ -18,3 +18,4 @@ export {
 } from './arrow';
 export { download, safeFilename } from './download';
 export { lessonMarkdown, notebookMarkdown } from './notebook';
+export { PARQUET_MIME, parquetBytes, toParquet, type ParquetWriter } from './parquet';
