@@ -19,7 +19,14 @@ import { quote, sparkWindow, windowedRelation, type WindowSpec } from '../sql/wi
 import { streamInFrom, withoutAlias, type Analysis, type StreamReference } from './analysis';
 import { lateFrom } from './operators/statements';
 import type { AggregatePlan, Catalog, GroupKey, PartialAggregate, SessionPlan, VALUE_MERGES } from './plan';
-import { checkAggregation, checkAppendNeedsWatermark, checkSession, checkWindowColumn, PlanError } from './rules';
+import {
+  checkAggregation,
+  checkAppendNeedsWatermark,
+  checkSession,
+  checkWindowColumn,
+  PlanError,
+  windowCarriesWatermark,
+} from './rules';
 
 export function planAggregation(
   analysis: Analysis,
@@ -40,7 +47,9 @@ export function planAggregation(
   const alias = grouping.from?.alias ?? source.name;
   const reference = `SELECT ${rewritten(clauses.select, windowEdits)} FROM ${inputRelation}${whereSql}${groupSql}${havingSql}`;
   const selectItems = splitTopLevel(clauses.select);
-  const eventTimeItems = selectItems.map((item) => carriesEventTime(withoutAlias(item), source));
+  // A window over another timestamp column carries no event time on to a chained operator.
+  const watermarked = !window || windowCarriesWatermark(window, source);
+  const eventTimeItems = selectItems.map((item) => watermarked && carriesEventTime(withoutAlias(item), source));
   const keyItems = selectItems.map(
     (item) =>
       !analysis.aggregateCalls.some((call) => call.start >= item[0]!.start && call.end <= item[item.length - 1]!.end),
@@ -317,6 +326,7 @@ function shifted(sql: string, edits: Edit[], part: Token[]): [number, number] {
 }
 
 function eventTimeOf(window: WindowSpec | undefined, keys: GroupKey[], source: SourceSpec): AggregatePlan['eventTime'] {
+  if (window && !windowCarriesWatermark(window, source)) return null;
   if (window?.syntax === 'flink') {
     return keys.some((key) => key.column === '"window_end"') ? { input: 'window_end', state: '"window_end"' } : null;
   }

@@ -3,7 +3,7 @@
  * Tideline's own, with a hint. Each check reads what the analysis found.
  */
 import type { OutputMode, SourceSpec } from '../scenario';
-import { closingBracket, isSymbol, isWord, significant, type Token } from '../sql/tokens';
+import { closingBracket, isSymbol, isWord, sameName, significant, type Token } from '../sql/tokens';
 import { QueryShapeError, type WindowSpec } from '../sql/windows';
 import { streamsUsed, type Analysis } from './analysis';
 import type { DedupPlan } from './dedup';
@@ -171,14 +171,25 @@ export function checkAggregation(analysis: Analysis, outputMode: OutputMode): vo
     );
 }
 
-/** A window over the stream's event time; Spark's window() accepts no other column yet here. */
+/**
+ * A window over a timestamp column of the stream. Over the event-time column it carries the watermark; over any
+ * other, as in Spark, it carries none: its state is kept forever, and append mode is refused (no row is ever final).
+ */
 export function checkWindowColumn(window: WindowSpec | undefined, source: SourceSpec): void {
-  if (window && window.timeColumn !== source.eventTime?.toLowerCase()) {
+  if (!window) return;
+  const column = source.columns.find(([name]) => sameName(name, window.timeColumn));
+  if (column && !/^TIMESTAMP/i.test(column[1]))
     throw new PlanError(
-      `The window's time column ${window.timeColumn} is not the event-time column of ${source.name}.`,
-      `Window by ${source.eventTime ?? "the stream's event-time column (set eventTime on the source)"}.`,
+      `The window's time column ${column[0]} is of type ${column[1]}, not a timestamp.`,
+      `Window by a TIMESTAMP column${source.eventTime ? ` such as ${source.eventTime}` : ''}, or convert it (e.g. to_timestamp(${column[0]}) in a subquery).`,
     );
-  }
+}
+
+/** Whether a window is over the stream's watermarked event time: only such a window closes. */
+export function windowCarriesWatermark(window: WindowSpec, source: SourceSpec): boolean {
+  return (
+    source.eventTime !== undefined && source.watermark !== undefined && sameName(window.timeColumn, source.eventTime)
+  );
 }
 
 /** Session windows: append (with a watermark) or complete mode, and in Spark's syntax another grouping key. */
@@ -190,10 +201,12 @@ export function checkSession(window: WindowSpec, keys: number, source: SourceSpe
       SPARK_MESSAGES.updateSession,
     );
   }
-  if (outputMode === 'append' && !source.watermark) {
+  if (outputMode === 'append' && !windowCarriesWatermark(window, source)) {
     throw new PlanError(
       'Append mode emits a session once it is closed, and only a watermark can tell that it is.',
-      `Give the source ${source.name} a watermark (e.g. "watermark": "10 seconds"), or use complete mode.`,
+      source.watermark
+        ? `Sessionize by the event-time column ${source.eventTime}, which carries the watermark, or use complete mode.`
+        : `Give the source ${source.name} a watermark (e.g. "watermark": "10 seconds"), or use complete mode.`,
       SPARK_MESSAGES.appendWithoutWatermark,
     );
   }

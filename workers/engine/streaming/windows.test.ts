@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emitted, runScenario } from './harness';
+import { emitted, runScenario, startScenario } from './harness';
 
 /** Flink's Bid table, from the window TVF documentation (window-tvf.md). */
 const BID = {
@@ -259,5 +259,90 @@ describe('session windows', () => {
         ),
       ),
     ).rejects.toThrow(/Update mode would re-emit sessions/);
+  });
+});
+
+// Spark groups by window(ts, ...) over any timestamp column; only one over the watermarked event time closes. Over
+// another the window struct carries no watermark: no late row is dropped, no window evicted, the state kept forever,
+// and append mode refused (UnsupportedOperationChecker: an aggregation without watermark). Tideline refused them all.
+describe('windows over a timestamp column without a watermark', () => {
+  const at = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  // Orders watermarked by when they were placed (ts), windowed by when they shipped.
+  const orders = (query: string, outputMode: string) => ({
+    version: 1,
+    sources: [
+      {
+        name: 'orders',
+        columns: [
+          ['ts', 'TIMESTAMP'],
+          ['shipped', 'TIMESTAMP'],
+          ['n', 'INTEGER'],
+        ],
+        eventTime: 'ts',
+        watermark: '5 seconds',
+      },
+    ],
+    query,
+    outputMode,
+    steps: [
+      {
+        add: {
+          orders: [
+            [at(10), at(100), 1],
+            [at(11), at(103), 2],
+          ],
+        },
+      },
+      { add: { orders: [[at(40), at(101), 3]] } },
+      { add: { orders: [[at(1), at(104), 4]] } }, // at or below the watermark (35) by ts: kept all the same
+    ],
+  });
+  const spark =
+    "SELECT window.start AS start, count(*) AS n, sum(n) AS total FROM orders GROUP BY window(shipped, '5 seconds')";
+  const flink = `SELECT window_start, count(*) AS n, sum(n) AS total
+    FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(shipped), INTERVAL '5' SECONDS)) GROUP BY window_start, window_end`;
+
+  it.each([
+    ['update', spark],
+    ['complete', spark],
+    ['update', flink],
+    ['complete', flink],
+  ])('%s mode: %s', async (outputMode, query) => {
+    const batches = await runScenario(orders(query, outputMode));
+    expect(batches.map((batch) => batch.rows)).toEqual([[[at(100), 2, 3]], [[at(100), 3, 6]], [[at(100), 4, 10]]]); // no no-data batches: nothing the watermark could close
+    expect(batches.map((batch) => batch.progress.stateOperators[0]!.numRowsDroppedByWatermark)).toEqual([0, 0, 0]);
+  });
+
+  it('keeps its state forever, as an aggregation without a watermark', async () => {
+    const run = await startScenario(orders(spark, 'update'));
+    const aggregate = run.describe()[0]!.pipeline.find((operator) => operator.kind === 'aggregate')!;
+    expect(aggregate.state).toMatchObject({ evictedWhen: null });
+    expect(aggregate.watermark).toBeNull();
+  });
+
+  it('is refused in append mode, with Spark’s reason', async () => {
+    for (const query of [
+      spark,
+      flink,
+      "SELECT n, count(*) FROM orders GROUP BY n, session_window(shipped, '5 seconds')",
+    ])
+      await expect(runScenario(orders(query, 'append'))).rejects.toMatchObject({
+        spark:
+          'Append output mode not supported when there are streaming aggregations on streaming DataFrames/DataSets without watermark',
+      });
+  });
+
+  it('names a window over a column that is not a timestamp as such', async () => {
+    await expect(
+      runScenario(orders("SELECT count(*) FROM orders GROUP BY window(n, '5 seconds')", 'update')),
+    ).rejects.toThrow(/n is of type INTEGER, not a timestamp/);
+  });
+
+  it('the event-time column, however spelt, carries the watermark', async () => {
+    const batches = await runScenario(
+      orders(`SELECT window.start, count(*) FROM orders AS o GROUP BY window(o."TS", '5 seconds')`, 'append'),
+    );
+    expect(emitted(batches)).toEqual([[at(10), 2]]);
+    expect(batches.at(-1)!.numRowsDroppedByWatermark).toBe(1);
   });
 });
