@@ -128,6 +128,8 @@ export interface WindowInfo {
   slideMs: number;
   offsetMs: number;
   gapMs: number;
+  /** A session gap each row gives (Spark's dynamic gap): its SQL expression; gapMs is then 0. */
+  gapExpression?: string;
 }
 
 export type OperatorKind = 'source' | 'stateless' | 'aggregate' | 'session' | 'dedup' | 'stream-stream join' | 'sink';

@@ -14,6 +14,11 @@ export interface WindowSpec {
   offsetUs: bigint;
   /** Session gap (SESSION). */
   gapUs: bigint;
+  /**
+   * A gap that each row gives (Spark 3.2+: session_window(ts, <expression>)): the expression over the row, an
+   * interval or a duration string; gapUs is then 0. A row whose gap is not a positive duration opens no session.
+   */
+  gapSql?: string;
   /** Flink SESSION's PARTITION BY columns. */
   partitionBy: string[];
 }
@@ -120,7 +125,10 @@ function flinkWindow(sql: string, name: string, args: Token[][], durationOf: Dur
   return checkWindow(spec, at);
 }
 
-/** Spark's `window(ts, '10 minutes'[, slide[, offset]])` or `session_window(ts, '5 minutes')` in GROUP BY. */
+/**
+ * Spark's `window(ts, '10 minutes'[, slide[, offset]])` or `session_window(ts, '5 minutes')` in GROUP BY; a session
+ * gap that names any of the stream's `columns` is the row's own (Spark's dynamic gap).
+ */
 export function sparkWindow(
   sql: string,
   name: string,
@@ -128,6 +136,7 @@ export function sparkWindow(
   source: string,
   durationOf: DurationOf,
   at: number,
+  columns: string[] = [],
 ): WindowSpec {
   const session = name === 'session_window';
   const [column, ...rest] = args;
@@ -141,7 +150,14 @@ export function sparkWindow(
       at,
     );
   }
-  const durations = rest.map((part, n) => durationOf(textOf(sql, part), `${name} argument ${n + 2}`));
+  const perRow =
+    session &&
+    rest[0]!.some(
+      (token) =>
+        (token.kind === 'word' || token.kind === 'quoted') &&
+        columns.some((column) => column.toLowerCase() === identifierName(token).toLowerCase()),
+    );
+  const durations = perRow ? [0n] : rest.map((part, n) => durationOf(textOf(sql, part), `${name} argument ${n + 2}`));
   const spec: WindowSpec = {
     kind: session ? 'session' : durations[1] !== undefined && durations[1] !== durations[0] ? 'hop' : 'tumble',
     syntax: 'spark',
@@ -152,12 +168,14 @@ export function sparkWindow(
     offsetUs: session ? 0n : (durations[2] ?? 0n),
     gapUs: session ? durations[0]! : 0n,
     partitionBy: [],
+    ...(perRow && { gapSql: textOf(sql, rest[0]!) }),
   };
   return checkWindow(spec, at);
 }
 
 function checkWindow(spec: WindowSpec, at: number): WindowSpec {
-  const positive = spec.kind === 'session' ? [spec.gapUs] : [spec.sizeUs, spec.slideUs];
+  const positive =
+    spec.kind === 'session' ? (spec.gapSql === undefined ? [spec.gapUs] : []) : [spec.sizeUs, spec.slideUs];
   if (positive.some((us) => us <= 0n))
     throw new QueryShapeError('Window sizes, slides and gaps must be positive durations.', undefined, at);
   if (spec.kind === 'cumulate' && spec.sizeUs % spec.slideUs !== 0n) {
@@ -229,16 +247,22 @@ export function quote(identifier: string): string {
 /**
  * Session windows over a table of rows: within a partition, each row opens `[t, t + gap)`, and a row
  * joins the session before it when it starts at or before that session's end (touching sessions
- * merge). Adds `__session_start` and `__session_end`.
+ * merge). Adds `__session_start` and `__session_end`. A row whose own gap is not positive (or not a
+ * duration) opens no session and is left out, as Spark filters it.
  */
 export function sessionize(spec: WindowSpec, rows: string, partitionBy: string[]): string {
-  const ts = `epoch_us(${quote(spec.timeColumn)})`;
+  const time = quote(spec.timeColumn);
+  const end =
+    spec.gapSql === undefined
+      ? `epoch_us(${time}) + ${spec.gapUs}`
+      : `epoch_us(${time} + TRY_CAST((${spec.gapSql}) AS INTERVAL))`;
   const partition = partitionBy.length ? `PARTITION BY ${partitionBy.join(', ')} ` : '';
-  const previousEnd = `max(${ts}) OVER (${partition}ORDER BY ${ts} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + ${spec.gapUs}`;
-  const island = `sum(CASE WHEN __previous_end IS NULL OR ${ts} > __previous_end THEN 1 ELSE 0 END) OVER (${partition}ORDER BY ${ts} ROWS UNBOUNDED PRECEDING)`;
+  const previousEnd = `max(__end) OVER (${partition}ORDER BY __start ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)`;
+  const island = `sum(CASE WHEN __previous_end IS NULL OR __start > __previous_end THEN 1 ELSE 0 END) OVER (${partition}ORDER BY __start ROWS UNBOUNDED PRECEDING)`;
   const session = `(PARTITION BY ${[...partitionBy, '__island'].join(', ')})`;
-  return `SELECT * EXCLUDE (__previous_end, __island), make_timestamp(min(${ts}) OVER ${session}) AS __session_start, make_timestamp(max(${ts}) OVER ${session} + ${spec.gapUs}) AS __session_end, __island AS __session_id
-    FROM (SELECT *, ${island} AS __island FROM (SELECT *, ${previousEnd} AS __previous_end FROM ${rows}))`;
+  const opened = `SELECT * FROM (SELECT *, epoch_us(${time}) AS __start, ${end} AS __end FROM ${rows}) WHERE __end > __start`;
+  return `SELECT * EXCLUDE (__start, __end, __previous_end, __island), make_timestamp(min(__start) OVER ${session}) AS __session_start, make_timestamp(max(__end) OVER ${session}) AS __session_end, __island AS __session_id
+    FROM (SELECT *, ${island} AS __island FROM (SELECT *, ${previousEnd} AS __previous_end FROM (${opened})))`;
 }
 
 /** A sessionized table's rows with their session as Flink's window columns or Spark's `session_window` struct. */

@@ -173,6 +173,7 @@ function sparkWindowKeys(analysis: Analysis, source: SourceSpec, from: StreamRef
       from.source,
       catalog.durationOf,
       key[0].start,
+      source.columns.map(([name]) => name),
     );
     const column = window.kind === 'session' ? 'session_window' : 'window';
     const columns = source.columns.map(([name]) => name);

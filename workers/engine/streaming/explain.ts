@@ -33,7 +33,8 @@ function operatorLine(operator: PipelineOperator): string {
 
 function windowText(window: NonNullable<PipelineOperator['window']>): string {
   const s = (ms: number) => `${ms / 1000} s`;
-  if (window.kind === 'session') return `session window, gap ${s(window.gapMs)}`;
+  if (window.kind === 'session')
+    return `session window, gap ${window.gapExpression === undefined ? s(window.gapMs) : `per row: ${window.gapExpression}`}`;
   if (window.kind === 'tumble') return `tumbling window ${s(window.sizeMs)}`;
   const step = window.kind === 'hop' ? 'sliding every' : 'growing by';
   return `${window.kind === 'hop' ? 'sliding' : 'cumulating'} window ${s(window.sizeMs)}, ${step} ${s(window.slideMs)}`;

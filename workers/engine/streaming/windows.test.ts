@@ -346,3 +346,79 @@ describe('windows over a timestamp column without a watermark', () => {
     expect(batches.at(-1)!.numRowsDroppedByWatermark).toBe(1);
   });
 });
+
+// Spark 3.2+ takes a session's gap from each row (session_window(ts, <expression>)); a row whose gap is not a
+// positive duration opens no session and is filtered out.
+describe('session windows with a gap per row (Spark dynamic gap duration)', () => {
+  const at = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  const words = (line: string, seconds: number) => ({
+    add: { events: line.split(' ').map((word) => [word, at(seconds)]) },
+  });
+  const gap = `CASE sessionId WHEN 'hello' THEN '1 second' WHEN 'structured' THEN '0 second'
+    WHEN 'world' THEN '-10 seconds' ELSE '10 seconds' END`;
+  const query = (gapSql: string) => `SELECT sessionId, CAST(epoch(session_window.start) AS BIGINT) AS s,
+      CAST(epoch(session_window.end) AS BIGINT) AS e,
+      CAST(epoch(session_window.end) - epoch(session_window.start) AS BIGINT) AS duration, count(*) AS numEvents
+    FROM events GROUP BY session_window(eventTime, ${gapSql}), sessionId`;
+  const scenario = (gapSql: string, steps: unknown[], outputMode = 'append') => ({
+    version: 1,
+    sources: [
+      {
+        name: 'events',
+        columns: [
+          ['sessionId', 'VARCHAR'],
+          ['eventTime', 'TIMESTAMP'],
+        ],
+        eventTime: 'eventTime',
+        watermark: '30 seconds',
+      },
+    ],
+    query: query(gapSql),
+    outputMode,
+    steps,
+  });
+
+  // StreamingSessionWindowSuite "SPARK-36465: dynamic gap duration": 'hello' 1 second, 'structured' 0 and 'world'
+  // -10 seconds (both filtered out), the rest 10 seconds.
+  it('SPARK-36465: each row’s gap; rows with a gap of zero or less are left out', async () => {
+    const batches = await runScenario(
+      scenario(gap, [
+        words('hello world spark streaming', 40),
+        words('world hello structured streaming', 41),
+        words('spark streaming', 25),
+        words('spark streaming', 0), // late: sessions [0, 10) end before watermark 11
+        words('spark streaming', 30),
+        words('hello apache spark', 60),
+        words('structured streaming', 90),
+      ]),
+    );
+    const data = batches.filter((batch) => batch.numInputRows > 0);
+    expect(data[3]!.numRowsDroppedByWatermark).toBe(2);
+    expect(batches.slice(0, -1).flatMap((batch) => batch.rows)).toEqual([]);
+    expect(batches.at(-1)!.rows).toEqual([
+      ['hello', 40, 42, 2, 2],
+      ['spark', 25, 50, 25, 3],
+      ['streaming', 25, 51, 26, 4],
+    ]);
+  });
+
+  it('a gap given as an interval per row, in complete mode; a NULL or unreadable gap opens no session', async () => {
+    const steps = [words('slow fast odd', 0), words('slow fast', 15)];
+    const intervals = `CASE WHEN sessionId = 'slow' THEN INTERVAL 20 SECONDS WHEN sessionId = 'odd' THEN NULL
+      ELSE INTERVAL 5 SECONDS END`;
+    const expected = [
+      ['fast', 0, 5, 5, 1],
+      ['fast', 15, 20, 5, 1],
+      ['slow', 0, 35, 35, 2],
+    ];
+    expect((await runScenario(scenario(intervals, steps, 'complete'))).at(-1)!.rows).toEqual(expected);
+    const texts = `CASE sessionId WHEN 'slow' THEN '20 seconds' WHEN 'odd' THEN 'soon' ELSE '5 seconds' END`;
+    expect((await runScenario(scenario(texts, steps, 'complete'))).at(-1)!.rows).toEqual(expected);
+  });
+
+  it('says in EXPLAIN that the gap is per row', async () => {
+    const run = await startScenario(scenario(gap, []));
+    const session = run.describe()[0]!.pipeline.find((operator) => operator.kind === 'session')!;
+    expect(session.window).toMatchObject({ kind: 'session', gapMs: 0, gapExpression: expect.stringContaining('CASE') });
+  });
+});

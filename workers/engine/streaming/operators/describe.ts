@@ -9,6 +9,7 @@ export function windowInfo(window: WindowSpec): WindowInfo {
     slideMs: ms(window.slideUs),
     offsetMs: ms(window.offsetUs),
     gapMs: ms(window.gapUs),
+    ...(window.gapSql !== undefined && { gapExpression: window.gapSql }),
   };
 }
 
