@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StatePage } from '../../workers/protocol';
-import { stateChanges } from './state';
+import { marksAfterRead, stateChanges } from './state';
 
 const page = (afterBatch: number, rows: StatePage['rows'], fields: Partial<StatePage> = {}): StatePage => ({
   operator: 'aggregate',
@@ -50,5 +50,13 @@ describe('what a batch changed in an operator’s state, between two reads', () 
     expect(stateChanges(before, page(3, before.rows))).toBeNull();
     expect(stateChanges(before, page(4, before.rows, { offset: 50 }))).toBeNull();
     expect(stateChanges(null, before)).toBeNull();
+  });
+
+  it('a second read after the same batch keeps the marks the first read made (two batches ran during a read)', () => {
+    const after = page(4, [['12:01', '/', 1, '12:02']]);
+    const marked = marksAfterRead(before, null, after);
+    expect(marked).toEqual({ marks: ['added'], removed: before.rows, since: 3 });
+    expect(marksAfterRead(after, marked, page(4, after.rows))).toBe(marked);
+    expect(marksAfterRead(after, marked, page(5, after.rows))).toEqual({ marks: [null], removed: [], since: 4 });
   });
 });

@@ -30,3 +30,20 @@ export function stateChanges(before: StatePage | null, after: StatePage): StateC
   const removed = whole(before) && whole(after) ? before.rows.filter((row) => !kept.has(key(row))) : [];
   return { marks, removed, since: before.afterBatch };
 }
+
+/**
+ * The marks to show after a read. A read that comes back after the same batch as the one before (two batches
+ * ran while it was in flight, so two reads were asked for) keeps that one's marks rather than clearing them.
+ */
+export function marksAfterRead(
+  before: StatePage | null,
+  shown: StateChanges | null,
+  after: StatePage,
+): StateChanges | null {
+  const again =
+    before !== null &&
+    before.table === after.table &&
+    before.offset === after.offset &&
+    before.afterBatch === after.afterBatch;
+  return again ? shown : stateChanges(before, after);
+}
