@@ -31,6 +31,8 @@ export default mergeConfig(
     test: {
       include: ['workers/**/*.test.ts', 'scripts/**/*.test.ts', 'src/**/*.test.ts', 'examples/**/*.test.ts'],
       environment: 'node',
+      // Worker threads, not processes: measured, the same tests take 13% less CPU (202 s of user time, not 232).
+      pool: 'threads',
       testTimeout: 30_000,
       sequence: { sequencer: SlowFirst },
     },

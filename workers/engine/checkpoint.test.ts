@@ -124,7 +124,7 @@ describe('checkpoints', () => {
 
   it('exactly once: a run stopped after any step and resumed in another database emits what an uninterrupted run emits', () => {
     const next = random(7);
-    for (const seed of [100, 101, 102, 103]) {
+    for (const seed of [100, 101, 102]) {
       const scenario = everyOperator(seed);
       // One uninterrupted run, with the checkpoint it would leave after each step: a run stopped there.
       freshSchema(first);
