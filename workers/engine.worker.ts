@@ -111,6 +111,9 @@ const api: EngineApi = {
       return { ok: false, error: describeFailure(error) };
     }
   },
+  async inspectFile() {
+    return { ok: false, error: { message: 'Reading data files is not built yet.' } };
+  },
 };
 
 Comlink.expose(api);

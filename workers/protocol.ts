@@ -2,9 +2,10 @@
  * The engine protocol: everything the UI and the engine worker say to each other.
  * The worker implements `EngineApi`; the UI holds it as a Comlink remote.
  */
+import type { FileFormat } from './engine/scenario';
 import type { JsonValue } from './engine/values';
 
-export type { JsonValue };
+export type { FileFormat, JsonValue };
 
 /** Which DuckDB-Wasm build the engine runs on. */
 export type EngineBundle = 'eh' | 'mvp' | 'node';
@@ -56,7 +57,40 @@ export interface EngineApi {
     scenario: unknown,
     target: 'pyspark' | 'flink',
   ): Promise<{ ok: true; script: string } | { ok: false; error: EngineError }>;
+  /**
+   * Reads a data file and infers its schema, for the schema editor; `format` defaults to the one its name's
+   * extension says (.csv, .parquet, .arrow/.arrows/.ipc/.feather).
+   */
+  inspectFile(file: DataFile, format?: FileFormat): Promise<InspectOutcome>;
 }
+
+/**
+ * A data file a file source reads (`file` in a scenario's source). `name` is its path relative to the document,
+ * as the source's `file.path` glob matches it: in the browser, the file's own name.
+ */
+export interface DataFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** A line of a data file that cannot be read as the schema says (for Arrow and Parquet files, the row number). */
+export interface FileProblem {
+  line: number;
+  message: string;
+}
+
+export type InspectOutcome =
+  | {
+      ok: true;
+      /** Each column and the DuckDB type its values fit, in the file's order. */
+      columns: [name: string, type: string][];
+      /** The rows the file holds (those that could be read). */
+      rows: number;
+      /** A TIMESTAMP column to take as the event time, when there is one. */
+      suggestedEventTime?: string;
+      problems: FileProblem[];
+    }
+  | { ok: false; error: EngineError };
 
 export interface StateRequest {
   /** `QueryInfo.name`. */
@@ -98,6 +132,11 @@ export interface LoadOptions {
   checkpointKey?: string;
   /** Go on from the slot's checkpoint, when it is of this scenario (after an engine restart). */
   resume?: boolean;
+  /**
+   * The data files the scenario's file sources read; the run keeps them for `reset`. A row a file source cannot
+   * read as its columns say is left out and comes in its batch's `rejected`, the reason naming the file and line.
+   */
+  files?: DataFile[];
 }
 
 export type LoadOutcome =

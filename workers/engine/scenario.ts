@@ -29,6 +29,18 @@ export interface GeneratorSpec {
   [knob: string]: unknown;
 }
 
+/** How a file source's files are read: CSV with a header row, Parquet, or Arrow IPC (file or stream format). */
+export type FileFormat = 'csv' | 'parquet' | 'arrow';
+
+/** A source replayed from data files, as Spark's file source reads a directory: the next files each trigger. */
+export interface FileSourceSpec {
+  /** Relative to the document; `*` and `?` match within a file name, and the files are read in name order. */
+  path: string;
+  format: FileFormat;
+  /** How many files one micro-batch reads (Spark's maxFilesPerTrigger); absent: every file not read yet. */
+  maxFilesPerTrigger?: number;
+}
+
 export interface SourceSpec<D = Duration> {
   name: string;
   columns: ColumnSpec[];
@@ -36,7 +48,9 @@ export interface SourceSpec<D = Duration> {
   eventTime?: string;
   /** Watermark delay such as "10 seconds"; absent means no watermark. */
   watermark?: D;
+  /** At most one of `generator` and `file`; a source with neither takes its rows from scripted steps. */
   generator?: GeneratorSpec;
+  file?: FileSourceSpec;
 }
 
 export interface TableSpec {

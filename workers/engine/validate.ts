@@ -10,6 +10,8 @@ import type {
   Cell,
   ColumnSpec,
   Duration,
+  FileFormat,
+  FileSourceSpec,
   GeneratorSpec,
   OutputMode,
   QuerySpec,
@@ -272,6 +274,11 @@ const TYPE_LIST =
   'BOOLEAN, TINYINT, SMALLINT, INTEGER, BIGINT, HUGEINT, UTINYINT, USMALLINT, UINTEGER, UBIGINT, ' +
   'FLOAT, REAL, DOUBLE, DECIMAL(p,s), VARCHAR, TEXT, STRING, DATE, TIME, TIMESTAMP, INTERVAL, BLOB or UUID';
 
+/** Whether a source may declare a column of this type, as DuckDB spells it. */
+export function isColumnType(type: string): boolean {
+  return Object.hasOwn(COLUMN_TYPES, type) || /^DECIMAL\(\d+,\d+\)$/.test(type);
+}
+
 function readColumnType(value: unknown, field: string): { name: string; type: ColumnType } {
   if (typeof value !== 'string') expected(field, `a column type (${TYPE_LIST})`, value);
   const upper = value.trim().replace(/\s+/g, ' ').toUpperCase();
@@ -532,7 +539,27 @@ interface ReadSource {
   columns: Column[];
 }
 
-const SOURCE_FIELDS = ['name', 'columns', 'eventTime', 'watermark', 'generator'] as const;
+const FILE_FORMATS: readonly FileFormat[] = ['csv', 'parquet', 'arrow'];
+
+function readFileSource(value: unknown, field: string): FileSourceSpec {
+  const file = readObject(value, field, 'a file object such as { "path": "events-*.csv", "format": "csv" }');
+  checkKeys(file, field, ['path', 'format', 'maxFilesPerTrigger']);
+  const path = get(file, 'path');
+  if (typeof path !== 'string' || path.trim() === '')
+    expected(childPath(field, 'path'), 'a path relative to the document, such as "events-*.csv"', path);
+  const format = get(file, 'format');
+  if (format === undefined) missing(childPath(field, 'format'), `one of ${quoteList(FILE_FORMATS)}`);
+  const spec: FileSourceSpec = { path, format: readEnum(format, childPath(field, 'format'), FILE_FORMATS) };
+  const most = get(file, 'maxFilesPerTrigger');
+  if (most !== undefined) {
+    if (typeof most !== 'number' || !Number.isSafeInteger(most) || most < 1)
+      expected(childPath(field, 'maxFilesPerTrigger'), 'a whole number of files, 1 or more', most);
+    spec.maxFilesPerTrigger = most;
+  }
+  return spec;
+}
+
+const SOURCE_FIELDS = ['name', 'columns', 'eventTime', 'watermark', 'generator', 'file'] as const;
 
 function readSource(value: unknown, field: string, taken: NameRegistry): ReadSource {
   const source = readObject(value, field, 'a source object with "name" and "columns"');
@@ -581,6 +608,12 @@ function readSource(value: unknown, field: string, taken: NameRegistry): ReadSou
 
   const generator = get(source, 'generator');
   if (generator !== undefined) spec.generator = readGenerator(generator, childPath(field, 'generator'));
+  const file = get(source, 'file');
+  if (file !== undefined) {
+    if (generator !== undefined)
+      fail(childPath(field, 'file'), 'a source reads files or generates events, not both', 'keep one of the two');
+    spec.file = readFileSource(file, childPath(field, 'file'));
+  }
   return { spec, columns };
 }
 
@@ -761,6 +794,13 @@ export function parseScenario(input: unknown): Scenario {
   };
 
   const stepsValue = get(input, 'steps');
+  const fileSource = scenario.sources.findIndex((source) => source.file);
+  if (stepsValue !== undefined && fileSource >= 0)
+    fail(
+      'steps',
+      `sources[${fileSource}] reads files, which its triggers replay; scripted steps cannot be mixed with file sources`,
+      'drop "steps" and pick a trigger (availableNow reads every file, one trigger after another)',
+    );
   if (stepsValue !== undefined) {
     const sourcesByName = new Map(readSources.map((source) => [source.spec.name, source]));
     const tableNames = tables.map((table) => table.name);
