@@ -10,6 +10,7 @@ import type {
   OperatorFlow,
   Progress,
   QueryInfo,
+  RejectedRow,
   WatermarkReason,
 } from '../../workers/protocol';
 import { ResultSet } from './results';
@@ -22,6 +23,8 @@ export const TIMELINE_LATE_PER_BATCH = 60;
 export const MAX_TIMELINE_LATE = 3_000;
 export const MAX_BATCHES = 600;
 export const MAX_INPUT_ROWS = 200;
+/** The newest rows a source refused, per source. */
+export const MAX_REJECTED = 100;
 
 /** A late row on the timeline: processing time (ms since the run started), event time and the watermark it missed (epoch ms). */
 export interface LatePoint {
@@ -63,6 +66,9 @@ export interface InputView {
   rows: InputRow[];
   totalRows: number;
   batches: number;
+  /** The newest rows the source refused (a NULL event time, a line of a file that does not fit its schema). */
+  rejected: RejectedRow[];
+  rejectedTotal: number;
 }
 
 export class LiveModel {
@@ -98,6 +104,13 @@ export class LiveModel {
     for (const input of report.input) {
       for (const eventMs of input.eventTimesMs) this.addDot(processingMs, eventMs);
       this.addInput(report.batchId, input.source, input.columns, input.head, input.rowCount);
+    }
+    for (const row of report.rejected) {
+      const view = this.inputs.get(row.source);
+      if (!view) continue;
+      view.rejected.push(row);
+      view.rejectedTotal++;
+      if (view.rejected.length > MAX_REJECTED) view.rejected.shift();
     }
 
     const late = report.late.length > MAX_LATE ? report.late.slice(-MAX_LATE) : report.late;
@@ -154,7 +167,7 @@ export class LiveModel {
   private addInput(batchId: number, source: string, columns: string[], head: JsonValue[][], rowCount: number): void {
     let view = this.inputs.get(source);
     if (!view) {
-      view = { source, columns, rows: [], totalRows: 0, batches: 0 };
+      view = { source, columns, rows: [], totalRows: 0, batches: 0, rejected: [], rejectedTotal: 0 };
       this.inputs.set(source, view);
     }
     view.totalRows += rowCount;

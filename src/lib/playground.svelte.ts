@@ -7,6 +7,7 @@ import * as Comlink from 'comlink';
 import { tableFromIPC } from 'apache-arrow';
 import { tableToJsonRows } from '../../workers/engine/values';
 import type {
+  DataFile,
   EngineApi,
   EngineError,
   EngineInfo,
@@ -17,6 +18,7 @@ import type {
   ResumeOutcome,
 } from '../../workers/protocol';
 import { CATALOG_SQL, staticTables, type CatalogTable } from './catalog';
+import { fileSource, type FileSourceDraft } from './files';
 import type { EngineConnection } from './engine';
 import { LiveModel } from './live';
 import { Staggered } from './staggered.svelte';
@@ -86,6 +88,8 @@ export class Playground {
    */
   readonly live = new Staggered<LiveView, 'results' | 'timeline' | 'details'>(['results', 'timeline', 'details']);
   catalog = $state.raw<CatalogTable[]>([]);
+  /** The user's files that file sources read, named `<source>/<file>`: in this page's memory only. */
+  dataFiles = $state.raw<DataFile[]>([]);
   preview = $state.raw<TablePreview | null>(null);
   /** How the last load asked to resume went. */
   private lastResume: ResumeOutcome | undefined;
@@ -286,6 +290,31 @@ export class Playground {
     if (wasRunning) await this.engine.play();
   }
 
+  /** The bytes of the user's files held now. */
+  dataFileBytes(): number {
+    return this.dataFiles.reduce((sum, file) => sum + file.bytes.byteLength, 0);
+  }
+
+  /**
+   * Adds a stream read from the user's files and loads the scenario with it. When the engine refuses it (a type
+   * that does not fit, say), the source goes again and the run stays as it was: what the engine said comes back.
+   */
+  async addFileSource(draft: FileSourceDraft): Promise<string | null> {
+    if (this.scenario.sources.some((source) => source.name.toLowerCase() === draft.name.toLowerCase())) {
+      return `There is a source named ${draft.name} already: choose another name.`;
+    }
+    const { source, files } = fileSource(draft);
+    const shown = this.error;
+    this.scenario.sources.push(source);
+    this.dataFiles = [...this.dataFiles, ...files];
+    if (await this.load(this.started)) return null;
+    const refused = this.error as EngineError | null;
+    this.scenario.sources.pop();
+    this.dataFiles = this.dataFiles.filter((file) => !files.includes(file));
+    this.error = shown;
+    return refused ? [refused.message, refused.hint].filter(Boolean).join(' ') : 'The engine did not load the file.';
+  }
+
   /** Adds a copy of the selected query, to change and compare side by side; selects it. */
   addQuery(): Promise<void> {
     const taken = this.scenario.queries.map((spec) => spec.name.toLowerCase());
@@ -368,7 +397,11 @@ export class Playground {
     this.working++;
     this.lastResume = undefined;
     try {
-      const outcome = await this.engine.load(this.document(), listener, { checkpointKey: this.checkpointKey, resume });
+      const outcome = await this.engine.load(this.document(), listener, {
+        checkpointKey: this.checkpointKey,
+        resume,
+        files: this.dataFiles,
+      });
       const early = this.loads.answered(ticket, outcome.ok);
       if (!outcome.ok) {
         if (this.loads.isLatest(ticket)) this.error = outcome.error;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { BatchReport, JsonValue, LiveStatus, QueryInfo } from '../../workers/protocol';
+import type { QueryInfo } from '../../workers/protocol';
 import { LiveModel } from './live';
+import { batch, status } from './reports.fixture';
 import { domainOf, lateMarkPixels, sessionSpans, spanMs } from './timeline';
 
 const SESSIONS: QueryInfo = {
@@ -13,37 +14,6 @@ const SESSIONS: QueryInfo = {
   triggerIntervalMs: 1000,
   pipeline: [],
 };
-
-/** A report with what the timeline reads; the rest of the protocol's fields do not matter here. */
-function batch(batchId: number, newest: string, rows: JsonValue[][]): BatchReport {
-  const report: Partial<BatchReport> = {
-    query: 'query',
-    batchId,
-    watermark: null,
-    numInputRows: 1,
-    columns: SESSIONS.columns,
-    rows,
-    lateRows: {},
-    numRowsDroppedByWatermark: 0,
-    progress: {
-      batchId,
-      timestamp: '2024-01-01 00:00:00',
-      numInputRows: 1,
-      inputRowsPerSecond: 1,
-      processedRowsPerSecond: 1,
-      durationMs: {},
-      eventTime: { max: newest },
-      stateOperators: [],
-      sink: { numOutputRows: rows.length },
-    },
-    late: [],
-    lateCount: 0,
-    input: [],
-  };
-  return report as BatchReport;
-}
-
-const status = (processingMs: number) => ({ state: 'paused', processingMs }) as LiveStatus;
 
 describe('session windows on the timeline', () => {
   it('span from the batch that read their start to the batch that emitted them, with their key', () => {
