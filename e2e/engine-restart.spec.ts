@@ -95,12 +95,15 @@ test('an engine worker that stops answering is restarted', async ({ page }) => {
   test.setTimeout(240_000);
   const engine = await open(page);
   const before = await edit(page);
-  // Busy for longer than the 10-second heartbeat timeout, as a worker stuck in a loop would be.
+  // Stuck for longer than the 10-second heartbeat timeout, as a worker in an endless loop would be, but without
+  // burning a core the other tests need: a synchronous request that is never answered blocks the worker.
+  await page.route('**/never-answered', () => {});
   void engine
     .evaluate(() => {
       setTimeout(() => {
-        const until = Date.now() + 30_000;
-        while (Date.now() < until);
+        const request = new XMLHttpRequest();
+        request.open('GET', '/never-answered', false);
+        request.send();
       });
     })
     .catch(() => {});
