@@ -1,9 +1,12 @@
 /**
  * Runs a scenario document's steps through the engine (DuckDB-Wasm under Node) and prints one
- * JSON line per executed micro-batch. A scenario without steps whose sources have generators runs
- * live for `--batches N` (default 10) one-second steps of processing time.
+ * JSON line per executed micro-batch. A scenario without steps whose sources have generators or files runs
+ * live for `--batches N` (default 10) one-second steps of processing time; with the availableNow trigger, until
+ * every file is read (or for N triggers). File sources read the files their path matches, relative to the
+ * document (standard input's: the current directory), in name order.
  * `--steps N` runs only the next N scripted steps. `--checkpoint FILE` writes a checkpoint after every
- * step and, when FILE exists, resumes from it: a stopped run continues exactly where it stopped.
+ * step (or trigger of a live run) and, when FILE exists, resumes from it: a stopped run continues exactly where
+ * it stopped.
  * `--export pyspark|flink` prints the scenario as a PySpark or Flink SQL script instead, and
  * `--export databricks|jupyter` as a Databricks (source format) or Jupyter notebook of that PySpark job, its
  * `ui.title` and `ui.about` as markdown; `--explain` prints each
@@ -12,8 +15,11 @@
  * Usage: npm run --silent scenario -- <file.json | -> [--batches N] [--steps N] [--checkpoint FILE]
  *        [--export pyspark|flink|databricks|jupyter] [--explain [--text]]
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { BatchReport } from '../workers/protocol';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BatchReport, DataFile } from '../workers/protocol';
+import type { Database } from '../workers/engine/database';
+import { matchingFiles } from '../workers/engine/files';
 import { openNodeDatabase } from '../workers/engine/node';
 import { clusterScript } from '../workers/engine/cluster';
 import { LiveRun } from '../workers/engine/live';
@@ -23,7 +29,8 @@ import { MANUAL_STEP_MS } from '../workers/engine/scheduler';
 import { describeFailure } from '../workers/engine/failures';
 import { explainJson, explainText } from '../workers/engine/streaming/explain';
 import { notebookOf, scenarioMarkdown } from '../workers/engine/notebook';
-import { parseScenario } from '../workers/engine/validate';
+import { parseScenario, ScenarioError } from '../workers/engine/validate';
+import type { ParquetToArrow } from '../workers/engine/files';
 import type { Scenario } from '../workers/engine/scenario';
 import {
   CheckpointError,
@@ -40,22 +47,22 @@ export interface CliIo {
 }
 
 /** Runs the CLI on its arguments (the document's path first); resolves to the exit code. */
-export async function runCli([path, ...options]: string[], io: CliIo): Promise<number> {
+export async function runCli([documentPath, ...options]: string[], io: CliIo): Promise<number> {
   const fail = (error: { message: string; hint?: string }): number => {
     io.write(JSON.stringify({ error }) + '\n');
     return 1;
   };
-  if (!path)
+  if (!documentPath)
     return fail({
       message: 'No scenario given.',
       hint: 'Usage: npm run --silent scenario -- <file.json> (or - for stdin)',
     });
   let document: unknown;
   try {
-    document = JSON.parse(path === '-' ? io.stdin() : readFileSync(path, 'utf8'));
+    document = JSON.parse(documentPath === '-' ? io.stdin() : readFileSync(documentPath, 'utf8'));
   } catch (error) {
     return fail({
-      message: `Cannot read ${path === '-' ? 'standard input' : path}: ${(error as Error).message}`,
+      message: `Cannot read ${documentPath === '-' ? 'standard input' : documentPath}: ${(error as Error).message}`,
       hint: 'Pass a JSON scenario document.',
     });
   }
@@ -88,15 +95,16 @@ export async function runCli([path, ...options]: string[], io: CliIo): Promise<n
     }
     const several = (scenario.queries?.length ?? 1) > 1;
     const print = (batch: BatchReport) => io.write(JSON.stringify(cliLine(batch, several)) + '\n');
-    if (!scenario.steps && scenario.sources.some((source) => source.generator)) {
-      const batches = Number(options[options.indexOf('--batches') + 1] ?? 10);
-      if (!Number.isInteger(batches) || batches < 1)
+    const file = optionValue(options, '--checkpoint');
+    if (!scenario.steps && scenario.sources.some((source) => source.generator || source.file)) {
+      const batches = optionValue(options, '--batches');
+      const triggers = batches === undefined ? undefined : Number(batches);
+      if (triggers !== undefined && (!Number.isInteger(triggers) || triggers < 1))
         return fail({ message: '--batches takes a whole number of batches.', hint: 'For example --batches 5.' });
-      const run = LiveRun.start(db, scenario);
-      for (let step = 1; step <= batches; step++) run.batchAt(step * MANUAL_STEP_MS, 0).forEach(print);
+      const baseDir = documentPath === '-' ? process.cwd() : path.dirname(documentPath);
+      runLive(db, scenario, await dataFilesOf(scenario, baseDir), { triggers, checkpoint: file, print });
       return 0;
     }
-    const file = optionValue(options, '--checkpoint');
     const resumed = file !== undefined && existsSync(file) ? readCheckpoint(file, scenario) : undefined;
     const steps = scenario.steps ?? [];
     const limit = optionValue(options, '--steps');
@@ -113,6 +121,54 @@ export async function runCli([path, ...options]: string[], io: CliIo): Promise<n
   } catch (error) {
     return fail(describeFailure(error));
   }
+}
+
+/**
+ * A live run, one trigger per second of processing time (available-now: every trigger at once, until nothing is
+ * left to read), checkpointed after each trigger when asked.
+ */
+function runLive(
+  db: Database,
+  scenario: Scenario,
+  files: { files: DataFile[]; readParquet?: ParquetToArrow },
+  options: { triggers?: number; checkpoint?: string; print: (batch: BatchReport) => void },
+): void {
+  const file = options.checkpoint;
+  const resumed = file !== undefined && existsSync(file) ? readCheckpoint(file, scenario) : undefined;
+  const run = LiveRun.start(db, scenario, files, resumed);
+  const availableNow = scenario.trigger.kind === 'availableNow';
+  let clock = resumed?.clock ?? { processingMs: 0, batches: 0 };
+  for (let trigger = 0; trigger < (options.triggers ?? (availableNow ? Infinity : 10)); trigger++) {
+    const processingMs = availableNow ? MANUAL_STEP_MS : clock.processingMs + MANUAL_STEP_MS;
+    const reports = run.batchAt(processingMs, 0);
+    if (availableNow && reports.length === 0) return;
+    reports.forEach(options.print);
+    clock = { processingMs, batches: clock.batches + (reports.length > 0 ? 1 : 0) };
+    if (file !== undefined) writeCheckpoint(file, run.checkpoint(clock));
+  }
+}
+
+/** The files each file source's path matches, read from disk relative to `baseDir`: a clear error when none do. */
+async function dataFilesOf(scenario: Scenario, baseDir: string) {
+  const files = new Map<string, DataFile>();
+  scenario.sources.forEach((source, i) => {
+    if (!source.file) return;
+    const directory = path.posix.dirname(source.file.path);
+    const absolute = path.resolve(baseDir, directory);
+    const names = existsSync(absolute) ? readdirSync(absolute).map((name) => path.posix.join(directory, name)) : [];
+    const listed = names.map((name) => ({ name: path.posix.normalize(name), bytes: new Uint8Array() }));
+    const matched = matchingFiles(source.file.path, listed);
+    if (matched.length === 0)
+      throw new ScenarioError(
+        `sources[${i}].file.path`,
+        `no file matches "${source.file.path}" in ${absolute}`,
+        'The path is relative to the scenario document; * and ? match within the file name only.',
+      );
+    for (const { name } of matched) files.set(name, { name, bytes: readFileSync(path.resolve(baseDir, name)) });
+  });
+  const parquet = scenario.sources.some((source) => source.file?.format === 'parquet');
+  const readParquet = parquet ? (await import('../workers/engine/parquet-node')).readParquetInNode : undefined;
+  return { files: [...files.values()], readParquet };
 }
 
 function optionValue(options: string[], name: string): string | undefined {

@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { tableToIPC, tableFromArrays } from 'apache-arrow';
+import { FlinkSQL } from 'dt-sql-parser';
+import { Table as ParquetTable, writeParquet } from 'parquet-wasm/node';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './cli';
 
@@ -235,5 +238,101 @@ describe('npm run scenario, generators and export', () => {
     const unknown = await cli(['examples/nexmark/q5.json', '--export', 'excel']);
     expect(unknown.status).toBe(1);
     expect(unknown.lines[0].error.hint).toBe('Use --export pyspark, flink, databricks or jupyter.');
+  });
+});
+
+describe('npm run scenario, file sources', () => {
+  /** A directory holding a scenario document over `data/<name>` files, and the files. */
+  function fileScenario(file: object, files: Record<string, string | Uint8Array>, trigger = { kind: 'availableNow' }) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tideline-files-'));
+    mkdirSync(path.join(dir, 'data'));
+    for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, 'data', name), content);
+    const document = {
+      version: 1,
+      sources: [
+        {
+          name: 'clicks',
+          columns: [
+            ['ts', 'TIMESTAMP'],
+            ['n', 'INTEGER'],
+          ],
+          eventTime: 'ts',
+          watermark: '10 seconds',
+          file,
+        },
+      ],
+      query: 'SELECT ts, n FROM clicks',
+      trigger,
+    };
+    writeFileSync(path.join(dir, 'scenario.json'), JSON.stringify(document));
+    return path.join(dir, 'scenario.json');
+  }
+
+  const csv = (...rows: string[]) => ['ts,n', ...rows].join('\n') + '\n';
+
+  it('streams the files a glob matches, relative to the document, one batch per file in name order', async () => {
+    const document = fileScenario(
+      { path: 'data/events-*.csv', format: 'csv', maxFilesPerTrigger: 1 },
+      {
+        'events-2.csv': csv('2024-01-01 00:00:02,2', 'two,3'),
+        'events-1.csv': csv('2024-01-01 00:00:01,1'),
+        'other.csv': csv('2024-01-01 00:00:09,9'),
+      },
+    );
+    const { status, lines } = await cli([document]);
+    expect(status).toBe(0);
+    expect(lines.map((line) => [line.batchId, line.rows])).toEqual([
+      [0, [['2024-01-01 00:00:01', 1]]],
+      [1, [['2024-01-01 00:00:02', 2]]],
+    ]);
+    expect(lines[1].rejected).toEqual([
+      { source: 'clicks', values: ['two', '3'], reason: 'data/events-2.csv line 3: ts is "two", not TIMESTAMP' },
+    ]);
+  });
+
+  it('reads Parquet files through parquet-wasm', async () => {
+    const table = tableFromArrays({ ts: ['2024-01-01 00:00:05'], n: Int32Array.from([5]) });
+    const parquet = writeParquet(ParquetTable.fromIPCStream(tableToIPC(table, 'stream')));
+    const { lines } = await cli([
+      fileScenario({ path: 'data/*.parquet', format: 'parquet' }, { 'a.parquet': parquet }),
+    ]);
+    expect(lines.map((line) => line.rows)).toEqual([[['2024-01-01 00:00:05', 5]]]);
+  });
+
+  it('says so when no file matches the path', async () => {
+    const document = fileScenario({ path: 'data/events-*.csv', format: 'csv' }, { 'other.csv': csv() });
+    const { status, lines } = await cli([document]);
+    expect(status).toBe(1);
+    expect(lines[0].error.message).toMatch(/^sources\[0\]\.file\.path: no file matches "data\/events-\*\.csv" in \//);
+  });
+
+  it('resumes a stopped run from its checkpoint at the next file', async () => {
+    const files = Object.fromEntries([1, 2, 3].map((n) => [`${n}.csv`, csv(`2024-01-01 00:00:0${n},${n}`)]));
+    const document = fileScenario({ path: 'data/*.csv', format: 'csv', maxFilesPerTrigger: 1 }, files);
+    const checkpoint = path.join(path.dirname(document), 'run.checkpoint');
+    const first = await cli([document, '--checkpoint', checkpoint, '--batches', '1']);
+    const rest = await cli([document, '--checkpoint', checkpoint]);
+    expect([...first.lines, ...rest.lines].map((line) => [line.batchId, line.rows[0][1]])).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ]);
+  });
+
+  it("exports Spark's file source and Flink's filesystem connector over the same files", async () => {
+    const document = fileScenario({ path: 'data/*.csv', format: 'csv', maxFilesPerTrigger: 2 }, { '1.csv': csv() });
+    const pyspark = (await cli([document, '--export', 'pyspark'])).text;
+    expect(pyspark).toContain(
+      [
+        '    spark.readStream.schema("ts timestamp, n int")',
+        '    .option("maxFilesPerTrigger", 2)',
+        '    .option("header", True).option("mode", "DROPMALFORMED")',
+        '    .csv("data/*.csv")',
+        '    .withWatermark("ts", "10 seconds")',
+      ].join('\n'),
+    );
+    const flink = (await cli([document, '--export', 'flink'])).text;
+    expect(flink).toContain("'connector' = 'filesystem',\n  'path' = 'data',\n  'format' = 'csv'");
+    expect(new FlinkSQL().validate(flink)).toEqual([]);
   });
 });

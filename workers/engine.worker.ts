@@ -5,6 +5,7 @@ import mvpModule from '@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm?url';
 import { Database, dieOfTrap } from './engine/database';
 import { clusterScript } from './engine/cluster';
 import { describeFailure } from './engine/failures';
+import { formatOf, inspectFile, isParquet, type ParquetToArrow } from './engine/files';
 import { GeneratorFeed } from './engine/generator/feed';
 import { REAL_TIMERS } from './engine/scheduler';
 import { LiveSession } from './engine/session';
@@ -48,6 +49,21 @@ function absolute(url: string): string {
 }
 
 const ready = open();
+let parquet: Promise<ParquetToArrow> | null = null;
+
+/** parquet-wasm's web build, fetched from this site and instantiated the first time a Parquet file is read. */
+function parquetReader(): Promise<ParquetToArrow> {
+  parquet ??= (async () => {
+    const [module, { default: wasmUrl }] = await Promise.all([
+      import('parquet-wasm/esm'),
+      import('parquet-wasm/esm/parquet_wasm_bg.wasm?url'),
+    ]);
+    await module.default({ module_or_path: wasmUrl });
+    return (bytes: Uint8Array) => module.readParquet(bytes).intoIPCStream();
+  })();
+  return parquet;
+}
+
 const store = openCheckpointStore();
 /** One slot per key, so that one tab's checkpoints are written one after the other. */
 const slots = new Map<string, CheckpointSlot>();
@@ -84,7 +100,9 @@ const api: EngineApi = {
     const slot = await slotFor(options.checkpointKey);
     let resumeFrom: Uint8Array | null | undefined;
     if (options.resume) resumeFrom = slot ? await (await store)!.read(options.checkpointKey!).catch(() => null) : null;
-    const outcome = session.load(scenario, listener, { slot, resumeFrom });
+    const { files } = options;
+    const readParquet = files?.some((file) => isParquet(file.bytes)) ? await parquetReader() : undefined;
+    const outcome = session.load(scenario, listener, { slot, resumeFrom, files, readParquet });
     if (outcome.ok) reportTo = listener;
     return outcome;
   },
@@ -111,8 +129,10 @@ const api: EngineApi = {
       return { ok: false, error: describeFailure(error) };
     }
   },
-  async inspectFile() {
-    return { ok: false, error: { message: 'Reading data files is not built yet.' } };
+  async inspectFile(file, format) {
+    const { database } = await ready;
+    const chosen = format ?? formatOf(file.name) ?? (isParquet(file.bytes) ? 'parquet' : undefined);
+    return inspectFile(database, file, chosen, chosen === 'parquet' ? await parquetReader() : undefined);
   },
 };
 

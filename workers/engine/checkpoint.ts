@@ -15,11 +15,11 @@ export interface QueryCheckpoint {
   tables: Record<string, Uint8Array>;
 }
 
-/** Where a run's input stood: the generators' offsets and the simulated clock, or the scripted steps done. */
+/** Where a run's input stood: the generators' and file sources' offsets and the simulated clock, or the scripted steps done. */
 export type RunPosition =
   | {
       kind: 'live';
-      /** How many events of each generated source the batches have read. */
+      /** How many events of each generated source the batches have read; of each file source, how many files. */
       offsets: Record<string, number>;
       /** The sources' clock, behind processing time while they were throttled. */
       sourceMs: number;

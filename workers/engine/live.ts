@@ -1,6 +1,7 @@
-import type { BatchReport, QueryInfo, StatePage, StateRequest } from '../protocol';
+import type { BatchReport, DataFile, QueryInfo, RejectedRow, StatePage, StateRequest } from '../protocol';
 import { checkResumable, CheckpointError, scenarioJson, type RunCheckpoint, type RunClock } from './checkpoint';
 import type { Database } from './database';
+import { FileSource, type ParquetToArrow } from './files';
 import { createGenerator, type EventGenerator } from './generator';
 import type { GeneratorFeed } from './generator/feed';
 import { triggerIntervalMs, type GeneratorSpec, type Scenario, type Step, type TableSpec } from './scenario';
@@ -41,6 +42,9 @@ export interface LiveRunOptions {
    * trigger interval later) before running its queries, so that generation and the engine overlap.
    */
   feed?: GeneratorFeed;
+  /** The data files the file sources read, and how to read Parquet (parquet-wasm, loaded by the caller). */
+  files?: readonly DataFile[];
+  readParquet?: ParquetToArrow;
 }
 
 /**
@@ -51,6 +55,8 @@ export interface LiveRunOptions {
  * sources' own clock waits (it runs behind processing time) instead of piling up events, so what waits
  * is bounded by one batch; event times follow the sources' clock, so the event-time simulation stays
  * consistent. Once the engine catches up, the sources' clock catches up with processing time.
+ *
+ * A file source reads its next files each trigger, whatever the time: its offset is the number of files read.
  */
 export class LiveRun {
   private readonly offsets = new Map<string, number>();
@@ -72,9 +78,10 @@ export class LiveRun {
     private readonly intervalMs: number,
     private readonly feed: GeneratorFeed | undefined,
     private readonly scenarioJson: string,
+    private readonly fileSources: Map<string, FileSource>,
   ) {
     feed?.reset();
-    for (const name of generators.keys()) this.offsets.set(name, 0);
+    for (const name of [...generators.keys(), ...fileSources.keys()]) this.offsets.set(name, 0);
   }
 
   /** Sets up the streams and plans the queries; with a checkpoint, resumes where it was taken. */
@@ -84,7 +91,16 @@ export class LiveRun {
     const generators = new Map<string, EventGenerator>();
     const specs = new Map<string, GeneratorSpec>();
     const tables: TableSpec[] = [...scenario.tables];
+    const fileSources = new Map<string, FileSource>();
     scenario.sources.forEach((source, i) => {
+      if (source.file)
+        fileSources.set(
+          source.name,
+          FileSource.open(db, source, i, options.files ?? [], {
+            readParquet: options.readParquet,
+            once: scenario.trigger.kind === 'once',
+          }),
+        );
       if (!source.generator) return;
       const generator = createGenerator(source.generator);
       const expected = generator.columns.map(([name, type]) => `${name} ${type}`).join(', ');
@@ -107,7 +123,7 @@ export class LiveRun {
     if (options.maxReportRows !== undefined) for (const query of queries) query.maxReportRows = options.maxReportRows;
     const intervalMs = triggerIntervalMs(scenario.trigger) ?? 1000;
     const maxRows = options.maxRowsPerBatch ?? MAX_ROWS_PER_BATCH;
-    const run = new LiveRun(streams, queries, generators, maxRows, specs, intervalMs, options.feed, json);
+    const run = new LiveRun(streams, queries, generators, maxRows, specs, intervalMs, options.feed, json, fileSources);
     if (checkpoint?.position.kind === 'live') run.resumeAt(checkpoint.position, checkpoint.clock!);
     return run;
   }
@@ -128,10 +144,13 @@ export class LiveRun {
   }
 
   private resumeAt(position: Extract<RunCheckpoint['position'], { kind: 'live' }>, clock: RunClock): void {
-    for (const name of this.generators.keys()) {
+    for (const name of this.offsets.keys()) {
       const offset = position.offsets[name];
       if (!Number.isSafeInteger(offset) || offset! < 0)
         throw new CheckpointError(`The checkpoint has no offset for the source ${name}.`);
+      const files = this.fileSources.get(name)?.files.length;
+      if (files !== undefined && offset! > files)
+        throw new CheckpointError(`The checkpoint has read ${offset} files of the source ${name}, which has ${files}.`);
       this.offsets.set(name, offset!);
     }
     for (const [query, ms] of Object.entries(position.lastTriggerMs)) this.lastTriggerMs.set(query, ms);
@@ -167,10 +186,11 @@ export class LiveRun {
    * no-data batches Spark would run; nothing when nothing is due.
    */
   batchAt(processingMs: number, wallClock: number = Date.now()): BatchReport[] {
+    const arrow: Record<string, Uint8Array> = {};
+    const fileRejections = this.readFiles(arrow);
     const sourceMs = this.sourceClock(processingMs);
     this.throttled = sourceMs < processingMs;
     this.sourceMs = sourceMs;
-    const arrow: Record<string, Uint8Array> = {};
     for (const [name, generator] of this.generators) {
       const from = this.offsets.get(name)!;
       const to = generator.offsetAt(sourceMs);
@@ -181,9 +201,14 @@ export class LiveRun {
     }
     this.sample(processingMs);
     if (this.feed) this.prefetch(processingMs + this.intervalMs);
-    const due = Object.keys(arrow).length > 0 ? this.queries : this.queries.filter((query) => query.needsNoDataBatch);
+    const hasData = Object.keys(arrow).length > 0 || fileRejections.size > 0;
+    const due = hasData ? this.queries : this.queries.filter((query) => query.needsNoDataBatch);
     if (due.length === 0) return [];
     const stats = this.streams.load({}, arrow);
+    for (const [name, rows] of fileRejections) {
+      const source = stats.get(name)!;
+      source.rejected = [...rows, ...(source.rejected ?? [])];
+    }
     return due.map((query) => {
       const report = query.runBatch(stats, wallClock);
       // Spark's input rate: the batch's rows over the time since the query's previous trigger.
@@ -192,6 +217,22 @@ export class LiveRun {
       report.progress.inputRowsPerSecond = report.numInputRows / sincePrevious;
       return report;
     });
+  }
+
+  /**
+   * Each file source's next files into `arrow`, and per file source that read any, the rows its files left out
+   * (a file of no rows is read all the same, and makes a batch). The offsets move once every source has read.
+   */
+  private readFiles(arrow: Record<string, Uint8Array>): Map<string, RejectedRow[]> {
+    const read = new Map<string, { files: number; rejected: RejectedRow[] }>();
+    for (const [name, source] of this.fileSources) {
+      const batch = source.batchFrom(this.offsets.get(name)!);
+      if (!batch) continue;
+      if (batch.ipc) arrow[name] = batch.ipc;
+      read.set(name, batch);
+    }
+    for (const [name, { files }] of read) this.offsets.set(name, this.offsets.get(name)! + files);
+    return new Map([...read].map(([name, { rejected }]) => [name, rejected]));
   }
 
   describe(): QueryInfo[] {

@@ -1,7 +1,16 @@
-import type { EngineError, LiveListener, LoadOutcome, ResumeOutcome, StateOutcome, StateRequest } from '../protocol';
+import type {
+  DataFile,
+  EngineError,
+  LiveListener,
+  LoadOutcome,
+  ResumeOutcome,
+  StateOutcome,
+  StateRequest,
+} from '../protocol';
 import { decodeCheckpoint, encodeCheckpoint, type RunCheckpoint } from './checkpoint';
 import { dieOfTrap, isTrap, type Database } from './database';
 import { describeFailure } from './failures';
+import type { ParquetToArrow } from './files';
 import type { GeneratorFeed } from './generator/feed';
 import { LiveRun, ScriptedRun } from './live';
 import { ScenarioRun } from './runner';
@@ -31,6 +40,9 @@ export interface SessionLoadOptions {
   slot?: CheckpointSlot;
   /** A checkpoint's bytes to go on from, when it is of this scenario; null: asked to resume, but none was saved. */
   resumeFrom?: Uint8Array | null;
+  /** The data files its file sources read, and how to read Parquet; kept for `reset`. */
+  files?: readonly DataFile[];
+  readParquet?: ParquetToArrow;
 }
 
 /**
@@ -43,6 +55,7 @@ export class LiveSession {
   private scheduler: Scheduler | null = null;
   private listener: LiveListener = () => {};
   private slot: CheckpointSlot | undefined;
+  private files: Pick<SessionLoadOptions, 'files' | 'readParquet'> = {};
   /** The schema the current run lives in; each run gets a new one. */
   private schema: string | null = null;
   private checkpointTimer: unknown = null;
@@ -67,6 +80,8 @@ export class LiveSession {
     }
     let resumed: ResumeOutcome | undefined;
     let outcome: LoadOutcome | undefined;
+    const previousFiles = this.files;
+    this.files = { files: options.files, readParquet: options.readParquet };
     if (options.resumeFrom) {
       try {
         const checkpoint = decodeCheckpoint(options.resumeFrom);
@@ -79,7 +94,10 @@ export class LiveSession {
       resumed = { ok: false, reason: 'No checkpoint was saved yet.' };
     }
     if (!outcome?.ok) outcome = this.start(scenario, listener);
-    if (!outcome.ok) return outcome;
+    if (!outcome.ok) {
+      this.files = previousFiles;
+      return outcome;
+    }
     this.scenario = scenario;
     this.listener = listener;
     this.slot = options.slot;
@@ -127,7 +145,12 @@ export class LiveSession {
       this.db.query(`USE ${next}`);
       const run = scenario.steps
         ? new ScriptedRun(ScenarioRun.start(this.db, scenario, checkpoint), scenario.steps)
-        : LiveRun.start(this.db, scenario, { maxReportRows: MAX_REPORT_ROWS, feed: this.feed }, checkpoint);
+        : LiveRun.start(
+            this.db,
+            scenario,
+            { maxReportRows: MAX_REPORT_ROWS, feed: this.feed, ...this.files },
+            checkpoint,
+          );
       this.scheduler?.stop();
       this.cancelCheckpoint();
       this.unsaved = false;
