@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type BrowserContext, type Page } from '@playwright/test';
 
 export interface Guard {
   /** Requests to any other origin: each was aborted. */
@@ -9,19 +9,23 @@ export interface Guard {
   enforce: boolean;
 }
 
+/** Aborts every request of the context's pages and workers that leaves `origin`, and notes it in `guard`. */
+export async function guardContext(context: BrowserContext, origin: string, guard: Guard): Promise<void> {
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith('data:') || url.startsWith('blob:') || new URL(url).origin === origin) return route.continue();
+    guard.offOrigin.push(url);
+    return route.abort('blockedbyclient');
+  });
+}
+
 /** Every test runs guarded: a request off the origin or a console error fails it. */
 export const test = base.extend<{ guard: Guard }>({
   guard: [
     async ({ context, page, baseURL }, use) => {
       const origin = new URL(baseURL!).origin;
       const guard: Guard = { offOrigin: [], consoleErrors: [], enforce: true };
-      await context.route('**/*', (route) => {
-        const url = route.request().url();
-        if (url.startsWith('data:') || url.startsWith('blob:') || new URL(url).origin === origin)
-          return route.continue();
-        guard.offOrigin.push(url);
-        return route.abort('blockedbyclient');
-      });
+      await guardContext(context, origin, guard);
       page.on('console', (message) => {
         if (message.type() === 'error') guard.consoleErrors.push(message.text());
       });

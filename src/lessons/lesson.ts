@@ -1,7 +1,7 @@
 /**
- * The shape of a guided lesson, and small builders the lesson catalogue uses.
+ * The shape of a guided lesson, and how a lesson file is read: the built-in lessons and an instructor's alike.
  *
- * A lesson is a scenario document (what the playground loads) plus steps for a workshop: each step is plain
+ * A lesson is a scenario document (what the playground loads) plus steps for a workshop: each step is markdown
  * text (what to try, what to notice), optionally a prediction to make before going on (question, then
  * answer), and optionally a `change` the step suggests, which the UI may offer to apply to the loaded
  * scenario with one click (then reset and run again).
@@ -9,13 +9,7 @@
  * Scripted lessons (scenario.steps) play a fixed script of `add` batches, one per step; the others read a
  * seeded generator, so every run of a lesson shows the same rows.
  */
-import type {
-  ColumnSpec,
-  OutputMode,
-  ScenarioDocument,
-  SourceDocument,
-  TriggerDocument,
-} from '../../workers/engine/scenario';
+import type { OutputMode, ScenarioDocument, TriggerDocument } from '../../workers/engine/scenario';
 
 /** An edit a lesson step suggests: fields to replace in the loaded scenario. */
 export interface LessonChange {
@@ -29,7 +23,7 @@ export interface LessonChange {
 }
 
 export interface LessonStep {
-  /** Plain text: what to do, what to notice. */
+  /** Markdown: what to do, what to notice. */
   text: string;
   /** A question to ask before the next step, and its answer (reveal it after the learner has guessed). */
   predict?: { question: string; answer: string };
@@ -75,102 +69,79 @@ export function applyChange(scenario: ScenarioDocument, change: LessonChange, ta
   return next;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Builders
-
-/** A scenario with every default spelled out, so that `parseScenario(doc(...))` gives it back unchanged. */
-export function doc(fields: Pick<ScenarioDocument, 'sources' | 'query'> & Partial<ScenarioDocument>): ScenarioDocument {
-  return {
-    version: 1,
-    tables: [],
-    outputMode: 'append',
-    trigger: { kind: 'manual' },
-    watermarkPolicy: 'min',
-    ...fields,
-  };
+/** A lesson file that cannot be read: where in it, and what is wrong. */
+export class LessonError extends Error {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`${path}: ${problem}`);
+  }
 }
 
-export const MANUAL: TriggerDocument = { kind: 'manual' };
-export const EVERY_SECOND: TriggerDocument = { kind: 'processingTime', interval: '1 second' };
+type Json = Record<string, unknown>;
 
-/** The columns each generator makes, in its order (a source must declare exactly these). */
-export const GENERATOR_COLUMNS = {
-  clicks: [
-    ['ts', 'TIMESTAMP'],
-    ['user_id', 'INTEGER'],
-    ['page', 'VARCHAR'],
-    ['referrer', 'VARCHAR'],
-    ['device', 'VARCHAR'],
-  ],
-  orders: [
-    ['ts', 'TIMESTAMP'],
-    ['order_id', 'BIGINT'],
-    ['user_id', 'INTEGER'],
-    ['product_id', 'INTEGER'],
-    ['quantity', 'INTEGER'],
-    ['amount', 'DOUBLE'],
-  ],
-  nexmark_bid: [
-    ['ts', 'TIMESTAMP'],
-    ['auction', 'BIGINT'],
-    ['bidder', 'BIGINT'],
-    ['price', 'BIGINT'],
-    ['channel', 'VARCHAR'],
-    ['url', 'VARCHAR'],
-  ],
-  nexmark_auction: [
-    ['ts', 'TIMESTAMP'],
-    ['id', 'BIGINT'],
-    ['item_name', 'VARCHAR'],
-    ['description', 'VARCHAR'],
-    ['initial_bid', 'BIGINT'],
-    ['reserve', 'BIGINT'],
-    ['expires', 'TIMESTAMP'],
-    ['seller', 'BIGINT'],
-    ['category', 'BIGINT'],
-  ],
-  sensors: [
-    ['ts', 'TIMESTAMP'],
-    ['device_id', 'INTEGER'],
-    ['temperature', 'DOUBLE'],
-    ['humidity', 'DOUBLE'],
-  ],
-  transactions: [
-    ['ts', 'TIMESTAMP'],
-    ['tx_id', 'BIGINT'],
-    ['card_id', 'INTEGER'],
-    ['atm_id', 'INTEGER'],
-    ['amount', 'DOUBLE'],
-  ],
-} satisfies Record<string, ColumnSpec[]>;
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
-export type GeneratorKind = keyof typeof GENERATOR_COLUMNS;
+function text(owner: Json, field: string, path: string, optional = false): string | undefined {
+  const value = owner[field];
+  if (value === undefined && optional) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') throw new LessonError(`${path}.${field}`, 'must be some text');
+  return value;
+}
+
+const CHANGES = ['query', 'outputMode', 'trigger', 'watermark', 'watermarkPolicy'];
+
+function step(value: unknown, path: string): LessonStep {
+  if (!isObject(value)) throw new LessonError(path, 'a step must be an object with a "text"');
+  const read: LessonStep = { text: text(value, 'text', path)! };
+  if (value.predict !== undefined) {
+    if (!isObject(value.predict)) throw new LessonError(`${path}.predict`, 'must be {"question": ..., "answer": ...}');
+    read.predict = {
+      question: text(value.predict, 'question', `${path}.predict`)!,
+      answer: text(value.predict, 'answer', `${path}.predict`)!,
+    };
+  }
+  if (value.change !== undefined) {
+    const change = value.change;
+    const unknown = isObject(change) ? Object.keys(change).find((key) => !CHANGES.includes(key)) : undefined;
+    if (!isObject(change) || unknown !== undefined) {
+      throw new LessonError(
+        `${path}.change`,
+        `may change only ${CHANGES.join(', ')}${unknown ? `, not ${unknown}` : ''}`,
+      );
+    }
+    // The scenario a change makes is checked by the engine when the step applies it, as any scenario is.
+    read.change = change as LessonChange;
+  }
+  return read;
+}
 
 /**
- * A source fed by a generator, event time `ts`. `knobs` are the generator's (seed, rate, disorder, ...);
- * `watermark` is the delay, or undefined for none.
+ * Reads a lesson file's JSON into a lesson, or throws a LessonError saying where and what is wrong. Its scenario
+ * is checked by the engine when the lesson opens, as a share link's is.
  */
-export function generated(
-  name: string,
-  kind: GeneratorKind,
-  knobs: { seed: number; rate: number; [knob: string]: unknown },
-  watermark?: string,
-): SourceDocument {
+export function parseLesson(json: unknown, path = 'lesson'): Lesson {
+  if (!isObject(json)) throw new LessonError(path, 'a lesson file holds one JSON object');
+  if (json.version !== 1) throw new LessonError(`${path}.version`, 'must be 1 (the only lesson format so far)');
+  const id = text(json, 'id', path)!;
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) {
+    throw new LessonError(`${path}.id`, 'must be lowercase letters, digits and dashes, as it goes in links');
+  }
+  if (!isObject(json.scenario)) throw new LessonError(`${path}.scenario`, 'must be a scenario document');
+  if (!Array.isArray(json.steps) || json.steps.length === 0)
+    throw new LessonError(`${path}.steps`, 'must list the steps');
   return {
-    name,
-    columns: GENERATOR_COLUMNS[kind].map(([column, type]): ColumnSpec => [column, type]),
-    eventTime: 'ts',
-    ...(watermark !== undefined && { watermark }),
-    generator: { kind, ...knobs },
+    id,
+    title: text(json, 'title', path)!,
+    summary: text(json, 'summary', path)!,
+    scenario: json.scenario as unknown as ScenarioDocument,
+    steps: json.steps.map((value, i) => step(value, `${path}.steps[${i}]`)),
   };
 }
 
-/** A scripted source: `columns` with event time `ts` first. */
-export function scripted(name: string, columns: ColumnSpec[], watermark?: string): SourceDocument {
-  return { name, columns, eventTime: 'ts', ...(watermark !== undefined && { watermark }) };
-}
-
-/** A timestamp on the lessons' sample day: at('12:01') is "2024-05-01 12:01:00". */
-export function at(time: string): string {
-  return `2024-05-01 ${time.length === 5 ? `${time}:00` : time}`;
+/** A lesson as its file holds it. */
+export function lessonFile(lesson: Lesson): { version: 1 } & Lesson {
+  return { version: 1, ...lesson };
 }

@@ -6,7 +6,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BatchReport, LiveEvent } from '../../workers/protocol';
 import type { Database } from '../../workers/engine/database';
-import { DATASETS } from '../../workers/engine/generator';
 import { openNodeDatabase } from '../../workers/engine/node';
 import { documentOf, type ScenarioDocument } from '../../workers/engine/scenario';
 import { LiveSession } from '../../workers/engine/session';
@@ -16,7 +15,6 @@ import { ScenarioRun } from '../../workers/engine/runner';
 import { ResultSet } from '../lib/results';
 import { encodeLink } from '../share/link';
 import { applyChange, LESSONS, lessonById, type Lesson } from '.';
-import { GENERATOR_COLUMNS } from './lesson';
 
 /** How many manual steps a generator lesson runs for, unless a check asks for more. */
 const LIVE_STEPS = 16;
@@ -579,12 +577,6 @@ describe('lessons', () => {
       expect(lesson.steps.length).toBeGreaterThan(0);
     }
     expect(lessonById('no-such-lesson')).toBeUndefined();
-  });
-
-  it('declares exactly the columns of each generator', () => {
-    for (const dataset of DATASETS.filter((d) => d.kind in GENERATOR_COLUMNS)) {
-      expect(GENERATOR_COLUMNS[dataset.kind as keyof typeof GENERATOR_COLUMNS]).toEqual(dataset.columns);
-    }
   });
 
   it.each(LESSONS.map((lesson) => [lesson.id, lesson] as const))(

@@ -343,11 +343,27 @@ export class Playground {
   }
 
   /** Replaces the whole scenario (a lesson, a share link) and loads it, paused, showing query `selected`. */
-  async open(scenario: Partial<EngineScenario>, selected = 0): Promise<void> {
+  async open(scenario: Partial<EngineScenario>, selected = 0): Promise<boolean> {
     this.scenario = editable(scenario);
     this.selected = Math.min(selected, this.scenario.queries.length - 1);
     this.started = false;
-    await this.load(false);
+    return this.load(false);
+  }
+
+  /**
+   * Opens a scenario from a file (a lesson an instructor wrote) only if the engine takes it. Otherwise the
+   * playground stays as it was, the user's SQL too, and what the engine said comes back.
+   */
+  async openIfValid(scenario: Partial<EngineScenario>): Promise<EngineError | null> {
+    const before = { scenario: $state.snapshot(this.scenario) as Scenario, selected: this.selected };
+    const { started, error } = this;
+    if (await this.open(scenario)) return null;
+    const refused = this.error ?? { message: 'The engine did not load the scenario.' };
+    this.scenario = before.scenario;
+    this.selected = before.selected;
+    this.started = started;
+    this.error = error;
+    return refused;
   }
 
   async runOnce(sql: string): Promise<boolean> {
