@@ -159,6 +159,19 @@ export interface QueryInfo {
   triggerIntervalMs: number | null;
   /** The query's physical operators, sources first and the sink last: what EXPLAIN prints. */
   pipeline: PipelineOperator[];
+  /** The forms of the query Spark refuses on a stream that Tideline runs by another engine's rule; absent: none. */
+  follows?: FollowedRule[];
+}
+
+/** A form Spark refuses on a stream that Tideline runs as another engine runs it: whose rule, and Spark's refusal. */
+export interface FollowedRule {
+  engine: 'Flink';
+  /** The form, e.g. "OVER aggregation". */
+  form: string;
+  /** How that engine runs it, in a sentence the editor shows as a hint. */
+  rule: string;
+  /** Spark's refusal of the form, word for word. */
+  spark: string;
 }
 
 export interface WindowInfo {
@@ -171,7 +184,8 @@ export interface WindowInfo {
   gapExpression?: string;
 }
 
-export type OperatorKind = 'source' | 'stateless' | 'aggregate' | 'session' | 'dedup' | 'stream-stream join' | 'sink';
+export type OperatorKind =
+  'source' | 'stateless' | 'aggregate' | 'session' | 'dedup' | 'stream-stream join' | 'over' | 'sink';
 
 /**
  * One operator of a query's pipeline, in the spirit of Flink's EXPLAIN CHANGELOG_MODE: what it reads, what
@@ -195,6 +209,8 @@ export interface PipelineOperator {
   watermark: { eventTime: string; dropsLate: boolean; delay?: string } | null;
   /** Flink's changelog kinds: append-only, updates of keyed rows, or retractions. */
   emits: 'append' | 'updates' | 'retractions';
+  /** The rule of another engine it runs by, where Spark refuses what it does; absent: Spark's own. */
+  follows?: FollowedRule;
 }
 
 export interface LiveStatus {

@@ -77,6 +77,19 @@ function everyOperator(seed: number): Scenario {
                 ) GROUP BY window(b_ts, '10 seconds')`,
         outputMode: 'append',
       },
+      // Flink's OVER aggregations: the rows each range still needs, and arrival order among equal event times.
+      {
+        name: 'over_range',
+        query: `SELECT k, x, sum(x) OVER w AS total, count(*) OVER w AS n FROM a
+                WINDOW w AS (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '5' SECONDS PRECEDING AND CURRENT ROW)`,
+        outputMode: 'append',
+      },
+      {
+        name: 'over_rows',
+        query: `SELECT k, x, sum(x) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS last3
+                FROM b`,
+        outputMode: 'append',
+      },
     ],
     steps: [...steps, { end: true }],
   });

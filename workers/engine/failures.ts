@@ -2,7 +2,7 @@ import type { EngineError } from '../protocol';
 import { CheckpointError } from './checkpoint';
 import { describeError } from './database';
 import { GeneratorConfigError } from './generator';
-import { PlanError } from './streaming/plan';
+import { FlinkRuleError, PlanError } from './streaming/plan';
 import { QueryShapeError } from './sql/windows';
 import { ScenarioError } from './validate';
 
@@ -19,7 +19,8 @@ export function describeFailure(error: unknown): EngineError {
     return { message: error.message, hint: 'Check the generator knobs of the source.' };
   if (error instanceof QueryShapeError) {
     const spark = error instanceof PlanError && error.spark ? ` Spark says: "${error.spark}".` : '';
-    return { message: error.message + spark, ...(error.hint && { hint: error.hint }) };
+    const flink = error instanceof FlinkRuleError ? ` Flink says: "${error.flink}"` : '';
+    return { message: error.message + spark + flink, ...(error.hint && { hint: error.hint }) };
   }
   return describeError(error);
 }

@@ -28,6 +28,7 @@ function operatorLine(operator: PipelineOperator): string {
     parts.push(`state: ${operator.state.holds}${evicted}`);
   }
   if (operator.kind !== 'source') parts.push(`emits ${operator.emits}`);
+  if (operator.follows) parts.push(`follows ${operator.follows.engine} (${operator.follows.form})`);
   return `  ${parts.join('; ')}`;
 }
 

@@ -6,6 +6,7 @@ import { planAggregation } from './aggregation';
 import { analyse, findAggregates } from './analysis';
 import { planDedup, withWatermarkDelay, type DedupPlan } from './dedup';
 import { JoinShapeError, planJoin, type JoinPlan } from './join';
+import { planOver, type OverPlan } from './over';
 import type { LateRowSource } from './operators/statements';
 import {
   checkAfterAggregation,
@@ -21,7 +22,7 @@ import {
   SPARK_MESSAGES,
 } from './rules';
 
-export { PlanError, SPARK_MESSAGES } from './rules';
+export { FlinkRuleError, PlanError, SPARK_MESSAGES } from './rules';
 
 /** What the planner needs to know from the database. */
 export interface Catalog {
@@ -127,7 +128,7 @@ export interface ChainedPlan extends Staged {
 }
 
 /** One operator's plan: the typed facts it runs by. */
-export type OperatorPlan = StatelessPlan | AggregatePlan | SessionPlan | DedupPlan | JoinPlan;
+export type OperatorPlan = StatelessPlan | AggregatePlan | SessionPlan | DedupPlan | JoinPlan | OverPlan;
 
 /** A stage of a query's pipeline: an operator's plan, or a chained one still to be planned. */
 export type StagePlan = OperatorPlan | ChainedPlan;
@@ -203,6 +204,11 @@ function planStages(
     const aggregating = last.kind === 'aggregate' || last.kind === 'session';
     const chained = split.over(inputTable);
     if (keepsState(chained, catalog) && !(aggregating && outputMode === 'complete')) {
+      if (last.kind === 'over')
+        throw new PlanError(
+          'A stateful operator over an OVER aggregation’s rows is not supported yet.',
+          'Aggregate the stream itself, or filter and project the OVER aggregation’s rows (SELECT ... FROM (<OVER aggregation>) WHERE ...).',
+        );
       checkChain(last, outputMode);
       return { sources: upstream.sources, stages: [...upstream.stages, { kind: 'chained', sql: chained, inputTable }] };
     }
@@ -219,8 +225,8 @@ function planStages(
       return { sources: upstream.sources, stages };
     }
     // A deduplication emits each row once: a query over its rows is stateless, as a projection after Spark's
-    // dropDuplicates (StreamingDeduplicationSuite's `.dropDuplicates().select(...)`).
-    if (last.kind === 'dedup') {
+    // dropDuplicates (StreamingDeduplicationSuite's `.dropDuplicates().select(...)`); so does an OVER aggregation.
+    if (last.kind === 'dedup' || last.kind === 'over') {
       checkStateless(analyse(chained, [], catalog, ''), outputMode);
       return { sources: upstream.sources, stages: [...upstream.stages, afterStage(chained, inputTable)] };
     }
@@ -345,6 +351,8 @@ function planSingle(
     return stream!.watermark ? withWatermarkDelay(dedup, BigInt(stream!.watermark.us)) : dedup;
   }
   if (!analysis.grouped) {
+    const over = stream && planOver(analysis, stream, outputMode, catalog);
+    if (over) return over;
     checkStateless(analysis, outputMode);
     return { kind: 'stateless', sources: used, sql, ordered: true };
   }

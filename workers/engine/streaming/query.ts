@@ -328,6 +328,8 @@ export class StreamingQuery {
     // The results are the last operator's; their window, the last window's (a cascade's outer one).
     const window = operators.findLast((operator) => operator.description.window)?.description.window;
     const keyItems = operators.at(-1)!.keyItems;
+    const pipeline = this.pipeline.explain(this.scenario.sources);
+    const follows = [...new Set(pipeline.flatMap((operator) => (operator.follows ? [operator.follows] : [])))];
     return {
       name: this.name,
       outputMode: this.outputMode,
@@ -336,7 +338,8 @@ export class StreamingQuery {
       stateful: this.isStateful,
       ...(window && { window }),
       triggerIntervalMs: triggerIntervalMs(this.scenario.trigger),
-      pipeline: this.pipeline.explain(this.scenario.sources),
+      pipeline,
+      ...(follows.length && { follows }),
     };
   }
 }

@@ -2,8 +2,18 @@
  * Spark's rules: what a streaming query may not do, in Spark's words (its UnsupportedOperationChecker) and in
  * Tideline's own, with a hint. Each check reads what the analysis found.
  */
+import type { FollowedRule } from '../../protocol';
 import type { OutputMode, SourceSpec } from '../scenario';
-import { closingBracket, isSymbol, isWord, sameName, significant, type Token } from '../sql/tokens';
+import {
+  closingBracket,
+  isColumnNamed,
+  isSymbol,
+  isWord,
+  sameName,
+  significant,
+  splitTopLevel,
+  type Token,
+} from '../sql/tokens';
 import { QueryShapeError, type WindowSpec } from '../sql/windows';
 import { streamsUsed, type Analysis } from './analysis';
 import type { DedupPlan } from './dedup';
@@ -43,6 +53,38 @@ export class PlanError extends QueryShapeError {
     super(message, hint, at);
   }
 }
+
+/**
+ * A form Tideline runs as Flink does, refused by Flink's own rule: `flink` is Flink's message, word for word, and
+ * `spark` Spark's refusal of the whole form.
+ */
+export class FlinkRuleError extends PlanError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly flink: string,
+    spark: string,
+    at?: number,
+  ) {
+    super(message, hint, spark, at);
+  }
+}
+
+/** The forms Spark refuses on a stream that Tideline runs by Flink's rules, as the UI shows them. */
+export const FLINK_RULES = {
+  over: {
+    engine: 'Flink',
+    form: 'OVER aggregation',
+    rule: 'Runs as Flink runs an OVER aggregation: each row comes out once, when the watermark passes its event time, with the aggregate over its partition’s rows in the range; a row at or below the watermark is late and dropped.',
+    spark: SPARK_MESSAGES.nonTimeWindow,
+  },
+  distinct: {
+    engine: 'Flink',
+    form: 'distinct aggregate',
+    rule: 'Runs as Flink runs a distinct aggregate: the state keeps each group’s distinct values, and the aggregate is computed over them.',
+    spark: SPARK_MESSAGES.distinct,
+  },
+} satisfies Record<string, FollowedRule>;
 
 /** A join of two streams: Spark streams it in append mode only. */
 export function checkJoin(analysis: Analysis, outputMode: OutputMode): void {
@@ -89,8 +131,8 @@ export function checkStateless(analysis: Analysis, outputMode: OutputMode): void
   if (tokens.some((token, i) => isWord(token, 'OVER') && isSymbol(tokens[i + 1], '('))) {
     throw new PlanError(
       'A window function (OVER) over a stream would rank or total rows that never stop coming.',
-      'Use a time window (TUMBLE, HOP, window()) and aggregate, the ROW_NUMBER() = 1 deduplication pattern, or rank per window over a windowed aggregation (window Top-N).',
-      'Non-time-based windows are not supported on streaming DataFrames/Datasets',
+      'Use a time window (TUMBLE, HOP, window()) and aggregate, the ROW_NUMBER() = 1 deduplication pattern, rank per window over a windowed aggregation (window Top-N), or an aggregate OVER (PARTITION BY ... ORDER BY <event time> RANGE BETWEEN INTERVAL ... PRECEDING AND CURRENT ROW), which Tideline runs as Flink does.',
+      SPARK_MESSAGES.nonTimeWindow,
     );
   }
   if (analysis.tableFunctions[0]?.spec.kind === 'session')
@@ -111,6 +153,94 @@ export function checkStateless(analysis: Analysis, outputMode: OutputMode): void
       'Remove ORDER BY, or aggregate and use complete mode.',
       SPARK_MESSAGES.sorting,
       clauses.orderBy[0]?.start,
+    );
+}
+
+/** An OVER aggregation (Flink's): over a watermarked stream, its rows emitted once each, never sorted. */
+export function checkOverQuery(analysis: Analysis, outputMode: OutputMode, source: SourceSpec): void {
+  const { clauses } = analysis;
+  if (!source.eventTime || !source.watermark)
+    throw new FlinkRuleError(
+      'An OVER aggregation over a stream is ordered by its event time and emits each row once the watermark passes it: the stream needs a watermark.',
+      `Give the source ${source.name} an event time and a watermark (e.g. "watermark": "10 seconds").`,
+      "OVER windows' ordering in stream mode must be defined on a time attribute.",
+      SPARK_MESSAGES.nonTimeWindow,
+    );
+  if (outputMode === 'complete')
+    throw new PlanError(
+      'An OVER aggregation emits each row once, and keeps no result table to re-emit.',
+      'Use append mode.',
+      SPARK_MESSAGES.completeWithoutAggregation,
+    );
+  const sorted = clauses?.orderBy ?? clauses?.qualify;
+  if (sorted)
+    throw new PlanError(
+      'An OVER aggregation’s rows never stop coming: they cannot be sorted or filtered by a window function.',
+      'Remove ORDER BY and QUALIFY; filter its rows in a query over it: SELECT * FROM (<OVER aggregation>) WHERE ...',
+      clauses?.orderBy ? SPARK_MESSAGES.sorting : undefined,
+      sorted[0]?.start,
+    );
+}
+
+/** What the planner read of an OVER aggregation's window, for Flink's rules. */
+export interface OverWindowShape {
+  /** Whether every OVER of the select list has the same window. */
+  sameWindows: boolean;
+  ordering: Token[];
+  eventTime: string;
+  /** ROWS or RANGE, when the window has a frame. */
+  frame?: string;
+  /** The frame's lower bound: `INTERVAL '1' HOUR PRECEDING`, `2 PRECEDING`. */
+  lower: Token[];
+  upperIsCurrentRow: boolean;
+  at: number;
+}
+
+/** Flink's rules on a streaming OVER window (StreamExecOverAggregate), and Tideline's: the range must be bounded. */
+export function checkOverWindow(shape: OverWindowShape): void {
+  const flink = (message: string, hint: string, words: string) => {
+    throw new FlinkRuleError(message, hint, words, SPARK_MESSAGES.nonTimeWindow, shape.at);
+  };
+  if (!shape.sameWindows)
+    flink(
+      'Every aggregate OVER a window in one SELECT must share that window.',
+      'Give them one window: WINDOW w AS (PARTITION BY ... ORDER BY ... RANGE ...), and write OVER w.',
+      'All aggregates must be computed on the same window.',
+    );
+  const direction = shape.ordering.at(-1);
+  const ordering = isWord(direction, 'ASC', 'DESC') ? shape.ordering.slice(0, -1) : shape.ordering;
+  if (isWord(direction, 'DESC'))
+    flink(
+      'An OVER window over a stream runs forward in event time: it can only be ordered ascending.',
+      `Write ORDER BY ${shape.eventTime}.`,
+      'The window can only be ordered in ASCENDING mode.',
+    );
+  if (splitTopLevel(ordering).length !== 1)
+    flink(
+      'An OVER window over a stream is ordered by the event time alone.',
+      `Write ORDER BY ${shape.eventTime}.`,
+      'The window can only be ordered by a single time column.',
+    );
+  if (!isColumnNamed(ordering, shape.eventTime))
+    flink(
+      `An OVER window over a stream is ordered by its event time, ${shape.eventTime}: rows come out as the watermark passes them.`,
+      `Write ORDER BY ${shape.eventTime}.`,
+      "OVER windows' ordering in stream mode must be defined on a time attribute.",
+    );
+  if (!shape.upperIsCurrentRow || isWord(shape.lower.at(-1), 'FOLLOWING'))
+    flink(
+      'An OVER window over a stream ends at the current row: a row cannot wait for rows after it.',
+      'Write ... PRECEDING AND CURRENT ROW.',
+      'OVER RANGE FOLLOWING windows are not supported yet.',
+    );
+  const bound = shape.lower.slice(0, -1);
+  const rowsBound = shape.frame !== 'ROWS' || (bound.length === 1 && /^\d+$/.test(bound[0]!.text));
+  if (!shape.frame || isWord(bound[0], 'UNBOUNDED') || !isWord(shape.lower.at(-1), 'PRECEDING') || !rowsBound)
+    throw new PlanError(
+      'An OVER window over a stream needs a bounded range: without one (UNBOUNDED PRECEDING, the default), its state would keep every row of the partition forever.',
+      "Bound it: RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW, or ROWS BETWEEN 10 PRECEDING AND CURRENT ROW.",
+      undefined,
+      shape.at,
     );
 }
 

@@ -33,5 +33,6 @@ export function describeOperator(id: string, kind: OperatorKind, inputs: string[
       : null,
     watermark: facts.watermark ? { ...facts.watermark, eventTime: readable(facts.watermark.eventTime) } : null,
     emits: facts.emits ?? 'append',
+    ...(facts.follows && { follows: facts.follows }),
   };
 }
