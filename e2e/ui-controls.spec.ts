@@ -78,7 +78,9 @@ test('the output mode says what it means, and update mode marks new and updated 
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
 });
 
-test('a wrong streaming query is underlined where the engine says, and runs once fixed', async ({ page }) => {
+test('a wrong streaming query is underlined where the engine says, and runs once fixed; a Flink-only form says whose rule it follows', async ({
+  page,
+}) => {
   await ready(page);
   const editor = page.getByRole('region', { name: 'Editor' });
   await writeSql(page, "SELECT ts, page\nFROM clicks\nWHERE pag = '/'");
@@ -98,6 +100,18 @@ test('a wrong streaming query is underlined where the engine says, and runs once
   const table = page.getByRole('region', { name: 'Results' }).getByRole('table', { name: 'Result table' });
   await expect(table.getByRole('row').nth(1)).toContainText('/');
   await expect(table.getByRole('columnheader')).toHaveText(['change', 'ts', 'page']);
+
+  // Spark refuses an OVER aggregation on a stream; Tideline runs it as Flink does, and says so by the editor.
+  await writeSql(
+    page,
+    'SELECT ts, page, count(*) OVER (PARTITION BY page ORDER BY ts RANGE BETWEEN INTERVAL 10 SECONDS PRECEDING AND CURRENT ROW) AS views FROM clicks',
+  );
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const rule = editor.getByRole('note', { name: "Which engine's rule" });
+  await expect(rule).toContainText("Flink's rule: Runs as Flink runs an OVER aggregation");
+  await expect(rule).toContainText('Spark refuses it on a stream: Non-time-based windows are not supported');
+  await expect(table.getByRole('columnheader')).toHaveText(['change', 'ts', 'page', 'views']);
+  await expect(table.getByRole('row').nth(1)).toBeVisible();
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
 });
 
