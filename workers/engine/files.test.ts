@@ -3,8 +3,9 @@ import { Table as ParquetTable, writeParquet } from 'parquet-wasm/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BatchReport, DataFile, LiveEvent } from '../protocol';
 import { encodeCheckpoint, decodeCheckpoint } from './checkpoint';
+import { parseCsv } from './csv';
 import type { Database } from './database';
-import { inspectFile, matchingFiles } from './files';
+import { inspectFile, matchingFiles, MAX_REJECTED_PER_FILE } from './files';
 import { openNodeDatabase } from './node';
 import { readParquetInNode } from './parquet-node';
 import type { Timers } from './scheduler';
@@ -215,6 +216,30 @@ describe('files in name order, a trigger at a time', () => {
   });
 });
 
+describe('CSV as RFC 4180 writes it', () => {
+  it('reads quoted fields with commas, doubled quotes and line breaks, and numbers each record by its first line', () => {
+    const text = '\ufeffa,b\r\n"x, ""y""",1\r\n\r\n"two\nlines",\n3,"4"\n"",5';
+    expect(parseCsv(text)).toEqual({
+      header: ['a', 'b'],
+      records: [
+        { line: 2, fields: ['x, "y"', '1'] },
+        { line: 4, fields: ['two\nlines', ''] },
+        { line: 6, fields: ['3', '4'] },
+        { line: 7, fields: ['', '5'] },
+      ],
+      problems: [],
+    });
+  });
+
+  it('keeps what comes before a quote left open, and says on which line it opened', () => {
+    expect(parseCsv('a\n1\n"2\n3\n')).toEqual({
+      header: ['a'],
+      records: [{ line: 2, fields: ['1'] }],
+      problems: [{ line: 3, message: 'a quoted field opened on this line is never closed' }],
+    });
+  });
+});
+
 describe('reading CSV, Arrow and Parquet with the declared schema', () => {
   const rows: [number, string][] = [
     [1, 'ada'],
@@ -267,7 +292,7 @@ describe('reading CSV, Arrow and Parquet with the declared schema', () => {
     const parquet = { name: 'x.parquet', bytes: encoder.encode('not parquet') };
     expect(inspectFile(db, parquet, 'parquet', readParquetInNode)).toMatchObject({
       ok: false,
-      error: { message: expect.stringMatching(/^x\.parquet: cannot read it as Parquet/) },
+      error: { message: 'x.parquet: cannot read it as Parquet: it does not begin as Parquet does (PAR1)' },
     });
   });
 
@@ -296,6 +321,12 @@ describe('reading CSV, Arrow and Parquet with the declared schema', () => {
       'clicks.csv line 7: ts is empty, and a row needs its event time',
     ]);
     expect(report!.rejected[0]!.values).toEqual(['yesterday', 'bob']);
+    const many = Array.from({ length: MAX_REJECTED_PER_FILE + 2 }, () => 'never,x').join('\n');
+    const bad = { name: 'bad.csv', bytes: encoder.encode(`ts,user\n${many}\n2024-01-01 00:00:09,ok\n`) };
+    const [flood] = session(fileScenario({ path: 'bad.csv', format: 'csv' }, { kind: 'once' }), [bad]).play();
+    expect(flood!.rows).toEqual([['2024-01-01 00:00:09', 'ok']]);
+    expect(flood!.rejected).toHaveLength(MAX_REJECTED_PER_FILE + 1);
+    expect(flood!.rejected.at(-1)).toEqual({ source: 'clicks', values: [], reason: 'bad.csv: 2 more rows left out' });
     const inspected = inspectFile(db, file);
     expect(inspected).toMatchObject({
       ok: true,

@@ -8,7 +8,7 @@ import type { DataFile, FileProblem, InspectOutcome, RejectedRow } from '../prot
 import { parseCsv } from './csv';
 import type { Database } from './database';
 import { describeFailure } from './failures';
-import { StringDictionary, toArrowIPC, type ColumnData } from './generator/arrow';
+import { toArrowIPC, type ColumnData } from './generator/arrow';
 import type { ColumnSpec, FileFormat, SourceSpec } from './scenario';
 import { quote } from './sql/windows';
 import { isColumnType, ScenarioError } from './validate';
@@ -69,6 +69,7 @@ function stage(db: Database, file: DataFile, format: FileFormat, readParquet?: P
   if (format === 'csv') return stageCsv(db, file);
   let ipc: Uint8Array;
   try {
+    if (format === 'parquet' && !isParquet(file.bytes)) throw new Error('it does not begin as Parquet does (PAR1)');
     if (format === 'parquet' && !readParquet) throw new Error('no Parquet reader was given to the engine');
     // apache-arrow re-encodes it as the one stream DuckDB's Arrow insert reads, whatever the file's IPC format.
     ipc = tableToIPC(tableFromIPC(format === 'parquet' ? readParquet!(file.bytes) : file.bytes), 'stream');
@@ -88,6 +89,24 @@ function stage(db: Database, file: DataFile, format: FileFormat, readParquet?: P
   };
 }
 
+/** Strings as an Arrow UTF-8 column, encoded into one buffer that grows as it fills. */
+function utf8Column(values: readonly string[]): ColumnData {
+  const encoder = new TextEncoder();
+  const offsets = new Int32Array(values.length + 1);
+  let bytes = new Uint8Array(Math.max(64, values.length * 16));
+  let at = 0;
+  values.forEach((value, i) => {
+    if (bytes.length - at < value.length * 3) {
+      const grown = new Uint8Array(Math.max(bytes.length * 2, at + value.length * 3));
+      grown.set(bytes.subarray(0, at));
+      bytes = grown;
+    }
+    at += encoder.encodeInto(value, bytes.subarray(at)).written;
+    offsets[i + 1] = at;
+  });
+  return { kind: 'utf8', offsets, bytes: bytes.subarray(0, at) };
+}
+
 function stageCsv(db: Database, file: DataFile): StagedFile {
   const { header, records, problems } = parseCsv(new TextDecoder().decode(file.bytes));
   const unparsed: StagedFile['unparsed'] = problems.map((problem) => ({ ...problem, values: [] }));
@@ -100,10 +119,7 @@ function stageCsv(db: Database, file: DataFile): StagedFile {
   const specs: ColumnSpec[] = [['line', 'INTEGER'], ...header.map((_name, i): ColumnSpec => [`c${i}`, 'VARCHAR'])];
   db.query(`CREATE TABLE ${STAGING} (${specs.map(([name, type]) => `${name} ${type}`).join(', ')})`);
   if (fitting.length > 0) {
-    const text = header.map((_name, i): ColumnData => {
-      const dictionary = new StringDictionary(fitting.map((record) => record.fields[i]!));
-      return { kind: 'utf8', offsets: dictionary.offsets, bytes: dictionary.bytes };
-    });
+    const text = header.map((_name, i) => utf8Column(fitting.map((record) => record.fields[i]!)));
     const lines: ColumnData = { kind: 'int32', values: Int32Array.from(fitting, (record) => record.line) };
     db.insertArrow(STAGING, toArrowIPC(specs, [lines, ...text], fitting.length), false);
   }
@@ -197,6 +213,9 @@ function readAs(db: Database, columns: readonly ColumnSpec[], staged: StagedFile
   return { table: table.numRows > 0 ? table : null, problems };
 }
 
+/** The most rows of one file a batch reports one by one; the rest are counted in one more. */
+export const MAX_REJECTED_PER_FILE = 1000;
+
 /** One micro-batch of a file source: the rows of its next files, in file order, and the rows left out. */
 export interface FileBatch {
   /** The rows as an Arrow IPC stream in the source's columns; null when the files held none. */
@@ -255,8 +274,11 @@ export class FileSource {
         const staged = stage(this.db, file, this.spec.file!.format, this.readParquet);
         const rows = readAs(this.db, this.spec.columns, staged, this.spec.eventTime);
         if (rows.table) tables.push(rows.table);
-        for (const { line, message, values } of rows.problems)
+        for (const { line, message, values } of rows.problems.slice(0, MAX_REJECTED_PER_FILE))
           rejected.push({ source: this.spec.name, values, reason: `${file.name} ${staged.unit} ${line}: ${message}` });
+        const more = rows.problems.length - MAX_REJECTED_PER_FILE;
+        if (more > 0)
+          rejected.push({ source: this.spec.name, values: [], reason: `${file.name}: ${more} more rows left out` });
       }
     } finally {
       this.db.query(`DROP TABLE IF EXISTS ${STAGING}`);
