@@ -1,7 +1,7 @@
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { Table as WasmTable, writeParquet } from 'parquet-wasm/node';
 import type { Page } from '@playwright/test';
-import { expect, openPlayground, stepOnce, test, writeSql } from './fixtures';
+import { expect, guardContext, openPlayground, stepOnce, test, writeSql } from './fixtures';
 
 /** Readings of two devices over two minutes, one file per minute, as a user's exported logs might be. */
 const MINUTES = [
@@ -82,7 +82,12 @@ test('CSV files become a stream, one file per trigger: the schema shown for edit
   );
 });
 
-test('a Parquet file streams too, and a file that cannot be read says why and adds nothing', async ({ page }) => {
+test('a Parquet file streams too; an unreadable one says why; the scenario with its data opens in a fresh browser', async ({
+  page,
+  browser,
+  baseURL,
+  guard,
+}) => {
   await openPlayground(page);
   const table = tableFromArrays({
     ts: new BigInt64Array([0n, 1_000n, 2_000n].map((ms) => (1_714_564_800_000n + ms) * 1000n)),
@@ -103,4 +108,28 @@ test('a Parquet file streams too, and a file that cannot be read says why and ad
   const own = page.getByRole('article', { name: 'Your own data' });
   await expect(own.getByRole('alert')).toContainText('broken.parquet');
   await expect(form).toHaveCount(0);
+
+  // Export the scenario with its data; another browser profile opens it and plays the same rows.
+  await page.getByText('Export').click();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Scenario with its data' }).click();
+  expect((await download).suggestedFilename()).toBe('tideline-scenario.zip');
+  const archive = test.info().outputPath('tideline-scenario.zip');
+  await (await download).saveAs(archive);
+  const context = await browser.newContext({ baseURL, serviceWorkers: 'block' });
+  await guardContext(context, new URL(baseURL!).origin, guard);
+  const fresh = await context.newPage();
+  await openPlayground(fresh);
+  await fresh.getByLabel('Open a scenario file').setInputFiles({
+    name: 'notes.zip',
+    mimeType: 'application/zip',
+    buffer: Buffer.from('not a zip'),
+  });
+  await expect(fresh.getByRole('alert')).toContainText('notes.zip could not be opened: it is not a zip archive.');
+  await fresh.getByLabel('Open a scenario file').setInputFiles(archive);
+  await expect(fresh.getByLabel('SQL')).toHaveText('SELECT v FROM measures WHERE v > 1');
+  await stepOnce(fresh);
+  const reopened = fresh.getByRole('region', { name: 'Results' }).getByRole('table', { name: 'Result table' });
+  await expect(reopened.getByRole('row')).toHaveCount(3);
+  await context.close();
 });

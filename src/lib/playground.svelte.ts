@@ -351,18 +351,21 @@ export class Playground {
   }
 
   /**
-   * Opens a scenario from a file (a lesson an instructor wrote) only if the engine takes it. Otherwise the
-   * playground stays as it was, the user's SQL too, and what the engine said comes back.
+   * Opens a scenario from a file (a lesson an instructor wrote, a scenario archive with its data files) only if
+   * the engine takes it. Otherwise the playground stays as it was, the user's SQL and files too, and what the
+   * engine said comes back.
    */
-  async openIfValid(scenario: Partial<EngineScenario>): Promise<EngineError | null> {
+  async openIfValid(scenario: Partial<EngineScenario>, files = this.dataFiles): Promise<EngineError | null> {
     const before = { scenario: $state.snapshot(this.scenario) as Scenario, selected: this.selected };
-    const { started, error } = this;
+    const { started, error, dataFiles } = this;
+    this.dataFiles = files;
     if (await this.open(scenario)) return null;
     const refused = this.error ?? { message: 'The engine did not load the scenario.' };
     this.scenario = before.scenario;
     this.selected = before.selected;
     this.started = started;
     this.error = error;
+    this.dataFiles = dataFiles;
     return refused;
   }
 
