@@ -80,6 +80,21 @@ test('CSV files become a stream, one file per trigger: the schema shown for edit
   await expect(page.getByRole('alert').filter({ hasText: 'The link carries no data files.' })).toContainText(
     'It holds the queries and the schema of readings; whoever opens it adds the files in Sources.',
   );
+
+  // A reload keeps the work but not the files: the engine says what is missing, and the source asks for them.
+  await page.reload();
+  await expect(page.getByRole('region', { name: 'Editor' }).getByRole('alert')).toContainText(
+    'no file matches "readings/*" (no data files were given)',
+  );
+  await page.getByRole('tab', { name: 'Sources' }).click();
+  await sources.getByLabel('Files of readings').setInputFiles([
+    { name: 'readings-1.csv', mimeType: 'text/csv', buffer: csv(MINUTES[0]!) },
+    { name: 'readings-2.csv', mimeType: 'text/csv', buffer: csv(MINUTES[1]!) },
+  ]);
+  await expect(sources).toContainText('csv files: 2 files, 1 file per trigger');
+  await expect(page.getByRole('region', { name: 'Editor' }).getByRole('alert')).toHaveCount(0);
+  await stepOnce(page);
+  await expect(input.getByRole('row')).toHaveCount(4);
 });
 
 test('a Parquet file streams too; an unreadable one says why; the scenario with its data opens in a fresh browser', async ({

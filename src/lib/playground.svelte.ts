@@ -315,6 +315,19 @@ export class Playground {
     return refused ? [refused.message, refused.hint].filter(Boolean).join(' ') : 'The engine did not load the file.';
   }
 
+  /**
+   * Gives a file source its files again (a reload or a link leaves them behind), replacing any it had, and
+   * loads the scenario with them.
+   */
+  async setSourceFiles(source: string, files: DataFile[]): Promise<boolean> {
+    const folder = `${source}/`;
+    this.dataFiles = [
+      ...this.dataFiles.filter((file) => !file.name.startsWith(folder)),
+      ...files.map((file) => ({ name: folder + file.name, bytes: file.bytes })),
+    ];
+    return this.load(this.started);
+  }
+
   /** Adds a copy of the selected query, to change and compare side by side; selects it. */
   addQuery(): Promise<void> {
     const taken = this.scenario.queries.map((spec) => spec.name.toLowerCase());
