@@ -14,18 +14,17 @@
  *
  * Usage: npm run soak -- [--minutes 30] [--rate 50]   Prints the figures as JSON; exits 1 on a violation.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { preview } from 'vite';
+import { buildIfNeeded, ROOT } from './site';
 import config from '../playwright.config';
 import { lessonById } from '../src/lessons';
 import { encodeLink } from '../src/share/link';
 import { createGenerator } from '../workers/engine/generator';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 /** The soak's own build, so that it never rewrites a dist/ another test is serving. */
 const OUT_DIR = 'dist-soak';
 const LESSON = 'etl-sink';
@@ -35,24 +34,6 @@ function option(name: string, fallback: number): number {
   const value = at < 0 ? fallback : Number(process.argv[at + 1]);
   if (!(value > 0)) throw new Error(`--${name} takes a number greater than 0`);
   return value;
-}
-
-/** The newest modification time under `entry`, in ms. */
-function newest(entry: string): number {
-  const stat = statSync(entry);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...readdirSync(entry).map((name) => newest(path.join(entry, name))));
-}
-
-/** Builds the site unless the last build is newer than every source of it. */
-function buildIfNeeded(): void {
-  const index = path.join(ROOT, OUT_DIR, 'index.html');
-  const sources = ['src', 'workers', 'public', 'index.html', 'vite.config.ts', 'package-lock.json'];
-  if (existsSync(index) && statSync(index).mtimeMs > Math.max(...sources.map((s) => newest(path.join(ROOT, s)))))
-    return;
-  const env = { ...process.env, BASE: '/', OUT_DIR };
-  const build = spawnSync('npx', ['vite', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env });
-  if (build.status !== 0 || !existsSync(index)) throw new Error(`the build into ${OUT_DIR}/ failed`);
 }
 
 /** Resident memory of a process and all its descendants, in MB (Linux /proc). */
@@ -213,7 +194,7 @@ function growth(samples: Sample[], key: keyof Sample, ratio: number, slack: numb
 async function main(): Promise<number> {
   const minutes = option('minutes', 30);
   const rate = option('rate', 50);
-  buildIfNeeded();
+  buildIfNeeded(OUT_DIR);
   const server = await preview({
     root: ROOT,
     logLevel: 'error',
