@@ -77,17 +77,17 @@ function everyOperator(seed: number): Scenario {
                 ) GROUP BY window(b_ts, '10 seconds')`,
         outputMode: 'append',
       },
-      // Flink's OVER aggregations: the rows each range still needs, and arrival order among equal event times.
-      {
-        name: 'over_range',
-        query: `SELECT k, x, sum(x) OVER w AS total, count(*) OVER w AS n FROM a
-                WINDOW w AS (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '5' SECONDS PRECEDING AND CURRENT ROW)`,
-        outputMode: 'append',
-      },
+      // Flink's OVER aggregation (rows of equal event time in arrival order) and distinct aggregates.
       {
         name: 'over_rows',
         query: `SELECT k, x, sum(x) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS last3
-                FROM b`,
+                FROM a`,
+        outputMode: 'append',
+      },
+      {
+        name: 'distinct_window',
+        query: `SELECT window_start, k, count(DISTINCT x % 10) AS dx, sum(DISTINCT x) FILTER (WHERE x > 50) AS big
+                FROM TABLE(TUMBLE(TABLE a, DESCRIPTOR(ts), INTERVAL '10' SECONDS)) GROUP BY window_start, window_end, k`,
         outputMode: 'append',
       },
     ],

@@ -16,9 +16,17 @@ import {
   type Token,
 } from '../sql/tokens';
 import { quote, sparkWindow, windowedRelation, type WindowSpec } from '../sql/windows';
-import { streamInFrom, withoutAlias, type Analysis, type StreamReference } from './analysis';
+import { streamInFrom, withoutAlias, type AggregateCall, type Analysis, type StreamReference } from './analysis';
 import { lateFrom } from './operators/statements';
-import type { AggregatePlan, Catalog, GroupKey, PartialAggregate, SessionPlan, VALUE_MERGES } from './plan';
+import type {
+  AggregatePlan,
+  Catalog,
+  DistinctAggregate,
+  GroupKey,
+  PartialAggregate,
+  SessionPlan,
+  VALUE_MERGES,
+} from './plan';
 import {
   checkAggregation,
   checkAppendNeedsWatermark,
@@ -74,6 +82,7 @@ export function planAggregation(
       lateFrom: { ...lateFrom(source, alias), eventTimeColumn: source.eventTime! },
       keyItems,
       eventTimeItems,
+      distinct: analysis.aggregateCalls.some((call) => call.distinct),
     };
   }
   const eventTime = eventTimeOf(window, keys, source);
@@ -198,8 +207,12 @@ function stateColumns(analysis: Analysis, keys: GroupKey[], keysTokens: Token[][
     const text = sql.slice(call.start, call.end);
     let aggregate = aggregates.find((known) => known.call === text);
     if (!aggregate) {
-      const merge = VALUE_MERGES_BY_AGGREGATE[call.name.toLowerCase()] ?? 'combine';
-      aggregate = { call: text, column: `__a${aggregates.length}`, merge };
+      const column = `__a${aggregates.length}`;
+      const distinctCount = aggregates.filter((known) => known.distinct).length;
+      if (call.distinct) {
+        const distinct = distinctAggregate(sql, tokens, call, distinctCount);
+        aggregate = { call: text, column, merge: 'distinct', distinct };
+      } else aggregate = { call: text, column, merge: VALUE_MERGES_BY_AGGREGATE[call.name.toLowerCase()] ?? 'combine' };
       aggregates.push(aggregate);
     }
     edits.push({
@@ -247,6 +260,22 @@ function stateColumns(analysis: Analysis, keys: GroupKey[], keysTokens: Token[][
   }
   edits.push(...windowEdits);
   return { aggregates, edits, windowEdits };
+}
+
+/** `f(DISTINCT x[, ...]) [FILTER (WHERE c)]`: the value x, the filter c, and f over the kept values. */
+function distinctAggregate(sql: string, tokens: Token[], call: AggregateCall, index: number): DistinctAggregate {
+  const parts = tokens.filter((token) => token.start >= call.start && token.end <= call.end);
+  const close = closingBracket(parts, 1);
+  const [value, ...rest] = splitTopLevel(parts.slice(3, close));
+  const filtered = isWord(parts[close + 1], 'FILTER') && isWord(parts[close + 3], 'WHERE');
+  const filter = filtered ? parts.slice(close + 4, closingBracket(parts, close + 2)) : [];
+  const args = [`__v${index}`, ...rest.map((arg) => textOf(sql, arg))].join(', ');
+  return {
+    index,
+    value: textOf(sql, value ?? []),
+    ...(filter.length && { filter: textOf(sql, filter) }),
+    over: `${parts[0]!.text}(${args})`,
+  };
 }
 
 const VALUE_MERGES_BY_AGGREGATE: Record<string, keyof typeof VALUE_MERGES> = {

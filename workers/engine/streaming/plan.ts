@@ -41,10 +41,26 @@ export interface PartialAggregate {
   call: string;
   column: string;
   /**
-   * min/max/first/last/any_value keep the value itself, merged with `MERGE_SQL`; the rest keep DuckDB's
-   * exported state (`combine`). An exported state of a text value would point into a freed batch.
+   * min/max/first/last/any_value keep the value itself, merged with `MERGE_SQL`; a distinct aggregate keeps its
+   * value, recomputed from the group's distinct values; the rest keep DuckDB's exported state (`combine`). An
+   * exported state of a text value would point into a freed batch.
    */
-  merge: keyof typeof VALUE_MERGES | 'combine';
+  merge: keyof typeof VALUE_MERGES | 'combine' | 'distinct';
+  /**
+   * A distinct aggregate (`count(DISTINCT x) FILTER (WHERE ...)`), as Flink keeps it: its distinct values per group
+   * in the column `__v<index>` of the distinct-values table, and the aggregate over them.
+   */
+  distinct?: DistinctAggregate;
+}
+
+export interface DistinctAggregate {
+  index: number;
+  /** The expression whose distinct values are kept. */
+  value: string;
+  /** The rows it reads: its FILTER (WHERE ...) condition. */
+  filter?: string;
+  /** The aggregate over a group's distinct values, `__v<index>`. */
+  over: string;
 }
 
 /** How a batch's value `p` merges into the state's value `s` of the same key. */
@@ -114,6 +130,8 @@ export interface SessionPlan extends Staged {
   lateFrom: LateRowSource & { eventTimeColumn: string };
   keyItems: boolean[];
   eventTimeItems: boolean[];
+  /** Whether it has distinct aggregates (run as Flink runs them, over the sessions' rows). */
+  distinct: boolean;
 }
 
 /**
@@ -146,6 +164,7 @@ export function stateTables(prefix: string) {
     input: `${prefix}_input`,
     emitted: `${prefix}_emitted`,
     partial: `${prefix}_partial`,
+    distinct: `${prefix}_distinct`,
     touched: `${prefix}_touched`,
     sessions: `${prefix}_sessions`,
     left: `${prefix}_left`,

@@ -244,9 +244,12 @@ export function checkOverWindow(shape: OverWindowShape): void {
     );
 }
 
-/** An aggregation: one SELECT over one stream, no distinct aggregates, sorting and LIMIT only in complete mode. */
+/**
+ * An aggregation: one SELECT over one stream, sorting and LIMIT only in complete mode. Distinct aggregates, which
+ * Spark refuses (SPARK_MESSAGES.distinct), run as Flink runs them (FLINK_RULES.distinct).
+ */
 export function checkAggregation(analysis: Analysis, outputMode: OutputMode): void {
-  const { clauses, used, aggregateCalls } = analysis;
+  const { clauses, used } = analysis;
   if (!clauses)
     throw new PlanError(
       'A streaming aggregation must be a single SELECT ... FROM ... GROUP BY statement.',
@@ -257,15 +260,6 @@ export function checkAggregation(analysis: Analysis, outputMode: OutputMode): vo
       'A streaming aggregation reads exactly one stream.',
       'Aggregate one stream at a time, or join them in a subquery and aggregate its rows.',
     );
-  for (const call of aggregateCalls) {
-    if (call.distinct)
-      throw new PlanError(
-        'count(DISTINCT ...) cannot be kept as a running total: the set of values seen would grow without bound.',
-        'Use approx_count_distinct(...) instead.',
-        SPARK_MESSAGES.distinct,
-        call.start,
-      );
-  }
   if (clauses.orderBy && outputMode !== 'complete') {
     throw new PlanError(
       'Only complete mode can sort an aggregated stream: in append and update mode each batch emits only some rows.',

@@ -1,6 +1,7 @@
 import type { OutputMode } from '../../scenario';
 import { quote } from '../../sql/windows';
-import { PlanError, VALUE_MERGES, type AggregatePlan } from '../plan';
+import { PlanError, VALUE_MERGES, type AggregatePlan, type PartialAggregate } from '../plan';
+import { FLINK_RULES } from '../rules';
 import { END_OF_TIME } from '../watermark';
 import {
   EVICT_AT,
@@ -24,6 +25,8 @@ export class AggregateOperator implements StreamOperator {
   readonly reference: string;
   readonly keyItems: boolean[];
   private readonly names: string[];
+  /** The distinct aggregates: their values are kept in `tables.distinct`, one column `__v<index>` each. */
+  private readonly distincts: PartialAggregate[];
   /** The state's rows, counted once and then kept from what each batch changed. */
   private stateRows: number | undefined;
   /**
@@ -38,17 +41,20 @@ export class AggregateOperator implements StreamOperator {
   constructor(
     private readonly run_: Statements,
     private readonly plan: AggregatePlan,
-    private readonly tables: { state: string; partial: string; touched: string },
+    private readonly tables: { state: string; partial: string; touched: string; distinct: string },
     private readonly outputMode: OutputMode,
     readonly id: string,
     inputs: string[],
   ) {
-    this.stateTables = { state: tables.state };
+    this.distincts = plan.aggregates.filter((a) => a.distinct);
+    this.stateTables = { state: tables.state, ...(this.distincts.length && { distinct: tables.distinct }) };
     this.reference = plan.reference;
     this.keyItems = plan.keyItems;
     // Binding the user's aggregation before its partial-state form names a misspelt column as such.
     this.names = run_.columnsOf(plan.reference);
     this.createState();
+    if (this.distincts.length)
+      run_.query(`CREATE OR REPLACE TABLE ${tables.distinct} AS ${this.distinctValues('FALSE')}`);
     this.description = describeOperator(id, 'aggregate', inputs, {
       keys: plan.keys.map((key) => key.expression),
       window: plan.window,
@@ -61,6 +67,7 @@ export class AggregateOperator implements StreamOperator {
       },
       watermark: plan.eventTime && { eventTime: plan.eventTime.input, dropsLate: outputMode !== 'complete' },
       emits: outputMode === 'append' ? 'append' : 'updates',
+      ...(this.distincts.length && { follows: FLINK_RULES.distinct }),
     });
   }
 
@@ -90,6 +97,24 @@ export class AggregateOperator implements StreamOperator {
   private batchRows(...conditions: (string | undefined)[]): string {
     const where = [this.plan.where && `(${this.plan.where})`, ...conditions].filter(Boolean).join(' AND ');
     return `FROM ${this.plan.from}${where ? ` WHERE ${where}` : ''}`;
+  }
+
+  /**
+   * The batch's distinct values of every distinct aggregate, per group: the group's keys, which aggregate
+   * (`__d`), and the value in that aggregate's column `__v<index>`.
+   */
+  private distinctValues(condition?: string): string {
+    const keys = this.plan.keys.map((key) => `${key.expression} AS ${key.column}`);
+    return this.distincts
+      .map((aggregate) => {
+        const { index, value, filter } = aggregate.distinct!;
+        const values = this.distincts.map(
+          ({ distinct: other }) => `${other!.index === index ? value : 'NULL'} AS __v${other!.index}`,
+        );
+        const rows = this.batchRows(condition, filter && `(${filter})`);
+        return `SELECT DISTINCT ${[...keys, `${index} AS __d`, ...values].join(', ')} ${rows}`;
+      })
+      .join(' UNION ALL ');
   }
 
   private partialSql(condition?: string): string {
@@ -125,9 +150,20 @@ export class AggregateOperator implements StreamOperator {
     }
 
     db.query(`CREATE OR REPLACE TEMP TABLE ${partial} AS ${this.partialSql(onTime)}`);
-    const sameKey =
-      plan.keys.map((key) => `p.${key.column} IS NOT DISTINCT FROM s.${key.column}`).join(' AND ') || 'TRUE';
+    const distinct = this.tables.distinct;
+    // Flink's distinct aggregates: the group's values seen so far, each once, and the aggregate over them.
+    if (this.distincts.length)
+      db.query(
+        `INSERT INTO ${distinct} SELECT * FROM (${this.distinctValues(onTime)}) EXCEPT SELECT * FROM ${distinct}`,
+      );
+    const same = (a: string, b: string) =>
+      plan.keys.map((key) => `${a}.${key.column} IS NOT DISTINCT FROM ${b}.${key.column}`).join(' AND ') || 'TRUE';
+    const sameKey = same('p', 's');
     const merged = plan.aggregates.map((a) => {
+      if (a.merge === 'distinct') {
+        const { over, index } = a.distinct!;
+        return `(SELECT ${over} FROM ${distinct} AS d WHERE d.__d = ${index} AND ${same('d', 'p')}) AS ${a.column}`;
+      }
       const both =
         a.merge === 'combine'
           ? `combine(s.${a.column}, p.${a.column})`
@@ -161,6 +197,7 @@ export class AggregateOperator implements StreamOperator {
     let removed = 0;
     if (closed && outputMode !== 'complete') {
       removed = db.changed(`DELETE FROM ${state} AS ${quote(plan.alias)} WHERE ${closed}`);
+      if (this.distincts.length) db.query(`DELETE FROM ${distinct} AS ${quote(plan.alias)} WHERE ${closed}`);
       stateRows -= removed;
       stateBoundUs = this.earliestBound();
     }
@@ -190,7 +227,18 @@ export class AggregateOperator implements StreamOperator {
     const names = [...this.names, ...(evict ? [EVICT_AT] : [])].map(quote).join(', ');
     const select = `SELECT ${plan.output}${evict} FROM ${this.tables.state} AS ${quote(plan.alias)}`;
     const keys = this.names.filter((_, i) => plan.keyItems[i]);
-    return [{ table: 'partial aggregates', sql: `SELECT * FROM (${select}) AS __out(${names})`, keys }];
+    const partials = { table: 'partial aggregates', sql: `SELECT * FROM (${select}) AS __out(${names})`, keys };
+    return this.distincts.length ? [partials, this.distinctView(evict)] : [partials];
+  }
+
+  /** Each group's distinct values, one row each: the group's keys, the aggregate, the value. */
+  private distinctView(evict: string): StateView {
+    const which = this.distincts.map((a) => `WHEN ${a.distinct!.index} THEN '${a.call.replaceAll("'", "''")}'`);
+    const value = `coalesce(${this.distincts.map((a) => `__v${a.distinct!.index}::VARCHAR`).join(', ')})`;
+    const columns = [...this.plan.keys.map((key) => key.column), `CASE __d ${which.join(' ')} END AS aggregate`];
+    const named = evict && `${evict} AS ${quote(EVICT_AT)}`;
+    const sql = `SELECT ${columns.join(', ')}, ${value} AS value${named} FROM ${this.tables.distinct} AS ${quote(this.plan.alias)}`;
+    return { table: 'distinct values', sql };
   }
 
   /** The user's select list over state rows, named as DuckDB names the user's query's columns. */
@@ -224,11 +272,15 @@ export class AggregateOperator implements StreamOperator {
         a.merge === 'combine' ? `octet_length(${a.column}::BLOB)` : `coalesce(strlen(${a.column}::VARCHAR), 0)`,
       ),
     ];
-    return Number(
-      this.run_
-        .query(`SELECT coalesce(sum(${sizes.join(' + ') || '0'}), 0)::BIGINT FROM ${this.tables.state}`)
-        .getChildAt(0)!
-        .get(0),
+    const distinct = this.distincts.length ? this.run_.textBytes(this.tables.distinct) : 0;
+    return (
+      distinct +
+      Number(
+        this.run_
+          .query(`SELECT coalesce(sum(${sizes.join(' + ') || '0'}), 0)::BIGINT FROM ${this.tables.state}`)
+          .getChildAt(0)!
+          .get(0),
+      )
     );
   }
 }

@@ -1,6 +1,7 @@
 import type { OutputMode } from '../../scenario';
 import { quote, sessionize } from '../../sql/windows';
 import type { SessionPlan } from '../plan';
+import { FLINK_RULES } from '../rules';
 import { describeOperator } from './describe';
 import type { Emit, OperatorBatch, OperatorResult, StateView, StreamOperator } from './operator';
 import { timestampSql, type Statements } from './statements';
@@ -37,6 +38,7 @@ export class SessionOperator implements StreamOperator {
       state: { holds: 'the rows of each open session', evictedWhen: 'session end <= watermark' },
       watermark: { eventTime: plan.lateFrom.eventTimeColumn!, dropsLate: outputMode !== 'complete' },
       emits: outputMode === 'append' ? 'append' : 'updates',
+      ...(plan.distinct && { follows: FLINK_RULES.distinct }),
     });
   }
 
