@@ -9,15 +9,18 @@
  * it stopped.
  * `--export pyspark|flink` prints the scenario as a PySpark or Flink SQL script instead, and
  * `--export databricks|jupyter` as a Databricks (source format) or Jupyter notebook of that PySpark job, its
- * `ui.title` and `ui.about` as markdown; `--explain` prints each
+ * `ui.title` and `ui.about` as markdown; `--export spark-bundle DIR` runs the scenario and writes into DIR each
+ * batch's input as CSV, Tideline's output per batch and a PySpark job that replays the one and compares with the
+ * other (workers/engine/bundle.ts); `--explain` prints each
  * query's pipeline of operators as one JSON object (`--explain --text`: as lines for people).
  * `scripts/scenario.ts` runs it as a process.
  * Usage: npm run --silent scenario -- <file.json | -> [--batches N] [--steps N] [--checkpoint FILE]
- *        [--export pyspark|flink|databricks|jupyter] [--explain [--text]]
+ *        [--export pyspark|flink|databricks|jupyter | --export spark-bundle DIR] [--explain [--text]]
  */
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BatchReport, DataFile } from '../workers/protocol';
+import type { BatchReport, DataFile, QueryInfo } from '../workers/protocol';
+import { sparkBundle, type BundleBatch } from '../workers/engine/bundle';
 import type { Database } from '../workers/engine/database';
 import { matchingFiles } from '../workers/engine/files';
 import { openNodeDatabase } from '../workers/engine/node';
@@ -31,7 +34,8 @@ import { explainJson, explainText } from '../workers/engine/streaming/explain';
 import { notebookOf, scenarioMarkdown } from '../workers/engine/notebook';
 import { parseScenario, ScenarioError } from '../workers/engine/validate';
 import type { ParquetToArrow } from '../workers/engine/files';
-import type { Scenario } from '../workers/engine/scenario';
+import { queriesOf, type Scenario } from '../workers/engine/scenario';
+import type { InputRecorder } from '../workers/engine/streaming/sources';
 import {
   CheckpointError,
   decodeCheckpoint,
@@ -70,6 +74,23 @@ export async function runCli([documentPath, ...options]: string[], io: CliIo): P
     const scenario = parseScenario(document);
     const db = await openNodeDatabase();
     const target = options.includes('--export') ? options[options.indexOf('--export') + 1] : undefined;
+    const batches = optionValue(options, '--batches');
+    const triggers = batches === undefined ? undefined : Number(batches);
+    if (triggers !== undefined && (!Number.isInteger(triggers) || triggers < 1))
+      return fail({ message: '--batches takes a whole number of batches.', hint: 'For example --batches 5.' });
+    const baseDir = documentPath === '-' ? process.cwd() : path.dirname(documentPath);
+    if (target === 'spark-bundle') {
+      const dir = options[options.indexOf('--export') + 2];
+      if (dir === undefined || dir.startsWith('--'))
+        return fail({
+          message: '--export spark-bundle takes a directory.',
+          hint: 'For example --export spark-bundle out.',
+        });
+      if (queriesOf(scenario).length > 1)
+        return fail({ message: 'A Spark bundle holds one query.', hint: 'Keep one query in the scenario to export.' });
+      writeBundle(dir, await bundleRun(db, scenario, baseDir, triggers));
+      return 0;
+    }
     if (target !== undefined) {
       const { durationOf } = databaseCatalog(db);
       if (target === 'pyspark' || target === 'flink') io.write(clusterScript(scenario, target, durationOf));
@@ -78,7 +99,7 @@ export async function runCli([documentPath, ...options]: string[], io: CliIo): P
       else
         return fail({
           message: `Cannot export to ${target}.`,
-          hint: 'Use --export pyspark, flink, databricks or jupyter.',
+          hint: 'Use --export pyspark, flink, databricks, jupyter or spark-bundle DIR.',
         });
       return 0;
     }
@@ -96,12 +117,7 @@ export async function runCli([documentPath, ...options]: string[], io: CliIo): P
     const several = (scenario.queries?.length ?? 1) > 1;
     const print = (batch: BatchReport) => io.write(JSON.stringify(cliLine(batch, several)) + '\n');
     const file = optionValue(options, '--checkpoint');
-    if (!scenario.steps && scenario.sources.some((source) => source.generator || source.file)) {
-      const batches = optionValue(options, '--batches');
-      const triggers = batches === undefined ? undefined : Number(batches);
-      if (triggers !== undefined && (!Number.isInteger(triggers) || triggers < 1))
-        return fail({ message: '--batches takes a whole number of batches.', hint: 'For example --batches 5.' });
-      const baseDir = documentPath === '-' ? process.cwd() : path.dirname(documentPath);
+    if (isLive(scenario)) {
       runLive(db, scenario, await dataFilesOf(scenario, baseDir), { triggers, checkpoint: file, print });
       return 0;
     }
@@ -131,20 +147,63 @@ function runLive(
   db: Database,
   scenario: Scenario,
   files: { files: DataFile[]; readParquet?: ParquetToArrow },
-  options: { triggers?: number; checkpoint?: string; print: (batch: BatchReport) => void },
-): void {
+  options: { triggers?: number; checkpoint?: string; print: (batch: BatchReport) => void; recorder?: InputRecorder },
+): LiveRun {
   const file = options.checkpoint;
   const resumed = file !== undefined && existsSync(file) ? readCheckpoint(file, scenario) : undefined;
-  const run = LiveRun.start(db, scenario, files, resumed);
+  const run = LiveRun.start(db, scenario, { ...files, recorder: options.recorder }, resumed);
   const availableNow = scenario.trigger.kind === 'availableNow';
   let clock = resumed?.clock ?? { processingMs: 0, batches: 0 };
   for (let trigger = 0; trigger < (options.triggers ?? (availableNow ? Infinity : 10)); trigger++) {
     const processingMs = availableNow ? MANUAL_STEP_MS : clock.processingMs + MANUAL_STEP_MS;
     const reports = run.batchAt(processingMs, 0);
-    if (availableNow && reports.length === 0) return;
+    if (availableNow && reports.length === 0) return run;
     reports.forEach(options.print);
     clock = { processingMs, batches: clock.batches + (reports.length > 0 ? 1 : 0) };
     if (file !== undefined) writeCheckpoint(file, run.checkpoint(clock));
+  }
+  return run;
+}
+
+function isLive(scenario: Scenario): boolean {
+  return !scenario.steps && scenario.sources.some((source) => source.generator || source.file);
+}
+
+/**
+ * Runs the scenario as the CLI does, keeping each batch's input rows (null for a no-data batch) and output.
+ * An `end` step's batches are left out: Spark's availableNow trigger has no such last batch.
+ */
+async function bundleRun(db: Database, scenario: Scenario, baseDir: string, triggers: number | undefined) {
+  const batches: BundleBatch[] = [];
+  let input: BundleBatch['input'] = null;
+  const recorder: InputRecorder = (rows) => {
+    input = Object.values(rows).some((sourceRows) => sourceRows.length > 0) ? rows : null;
+  };
+  const keep = ({ batchId, watermark, numInputRows, columns, rows }: BatchReport) => {
+    batches.push({ input, output: { batchId, watermark, numInputRows, columns, rows } });
+    input = null;
+  };
+  let queries: QueryInfo[];
+  if (isLive(scenario)) {
+    const files = await dataFilesOf(scenario, baseDir);
+    queries = runLive(db, scenario, files, { triggers, print: keep, recorder }).describe();
+  } else {
+    const run = ScenarioRun.start(db, scenario, undefined, recorder);
+    for (const step of scenario.steps ?? []) for (const batch of run.runStep(step)) if (!('end' in step)) keep(batch);
+    queries = run.describe();
+  }
+  return { scenario, query: queries[0]!, batches, durationOf: databaseCatalog(db).durationOf };
+}
+
+/** The bundle's files under `dir`; the input files' modification times one second apart, in batch order. */
+function writeBundle(dir: string, run: Awaited<ReturnType<typeof bundleRun>>): void {
+  const files = sparkBundle(run.scenario, run.query, run.batches, run.durationOf);
+  let second = Date.UTC(2024, 0, 1) / 1000;
+  for (const [name, text] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+    const file = path.join(dir, name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    if (name.startsWith('input/')) utimesSync(file, second, second++);
   }
 }
 

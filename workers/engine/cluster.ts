@@ -313,24 +313,11 @@ function pySpark(scenario: Scenario, durationOf: DurationOf): string {
     ...(generated ? RATE_SOURCE_NOTE : []),
     'from pyspark.sql import SparkSession',
     '',
-    'spark = SparkSession.builder.appName("tideline").getOrCreate()',
-    'spark.conf.set("spark.sql.session.timeZone", "UTC")',
-    '',
+    ...pySparkInputs(scenario, (source) => (source.file ? sparkFileSource(source) : sparkRateSource(source))),
   ];
-  for (const source of scenario.sources) {
-    lines.push(`${source.name} = (`, ...(source.file ? sparkFileSource(source) : sparkRateSource(source)));
-    if (source.eventTime && source.watermark)
-      lines.push(`    .withWatermark("${source.eventTime}", "${seconds(source.watermark.us)}")`);
-    lines.push(')', `${source.name}.createOrReplaceTempView("${source.name}")`, '');
-  }
-  for (const table of scenario.tables) lines.push(...sparkStaticTable(table), '');
   queriesOf(scenario).forEach((query, i) => {
-    const translated = toSparkSql(query.query, durationOf);
-    if (translated.note) lines.push(`# ${translated.note}`);
     lines.push(
-      `query_${i} = spark.sql("""`,
-      translated.sql.trim(),
-      '""")',
+      ...sparkQuery(query.query, `query_${i}`, durationOf),
       `stream_${i} = (`,
       `    query_${i}.writeStream.outputMode("${query.outputMode}")`,
       `    .trigger(${triggerArgument(scenario.trigger)})`,
@@ -343,6 +330,34 @@ function pySpark(scenario: Scenario, durationOf: DurationOf): string {
   });
   lines.push('spark.streams.awaitAnyTermination()', '');
   return lines.join('\n');
+}
+
+/** The Spark session, each source (read as `read` says, then its watermark) as a view, and the static tables. */
+export function pySparkInputs(scenario: Scenario, read: (source: SourceSpec) => string[]): string[] {
+  const lines = [
+    'spark = SparkSession.builder.appName("tideline").getOrCreate()',
+    'spark.conf.set("spark.sql.session.timeZone", "UTC")',
+    '',
+  ];
+  for (const source of scenario.sources) {
+    lines.push(`${source.name} = (`, ...read(source));
+    if (source.eventTime && source.watermark)
+      lines.push(`    .withWatermark("${source.eventTime}", "${seconds(source.watermark.us)}")`);
+    lines.push(')', `${source.name}.createOrReplaceTempView("${source.name}")`, '');
+  }
+  for (const table of scenario.tables) lines.push(...sparkStaticTable(table), '');
+  return lines;
+}
+
+/** `name = spark.sql("""...""")`: the query in Spark SQL, after a comment when it needs rewriting by hand. */
+export function sparkQuery(query: string, name: string, durationOf: DurationOf): string[] {
+  const translated = toSparkSql(query, durationOf);
+  return [
+    ...(translated.note ? [`# ${translated.note}`] : []),
+    `${name} = spark.sql("""`,
+    translated.sql.trim(),
+    '""")',
+  ];
 }
 
 function sparkRateSource(source: SourceSpec): string[] {
@@ -358,10 +373,9 @@ function sparkRateSource(source: SourceSpec): string[] {
  */
 function sparkFileSource(source: SourceSpec): string[] {
   const { path, format, maxFilesPerTrigger } = source.file!;
-  const schema = source.columns.map(([name, type]) => `${name} ${sparkType(type)}`).join(', ');
   const lines = [
     '    # Spark reads new files oldest first (by modification time); Tideline read them in name order.',
-    `    spark.readStream.schema(${JSON.stringify(schema)})`,
+    `    spark.readStream.schema(${JSON.stringify(sparkSchema(source.columns))})`,
   ];
   if (maxFilesPerTrigger !== undefined) lines.push(`    .option("maxFilesPerTrigger", ${maxFilesPerTrigger})`);
   if (format === 'csv')
@@ -375,8 +389,13 @@ function sparkFileSource(source: SourceSpec): string[] {
   return lines;
 }
 
+/** Spark's DDL schema string of these columns: `ts timestamp, id int`. */
+export function sparkSchema(columns: ColumnSpec[]): string {
+  return columns.map(([name, type]) => `${name} ${sparkType(type)}`).join(', ');
+}
+
 function sparkStaticTable(table: TableSpec): string[] {
-  const schema = table.columns.map(([name, type]) => `${name} ${sparkType(type)}`).join(', ');
+  const schema = sparkSchema(table.columns);
   const rows = table.rows.map((row) => `    (${row.map(pythonLiteral).join(', ')}${row.length === 1 ? ',' : ''}),`);
   return [
     `${table.name} = spark.createDataFrame([`,

@@ -7,7 +7,7 @@ import type { GeneratorFeed } from './generator/feed';
 import { triggerIntervalMs, type GeneratorSpec, type Scenario, type Step, type TableSpec } from './scenario';
 import { queryNamed, startQueries, type ScenarioRun } from './runner';
 import type { StreamingQuery } from './streaming/query';
-import { Streams } from './streaming/sources';
+import { Streams, type InputRecorder } from './streaming/sources';
 import { ScenarioError } from './validate';
 
 /** The most events one micro-batch reads from one source (Spark's maxOffsetsPerTrigger). */
@@ -45,6 +45,8 @@ export interface LiveRunOptions {
   /** The data files the file sources read, and how to read Parquet (parquet-wasm, loaded by the caller). */
   files?: readonly DataFile[];
   readParquet?: ParquetToArrow;
+  /** Told each batch's input rows (the CLI's Spark bundle). */
+  recorder?: InputRecorder;
 }
 
 /**
@@ -119,6 +121,7 @@ export class LiveRun {
       }
     });
     const streams = Streams.create(db, scenario.sources, tables);
+    streams.recorder = options.recorder;
     const queries = startQueries(db, scenario, checkpoint?.queries);
     if (options.maxReportRows !== undefined) for (const query of queries) query.maxReportRows = options.maxReportRows;
     const intervalMs = triggerIntervalMs(scenario.trigger) ?? 1000;

@@ -3,7 +3,7 @@ import type { Database } from './database';
 import { queriesOf, type Scenario, type Step } from './scenario';
 import { databaseCatalog } from './streaming/catalog';
 import { StreamingQuery } from './streaming/query';
-import { Streams } from './streaming/sources';
+import { Streams, type InputRecorder } from './streaming/sources';
 import { QueryShapeError } from './sql/windows';
 import { CheckpointError, checkResumable, scenarioJson, type QueryCheckpoint, type RunCheckpoint } from './checkpoint';
 
@@ -44,8 +44,9 @@ export class ScenarioRun {
   ) {}
 
   /** Sets up the streams and plans the queries; throws a clear error for a query Spark would reject. */
-  static start(db: Database, scenario: Scenario, checkpoint?: RunCheckpoint): ScenarioRun {
+  static start(db: Database, scenario: Scenario, checkpoint?: RunCheckpoint, recorder?: InputRecorder): ScenarioRun {
     const streams = Streams.create(db, scenario.sources, scenario.tables);
+    streams.recorder = recorder;
     if (checkpoint) checkResumable(checkpoint, scenarioJson(scenario), 'scripted');
     const run = new ScenarioRun(db, scenario, streams, startQueries(db, scenario, checkpoint?.queries));
     run.stepsDone = checkpoint?.position.kind === 'scripted' ? checkpoint.position.steps : 0;

@@ -2,7 +2,10 @@ import { INPUT_HEAD, INPUT_SAMPLE, type BatchInput, type BatchWarning, type Reje
 import type { Database } from '../database';
 import type { Cell, ColumnSpec, SourceSpec, TableSpec } from '../scenario';
 import { quote } from '../sql/windows';
-import { formatTimestampMicros, tableToJsonRows } from '../values';
+import { formatTimestampMicros, tableToJsonRows, type JsonValue } from '../values';
+
+/** Told each batch's rows per source, as loaded (a rejected row left out). */
+export type InputRecorder = (rows: Record<string, JsonValue[][]>) => void;
 
 /** What one source contributed to a batch. */
 export interface SourceBatchStats {
@@ -36,6 +39,7 @@ export function emptyInput(source: SourceSpec): BatchInput {
 export class Streams {
   /** Each source's latest event time so far, to tell an event far ahead of the others. */
   private readonly latestUs = new Map<string, bigint>();
+  recorder?: InputRecorder;
 
   constructor(
     private readonly db: Database,
@@ -62,6 +66,14 @@ export class Streams {
       const counted = this.statsOf(source);
       stats.set(source.name, { ...counted, input: this.describe(source, counted.rows) });
     }
+    this.recorder?.(
+      Object.fromEntries(
+        this.sources.map((source) => [
+          source.name,
+          tableToJsonRows(this.db.query(`SELECT * FROM ${quote(source.name)}`)).rows,
+        ]),
+      ),
+    );
     return stats;
   }
 
