@@ -131,6 +131,24 @@ describe('npm run scenario -- --export spark-bundle DIR', () => {
     execFileSync('python3', ['-m', 'py_compile', path.join(dir, 'job.py')]);
   }, 60_000);
 
+  it('gives a source that read nothing in a data batch a header-only file, in batch order by modification time', async () => {
+    const source = (name: string) => ({ name, columns: [['id', 'INTEGER']] });
+    const document = {
+      version: 1,
+      sources: [source('a'), source('b')],
+      query: 'SELECT id FROM a UNION ALL SELECT id FROM b',
+      steps: [{ add: { a: [[1]] } }, { add: { b: [[2]] } }],
+    };
+    const dir = mkdtempSync(path.join(tmpdir(), 'tideline-bundle-'));
+    expect((await cli(['-', '--export', 'spark-bundle', dir], JSON.stringify(document))).status).toBe(0);
+    const read = (name: string) => readFileSync(path.join(dir, 'input', name), 'utf8');
+    expect([read('a/batch-00000.csv'), read('a/batch-00001.csv')]).toEqual(['id\n1\n', 'id\n']);
+    expect([read('b/batch-00000.csv'), read('b/batch-00001.csv')]).toEqual(['id\n', 'id\n2\n']);
+    const mtime = (name: string) => statSync(path.join(dir, 'input', name)).mtimeMs;
+    expect(mtime('a/batch-00000.csv')).toBeLessThan(mtime('a/batch-00001.csv'));
+    expect(mtime('b/batch-00000.csv')).toBeLessThan(mtime('b/batch-00001.csv'));
+  }, 60_000);
+
   it('refuses a scenario of several queries and a missing directory', async () => {
     const several = await cli(['examples/two-queries.json', '--export', 'spark-bundle', tmpdir()]);
     expect(several.lines[0].error.message).toBe('A Spark bundle holds one query.');
