@@ -102,6 +102,7 @@ describe('npm run scenario -- --export spark-bundle DIR', () => {
     expect(job).toContain('.withWatermark("ts", "10 seconds")');
     expect(job).toContain('OUTPUT_MODE = "update"\nKEYS = [0]');
     expect(job).toContain('.foreachBatch(');
+    expect(job).toContain('if OUTPUT_MODE == "update" and KEYS:');
   }, 60_000);
 
   it('keeps exactly the rows a generated source’s batches read', async () => {

@@ -85,7 +85,7 @@ def accumulated(batches):
     ids = sorted(batches)
     if OUTPUT_MODE == "complete":
         return collections.Counter(batches[ids[-1]] if ids else [])
-    if OUTPUT_MODE == "update":
+    if OUTPUT_MODE == "update" and KEYS:
         last = {}
         for batch_id in ids:
             for row in batches[batch_id]:
