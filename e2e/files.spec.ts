@@ -112,6 +112,7 @@ test('a Parquet file streams too; an unreadable one says why; the scenario with 
   let form = await addFiles(page, [{ name: 'measures.parquet', buffer: Buffer.from(parquet) }]);
   await expect(form).toContainText('1 PARQUET file');
   await form.getByRole('button', { name: 'Add source' }).click();
+  await expect(form).toHaveCount(0);
   await expect(page.getByRole('region', { name: 'Sources' })).toContainText('parquet files: 1 file');
   await stepThrough(page, 'SELECT v FROM measures WHERE v > 1');
   await stepOnce(page);

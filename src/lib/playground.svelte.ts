@@ -308,11 +308,13 @@ export class Playground {
     this.scenario.sources.push(source);
     this.dataFiles = [...this.dataFiles, ...files];
     if (await this.load(this.started)) return null;
-    const refused = this.error as EngineError | null;
-    this.scenario.sources.pop();
+    // No new error: a later load (the user went on meanwhile) took this one's place, and it holds the source too.
+    const refused = this.error === shown ? null : this.error;
+    if (!refused) return null;
+    this.scenario.sources = this.scenario.sources.filter((known) => known.name !== source.name);
     this.dataFiles = this.dataFiles.filter((file) => !files.includes(file));
     this.error = shown;
-    return refused ? [refused.message, refused.hint].filter(Boolean).join(' ') : 'The engine did not load the file.';
+    return [refused.message, refused.hint].filter(Boolean).join(' ');
   }
 
   /**
@@ -373,7 +375,9 @@ export class Playground {
     const { started, error, dataFiles } = this;
     this.dataFiles = files;
     if (await this.open(scenario)) return null;
-    const refused = this.error ?? { message: 'The engine did not load the scenario.' };
+    // As for a file source: without a new error, a later load took this one's place.
+    const refused = this.error === error ? null : this.error;
+    if (!refused) return null;
     this.scenario = before.scenario;
     this.selected = before.selected;
     this.started = started;
