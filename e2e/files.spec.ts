@@ -1,7 +1,7 @@
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { Table as WasmTable, writeParquet } from 'parquet-wasm/node';
 import type { Page } from '@playwright/test';
-import { expect, guardContext, openPlayground, stepOnce, test, writeSql } from './fixtures';
+import { expect, freshProfile, openPlayground, savedDownload, stepOnce, test, writeSql } from './fixtures';
 
 /** Readings of two devices over two minutes, one file per minute, as a user's exported logs might be. */
 const MINUTES = [
@@ -127,13 +127,12 @@ test('a Parquet file streams too; an unreadable one says why; the scenario with 
 
   // Export the scenario with its data; another browser profile opens it and plays the same rows.
   await page.getByText('Export').click();
-  const download = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Scenario with its data' }).click();
-  expect((await download).suggestedFilename()).toBe('tideline-scenario.zip');
-  const archive = test.info().outputPath('tideline-scenario.zip');
-  await (await download).saveAs(archive);
-  const context = await browser.newContext({ baseURL, serviceWorkers: 'block' });
-  await guardContext(context, new URL(baseURL!).origin, guard);
+  const archive = await savedDownload(
+    page,
+    () => page.getByRole('button', { name: 'Scenario with its data' }).click(),
+    'tideline-scenario.zip',
+  );
+  const context = await freshProfile(browser, baseURL!, guard);
   const fresh = await context.newPage();
   await openPlayground(fresh);
   await fresh.getByLabel('Open a scenario file').setInputFiles({

@@ -1,4 +1,4 @@
-import { test as base, expect, type BrowserContext, type Page } from '@playwright/test';
+import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 export interface Guard {
   /** Requests to any other origin: each was aborted. */
@@ -17,6 +17,23 @@ export async function guardContext(context: BrowserContext, origin: string, guar
     guard.offOrigin.push(url);
     return route.abort('blockedbyclient');
   });
+}
+
+/** Another browser profile, guarded as the test's own: none of the first page's saved work. */
+export async function freshProfile(browser: Browser, baseURL: string, guard: Guard): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL, serviceWorkers: 'block' });
+  await guardContext(context, new URL(baseURL).origin, guard);
+  return context;
+}
+
+/** Clicks what starts a download, checks the file's suggested name, and saves it in the test's output: its path. */
+export async function savedDownload(page: Page, click: () => Promise<void>, name: string): Promise<string> {
+  const download = page.waitForEvent('download');
+  await click();
+  expect((await download).suggestedFilename()).toBe(name);
+  const path = base.info().outputPath(name);
+  await (await download).saveAs(path);
+  return path;
 }
 
 /** Every test runs guarded: a request off the origin or a console error fails it. */

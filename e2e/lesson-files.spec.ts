@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
-import { expect, guardContext, openPlayground, stepOnce, test, writeSql } from './fixtures';
+import { defaultScenario, toDocument } from '../src/lib/scenario';
+import { expect, freshProfile, openPlayground, savedDownload, stepOnce, test, writeSql } from './fixtures';
 
 const QUERY = "SELECT ts, page FROM clicks WHERE page = '/cart'";
 
@@ -32,15 +33,14 @@ test('an instructor writes a lesson in the UI, saves it as a file, and a fresh p
   await expect(panel.locator('.text strong')).toHaveText('Step');
   await expect(panel.locator('.text code')).toHaveText('/cart');
 
-  const download = page.waitForEvent('download');
-  await panel.getByRole('button', { name: 'Save as a file' }).click();
-  expect((await download).suggestedFilename()).toBe('carts-only.lesson.json');
-  const file = test.info().outputPath('carts-only.lesson.json');
-  await (await download).saveAs(file);
+  const file = await savedDownload(
+    page,
+    () => panel.getByRole('button', { name: 'Save as a file' }).click(),
+    'carts-only.lesson.json',
+  );
 
   // Another browser profile: nothing of the first page's saved work.
-  const context = await browser.newContext({ baseURL, serviceWorkers: 'block' });
-  await guardContext(context, new URL(baseURL!).origin, guard);
+  const context = await freshProfile(browser, baseURL!, guard);
   const fresh = await context.newPage();
   await openPlayground(fresh);
   const freshPanel = fresh.getByRole('region', { name: 'Lesson', exact: true });
@@ -93,24 +93,7 @@ test('a hostile lesson file runs no script, and a file that is not a lesson says
   );
   await expect(page.getByLabel('SQL')).toHaveText(QUERY);
 
-  const scenario = {
-    version: 1,
-    sources: [
-      {
-        name: 'clicks',
-        columns: [
-          ['ts', 'TIMESTAMP'],
-          ['user_id', 'INTEGER'],
-          ['page', 'VARCHAR'],
-          ['referrer', 'VARCHAR'],
-          ['device', 'VARCHAR'],
-        ],
-        eventTime: 'ts',
-        generator: { kind: 'clicks', seed: 1, rate: 5 },
-      },
-    ],
-    query: QUERY,
-  };
+  const scenario = { ...toDocument(defaultScenario()), query: QUERY };
   await open.setInputFiles(
     lesson({
       ...bad,
