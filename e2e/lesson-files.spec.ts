@@ -60,8 +60,42 @@ test('an instructor writes a lesson in the UI, saves it as a file, and a fresh p
   await linked.goto(`./${await shareLink(fresh)}`);
   await linked.getByRole('tab', { name: 'Lesson' }).click();
   await expect(linked.getByRole('heading', { name: 'Carts only' })).toBeVisible({ timeout: 90_000 });
+
+  // A lesson too long for a link is offered as a file, and the file brings it back.
+  await freshPanel.getByRole('button', { name: 'Edit this lesson' }).click();
+  const edit = freshPanel.getByRole('form', { name: 'Write a lesson' });
+  await edit.getByRole('button', { name: 'Add a step' }).click();
+  await edit
+    .getByRole('textbox', { name: 'Text' })
+    .nth(2)
+    .fill(`The long read. ${incompressible(80_000)}`);
+  await edit.getByRole('button', { name: 'Use this lesson' }).click();
+  await fresh.getByRole('button', { name: 'Copy link' }).click();
+  const notice = fresh.getByRole('alert').filter({ hasText: 'This is too long for a link.' });
+  await expect(notice).toContainText('links hold up to 65,536');
+  const archive = await savedDownload(
+    fresh,
+    () => notice.getByRole('button', { name: 'Save as a file' }).click(),
+    'tideline-scenario.zip',
+  );
+  await linked.getByLabel('Open a scenario file').setInputFiles(archive);
+  const linkedPanel = linked.getByRole('region', { name: 'Lesson', exact: true });
+  await expect(linkedPanel).toContainText('Step 1 of 3');
+  await linkedPanel.getByRole('button', { name: 'Next', exact: true }).click();
+  await linkedPanel.getByRole('button', { name: 'Next', exact: true }).click();
+  await expect(linkedPanel).toContainText('The long read.');
   await context.close();
 });
+
+/** Letters and digits from a seeded generator: text that deflate cannot shrink much. */
+function incompressible(length: number): string {
+  const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  let seed = 12345;
+  return Array.from({ length }, () => {
+    seed = (seed * 48271) % 2147483647;
+    return ALPHABET[seed % ALPHABET.length];
+  }).join('');
+}
 
 test('a hostile lesson file runs no script, and a file that is not a lesson says why and changes nothing', async ({
   page,

@@ -2,6 +2,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { documentOf } from '../../workers/engine/scenario';
 import { parseScenario } from '../../workers/engine/validate';
+import { defaultScenario, toDocument } from '../lib/scenario';
 import {
   MAX_DOCUMENT_BYTES,
   MAX_FRAGMENT_CHARS,
@@ -9,6 +10,7 @@ import {
   encodeLink,
   fromBase64Url,
   isLinkFragment,
+  linkFits,
   shareUrl,
   toBase64Url,
 } from './link';
@@ -192,6 +194,20 @@ describe('decodeLink refuses, with a clear message', () => {
   it('an oversize fragment, before decoding anything', async () => {
     const result = await problem('#v1.' + 'A'.repeat(MAX_FRAGMENT_CHARS + 8));
     expect(result).toMatchObject({ reason: 'too-long', message: expect.stringContaining('too long') });
+  });
+
+  it('linkFits tells a link that opens from one that would be refused, at the same bound', async () => {
+    const fitting = await encodeLink(toDocument(defaultScenario()));
+    expect(linkFits(fitting)).toBe(true);
+    // Text that does not compress, as a long written lesson's can be: the link outgrows the bound.
+    let seed = 7;
+    const noise = Array.from({ length: MAX_FRAGMENT_CHARS }, () => {
+      seed = (seed * 48271) % 2147483647;
+      return String.fromCharCode(33 + (seed % 94));
+    }).join('');
+    const long = await encodeLink({ ...toDocument(defaultScenario()), ui: { about: noise } });
+    expect(linkFits(long)).toBe(false);
+    expect(await problem(long)).toMatchObject({ reason: 'too-long' });
   });
 
   it('a decompression bomb: 10 MiB of zeros, stopped at the 1 MiB cap', async () => {

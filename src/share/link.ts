@@ -12,8 +12,9 @@
  * decompression bomb costs at most that much), and validates the document with `parseScenario`, so a
  * returned scenario is as trustworthy as one typed in by hand. Its `message` is meant for the user.
  *
- * A link longer than MAX_FRAGMENT_CHARS would be refused when opened: check `link.length` before offering it
- * (only scenarios carrying large static tables get near that; typical states are 300-800 characters).
+ * A link longer than MAX_FRAGMENT_CHARS would be refused when opened: check `linkFits` before offering it
+ * (only scenarios carrying large static tables or long written lessons get near that; typical states are
+ * 300-800 characters).
  *
  * Uses only platform APIs (CompressionStream / DecompressionStream 'deflate-raw', TextEncoder/Decoder),
  * available in Chromium, Firefox, Safari 16.4+ and Node 20+.
@@ -43,6 +44,11 @@ export type LinkProblem =
 
 export type DecodeResult =
   { ok: true; scenario: ScenarioDocument } | { ok: false; reason: LinkProblem; message: string };
+
+/** Whether `decodeLink` would read a fragment this long: a longer one is better saved as a file. */
+export function linkFits(fragment: string): boolean {
+  return fragment.trim().length <= MAX_FRAGMENT_CHARS + PREFIX.length;
+}
 
 /** Any version's link: `#v<digits>.` followed by data. */
 const ANY_VERSION = /^#?v(\d{1,6})\./;
@@ -86,7 +92,7 @@ export async function decodeLink(fragment: string): Promise<DecodeResult> {
 async function decode(fragment: string): Promise<DecodeResult> {
   if (typeof fragment !== 'string') return refuse('not-a-link', 'This is not a Tideline link.');
   const text = fragment.trim();
-  if (text.length > MAX_FRAGMENT_CHARS + PREFIX.length) {
+  if (!linkFits(text)) {
     return refuse(
       'too-long',
       `This link is too long to open (${text.length.toLocaleString('en-US')} characters; ` +
