@@ -11,6 +11,7 @@ import { REAL_TIMERS } from './engine/scheduler';
 import { LiveSession } from './engine/session';
 import { databaseCatalog } from './engine/streaming/catalog';
 import { parseScenario } from './engine/validate';
+import { rehearse } from './engine/rehearsal';
 import type { EngineApi, EngineInfo, LiveListener } from './protocol';
 import type { CheckpointSlot } from './engine/session';
 import { checkpointSlot, openCheckpointStore, SLOT_KEY } from './storage/checkpoints';
@@ -133,6 +134,9 @@ const api: EngineApi = {
     const { database } = await ready;
     const chosen = format ?? formatOf(file.name) ?? (isParquet(file.bytes) ? 'parquet' : undefined);
     return inspectFile(database, file, chosen, chosen === 'parquet' ? await parquetReader() : undefined);
+  },
+  async rehearse(scenario, steps) {
+    return rehearse((await ready).database, scenario, steps);
   },
 };
 

@@ -62,7 +62,25 @@ export interface EngineApi {
    * extension says (.csv, .parquet, .arrow/.arrows/.ipc/.feather).
    */
   inspectFile(file: DataFile, format?: FileFormat): Promise<InspectOutcome>;
+  /**
+   * Runs a scenario from its start for `steps` manual steps, apart from the live run (which it leaves as it
+   * was), and gives back what each batch emitted: how a lesson's predictions are checked against the engine.
+   */
+  rehearse(scenario: unknown, steps: number): Promise<RehearsalOutcome>;
 }
+
+/** One batch of a rehearsal: the step (1-based) that ran it, and what it emitted. */
+export interface RehearsedBatch {
+  step: number;
+  query: string;
+  batchId: number;
+  columns: string[];
+  rows: JsonValue[][];
+  /** Input rows dropped as late. */
+  lateCount: number;
+}
+
+export type RehearsalOutcome = { ok: true; batches: RehearsedBatch[] } | { ok: false; error: EngineError };
 
 /**
  * A data file a file source reads (`file` in a scenario's source). `name` is its path relative to the document,

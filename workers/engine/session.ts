@@ -125,6 +125,15 @@ export class LiveSession {
     this.guard(() => this.scheduler?.step());
   }
 
+  /** Ends the run for good and drops its tables; the session can load again. */
+  close(): void {
+    this.scheduler?.stop();
+    this.cancelCheckpoint();
+    if (this.schema) this.db.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
+    this.schema = null;
+    this.run = this.scheduler = this.scenario = null;
+  }
+
   /** Read between batches: the worker runs one call at a time, so no batch is half done. */
   state(request: StateRequest): StateOutcome {
     if (!this.run) return { ok: false, error: { message: 'Nothing is loaded yet.', hint: 'Open a scenario first.' } };
