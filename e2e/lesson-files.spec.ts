@@ -24,8 +24,19 @@ test('an instructor writes a lesson in the UI, saves it as a file, and a fresh p
   await form.getByRole('textbox', { name: 'Text' }).fill('Press **Step**: each batch keeps the `/cart` clicks.');
   await form.getByRole('textbox', { name: 'Predict' }).fill('Does a batch emit rows an earlier batch read?');
   await form.getByRole('textbox', { name: 'Answer' }).fill('No: a *stateless* query sees each row once.');
+  // The answer, in a form the engine checks: a row the second step emits, and no late rows.
+  await form.getByText('Check the answer against the engine').click();
+  await form.getByRole('textbox', { name: 'After' }).fill('2');
+  await form.getByRole('textbox', { name: 'Emits' }).fill('["2023-12-31 23:59:58.604279", "/cart"]');
+  await form.getByRole('textbox', { name: 'Late rows' }).fill('0');
   await form.getByRole('button', { name: 'Add a step' }).click();
   await form.getByRole('textbox', { name: 'Text' }).nth(1).fill('Now count them.');
+  // A wrong answer: the engine says so.
+  await form.getByRole('textbox', { name: 'Predict' }).nth(1).fill('How many rows come late?');
+  await form.getByRole('textbox', { name: 'Answer' }).nth(1).fill('Five.');
+  await form.getByText('Check the answer against the engine').nth(1).click();
+  await form.getByRole('textbox', { name: 'After' }).nth(1).fill('2');
+  await form.getByRole('textbox', { name: 'Late rows' }).nth(1).fill('5');
   await form.getByRole('button', { name: 'Use this lesson' }).click();
   await expect(form).toHaveCount(0);
   // The step's markdown, rendered.
@@ -49,8 +60,17 @@ test('an instructor writes a lesson in the UI, saves it as a file, and a fresh p
   await expect(freshPanel.getByRole('heading', { name: 'Carts only' })).toBeVisible();
   await expect(fresh.getByLabel('SQL')).toHaveText(QUERY);
   await expect(freshPanel).toContainText('Step 1 of 2');
+  await expect(freshPanel.getByRole('status', { name: 'Predictions checked' })).toHaveText(
+    'Predictions checked against the engine: 1 of 2 hold.',
+  );
   await freshPanel.getByRole('button', { name: 'Show the answer' }).click();
-  await expect(freshPanel.getByRole('status')).toContainText('No: a stateless query sees each row once.');
+  const answer = freshPanel.getByRole('status', { name: 'The answer' });
+  await expect(answer).toContainText('No: a stateless query sees each row once.');
+  await expect(answer).toContainText('The engine agrees: after 2 steps, it emitted the row predicted');
+  await freshPanel.getByRole('button', { name: 'Next', exact: true }).click();
+  await freshPanel.getByRole('button', { name: 'Show the answer' }).click();
+  await expect(answer).toContainText('The engine disagrees: after 2 steps, it dropped 0 late rows, not 5.');
+  await freshPanel.getByRole('button', { name: 'Previous', exact: true }).click();
   await stepOnce(fresh);
   await stepOnce(fresh);
   const rows = fresh.getByRole('region', { name: 'Results' }).getByRole('table', { name: 'Result table' });

@@ -69,6 +69,9 @@ export interface EngineApi {
   rehearse(scenario: unknown, steps: number): Promise<RehearsalOutcome>;
 }
 
+/** The most steps one rehearsal runs: a prediction about a longer run is better made by playing it. */
+export const MAX_REHEARSAL_STEPS = 500;
+
 /** One batch of a rehearsal: the step (1-based) that ran it, and what it emitted. */
 export interface RehearsedBatch {
   step: number;

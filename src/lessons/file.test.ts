@@ -48,6 +48,23 @@ describe('lesson files', () => {
     expect(broken((file) => ({ ...file, steps: [{ text: 'a', change: { sources: [] } }] }))).toBe(
       'lesson.steps[0].change: may change only query, outputMode, trigger, watermark, watermarkPolicy, not sources',
     );
+    const checked = (check: unknown) => (file: ReturnType<typeof minimal>) => ({
+      ...file,
+      steps: [{ text: 'a', predict: { question: 'q?', answer: 'a.', check } }],
+    });
+    expect(broken(checked({ steps: 0, lateRows: 1 }))).toBe(
+      'lesson.steps[0].predict.check.steps: must be a whole number of steps, 1 to 500',
+    );
+    expect(broken(checked({ steps: 3 }))).toBe(
+      'lesson.steps[0].predict.check: must say what the engine should do: "emits" rows, "lateRows", or both',
+    );
+    expect(broken(checked({ steps: 3, emits: [{ ts: 1 }] }))).toMatch(
+      /^lesson\.steps\[0\]\.predict\.check\.emits: must list rows/,
+    );
+    expect(broken(checked({ steps: 3, lateRows: -1 }))).toBe(
+      'lesson.steps[0].predict.check.lateRows: must be a whole number, 0 or more',
+    );
+    expect(broken(checked({ steps: 3, emits: [['x', 1, null]], lateRows: 0 }))).toBe('read');
     expect(broken((file) => file)).toBe('read');
   });
 });

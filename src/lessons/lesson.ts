@@ -10,6 +10,7 @@
  * seeded generator, so every run of a lesson shows the same rows.
  */
 import type { OutputMode, ScenarioDocument, TriggerDocument } from '../../workers/engine/scenario';
+import { MAX_REHEARSAL_STEPS, type JsonValue } from '../../workers/protocol';
 
 /** An edit a lesson step suggests: fields to replace in the loaded scenario. */
 export interface LessonChange {
@@ -22,11 +23,25 @@ export interface LessonChange {
   watermarkPolicy?: 'min' | 'max';
 }
 
+/**
+ * What a prediction's answer says, in a form the engine can check: run the lesson's scenario, with this step's
+ * change and the earlier steps' applied, for `steps` Step presses from its start.
+ */
+export interface PredictionCheck {
+  steps: number;
+  /** The query it is about, by name, when the scenario has several; the first one otherwise. */
+  query?: string;
+  /** Rows the query emits within those steps, as the Results table shows them (each value as its text). */
+  emits?: JsonValue[][];
+  /** How many input rows those steps drop as late. */
+  lateRows?: number;
+}
+
 export interface LessonStep {
   /** Markdown: what to do, what to notice. */
   text: string;
   /** A question to ask before the next step, and its answer (reveal it after the learner has guessed). */
-  predict?: { question: string; answer: string };
+  predict?: { question: string; answer: string; check?: PredictionCheck };
   /** An edit this step suggests; see `applyChange`. */
   change?: LessonChange;
 }
@@ -69,6 +84,14 @@ export function applyChange(scenario: ScenarioDocument, change: LessonChange, ta
   return next;
 }
 
+/** The lesson's scenario with the changes of its steps 0..`step` applied, in order: where that step stands. */
+export function scenarioAt(lesson: Lesson, step: number): ScenarioDocument {
+  let scenario = lesson.scenario;
+  for (const earlier of lesson.steps.slice(0, step + 1))
+    if (earlier.change) scenario = applyChange(scenario, earlier.change);
+  return scenario;
+}
+
 /** A lesson file that cannot be read: where in it, and what is wrong. */
 export class LessonError extends Error {
   constructor(
@@ -91,6 +114,30 @@ function text(owner: Json, field: string, path: string, optional = false): strin
   return value;
 }
 
+function check(value: unknown, path: string): PredictionCheck {
+  if (!isObject(value)) throw new LessonError(path, 'must be {"steps": ..., "emits": [...], "lateRows": ...}');
+  const { steps, query, emits, lateRows } = value;
+  if (!Number.isInteger(steps) || (steps as number) < 1 || (steps as number) > MAX_REHEARSAL_STEPS)
+    throw new LessonError(`${path}.steps`, `must be a whole number of steps, 1 to ${MAX_REHEARSAL_STEPS}`);
+  const read: PredictionCheck = { steps: steps as number };
+  if (query !== undefined) read.query = text(value, 'query', path);
+  if (emits !== undefined) {
+    const isRow = (row: unknown) =>
+      Array.isArray(row) && row.every((cell) => typeof cell !== 'object' || cell === null);
+    if (!Array.isArray(emits) || !emits.every(isRow))
+      throw new LessonError(`${path}.emits`, 'must list rows, each a list of values: [["2024-01-01 00:00:00", 3]]');
+    read.emits = emits as JsonValue[][];
+  }
+  if (lateRows !== undefined) {
+    if (!Number.isInteger(lateRows) || (lateRows as number) < 0)
+      throw new LessonError(`${path}.lateRows`, 'must be a whole number, 0 or more');
+    read.lateRows = lateRows as number;
+  }
+  if (read.emits === undefined && read.lateRows === undefined)
+    throw new LessonError(path, 'must say what the engine should do: "emits" rows, "lateRows", or both');
+  return read;
+}
+
 const CHANGES = ['query', 'outputMode', 'trigger', 'watermark', 'watermarkPolicy'];
 
 function step(value: unknown, path: string): LessonStep {
@@ -102,6 +149,7 @@ function step(value: unknown, path: string): LessonStep {
       question: text(value.predict, 'question', `${path}.predict`)!,
       answer: text(value.predict, 'answer', `${path}.predict`)!,
     };
+    if (value.predict.check !== undefined) read.predict.check = check(value.predict.check, `${path}.predict.check`);
   }
   if (value.change !== undefined) {
     const change = value.change;

@@ -15,6 +15,7 @@ import { ScenarioRun } from '../../workers/engine/runner';
 import { ResultSet } from '../lib/results';
 import { encodeLink } from '../share/link';
 import { applyChange, LESSONS, lessonById, type Lesson } from '.';
+import { scenarioAt } from './lesson';
 
 /** How many manual steps a generator lesson runs for, unless a check asks for more. */
 const LIVE_STEPS = 16;
@@ -78,15 +79,6 @@ function runLive(scenario: ScenarioDocument, steps: number): Run {
     live.step();
   }
   return { batches: perStep.flat(), perStep, ...(error !== undefined && { error }) };
-}
-
-/** The lesson's scenario with the changes of its steps 0..`step` applied, in order. */
-function scenarioAt(lesson: Lesson, step: number): ScenarioDocument {
-  let scenario = lesson.scenario;
-  lesson.steps.slice(0, step + 1).forEach((s) => {
-    if (s.change) scenario = applyChange(scenario, s.change);
-  });
-  return scenario;
 }
 
 async function ok(scenario: ScenarioDocument, steps?: number): Promise<Run> {

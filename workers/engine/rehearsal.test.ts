@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { BatchReport, LiveEvent } from '../protocol';
 import type { Database } from './database';
 import { openNodeDatabase } from './node';
-import { MAX_REHEARSAL_STEPS, rehearse } from './rehearsal';
+import { MAX_REHEARSAL_STEPS } from '../protocol';
+import { rehearse } from './rehearsal';
 import { LiveSession } from './session';
 import { defaultScenario, toDocument } from '../../src/lib/scenario';
 

@@ -1,10 +1,7 @@
 import type { Database } from './database';
 import { describeFailure } from './failures';
 import { LiveSession } from './session';
-import type { LiveEvent, RehearsalOutcome, RehearsedBatch } from '../protocol';
-
-/** The most steps one rehearsal runs: a prediction about a run longer than this is better made by playing it. */
-export const MAX_REHEARSAL_STEPS = 500;
+import { MAX_REHEARSAL_STEPS, type LiveEvent, type RehearsalOutcome, type RehearsedBatch } from '../protocol';
 
 /**
  * Runs `document` from its start for `steps` manual steps, in a session and a schema of its own, and gives back
