@@ -7,7 +7,9 @@
 import { spawn } from 'node:child_process';
 
 const STEPS: { live: string[]; beside: string[][] }[] = [
-  { live: ['check'], beside: [['lint']] },
+  // WebKit's run goes beside the static checks: beside the Chromium e2e tests and a busy loop, its first load
+  // once never finished; beside these, or two busy loops, it has passed every run.
+  { live: ['check'], beside: [['lint'], ['e2e:webkit']] },
   // The per-input bound only tells a hang from a slow input: generous, as this shares the cores.
   { live: ['test:unit'], beside: [['fuzz', '--', '--count', '400', '--timeout', '180000']] },
   { live: ['test:e2e'], beside: [['soak', '--', '--minutes', '1']] },
