@@ -73,17 +73,22 @@ function references(text, base, fromPage) {
   const wanted = hasWasmExceptions() ? /duckdb-mvp/ : /duckdb-eh/;
   const found = new Set();
   for (const match of text.matchAll(REFERENCE)) {
-    let url;
-    try {
-      url = new URL(match[1], base);
-    } catch {
-      continue;
+    // Vite names a dynamic import's dependencies relative to the site ("assets/App-….css"), and everything
+    // else relative to the file naming it: a script's bare path is tried both ways (a miss is a 404, skipped).
+    const bases = fromPage || /^\.{0,2}\//.test(match[1]) ? [base] : [base, SCOPE.href];
+    for (const from of bases) {
+      let url;
+      try {
+        url = new URL(match[1], from);
+      } catch {
+        continue;
+      }
+      url.hash = '';
+      if (!inScope(url) || isShell(url)) continue;
+      if (!fromPage && !FINGERPRINTED.test(url.pathname)) continue;
+      if (url.pathname.endsWith('.wasm') && wanted.test(url.pathname)) continue;
+      found.add(url.href);
     }
-    url.hash = '';
-    if (!inScope(url) || isShell(url)) continue;
-    if (!fromPage && !FINGERPRINTED.test(url.pathname)) continue;
-    if (url.pathname.endsWith('.wasm') && wanted.test(url.pathname)) continue;
-    found.add(url.href);
   }
   return found;
 }

@@ -1,7 +1,12 @@
-import { mount } from 'svelte';
-import App from './App.svelte';
-import { registerOffline } from './offline/register';
+import { startEngineEarly } from './lib/engine';
 import './app.css';
 
+// The engine worker starts first: DuckDB loads in it while the app's code loads here.
+startEngineEarly();
+const [{ mount }, { default: App }, { registerOffline }] = await Promise.all([
+  import('svelte'),
+  import('./App.svelte'),
+  import('./offline/register'),
+]);
 mount(App, { target: document.getElementById('app')! });
 void registerOffline();

@@ -16,15 +16,39 @@ export interface Liveness {
 
 export const LIVENESS: Liveness = { heartbeatMs: 5_000, timeoutMs: 10_000 };
 
-/**
- * Starts the engine worker; every call on `api` runs in the worker. `onDeath` is called once, with the reason,
- * if the worker throws an uncaught error (a wasm trap, say) or stops answering; the worker is closed by then.
- */
-export function startEngine(onDeath: (reason: string) => void, liveness = LIVENESS): EngineConnection {
-  const worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
+function spawn(): Worker {
+  return new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
     type: 'module',
     name: 'tideline-engine',
   });
+}
+
+/** The worker started before the app's code had loaded, and the first error it threw meanwhile, if any. */
+let early: { worker: Worker; error: string | null } | null = null;
+
+/**
+ * Starts the first engine worker at once, while the page's own code is still loading: DuckDB's wasm downloads
+ * and compiles meanwhile. The next `startEngine` takes it over.
+ */
+export function startEngineEarly(): void {
+  if (early) return;
+  const started = { worker: spawn(), error: null as string | null };
+  started.worker.addEventListener('error', (event) => {
+    event.preventDefault();
+    started.error ??= event.message || 'an uncaught error in the engine worker';
+  });
+  early = started;
+}
+
+/**
+ * Starts the engine worker (or takes over the one `startEngineEarly` started); every call on `api` runs in the
+ * worker. `onDeath` is called once, with the reason, if the worker throws an uncaught error (a wasm trap, say)
+ * or stops answering; the worker is closed by then.
+ */
+export function startEngine(onDeath: (reason: string) => void, liveness = LIVENESS): EngineConnection {
+  const taken = early;
+  early = null;
+  const worker = taken?.worker ?? spawn();
   const api = Comlink.wrap<EngineApi>(worker);
   let closed = false;
   let asking = false;
@@ -58,6 +82,11 @@ export function startEngine(onDeath: (reason: string) => void, liveness = LIVENE
     };
     api.info().then(answered, answered);
   }, liveness.heartbeatMs);
+  // An error the early worker threw before anyone listened still counts.
+  if (taken?.error) {
+    const reason = taken.error;
+    queueMicrotask(() => die(reason));
+  }
 
   return { api, close };
 }

@@ -138,11 +138,13 @@ function build(base: string, hash: string): Map<string, [string, string]> {
       `${a}index-${hash}.js`,
       [
         'text/javascript',
-        `import{a}from"./rolldown-runtime-Run00001.js";new Worker(new URL(\`${a}engine.worker-Wrk00001.js\`,""+import.meta.url));const x="https://cdn.example.com/lib-Abcdefgh.js";`,
+        `const __vite__mapDeps=["assets/App-Css00002.css"];import{a}from"./rolldown-runtime-Run00001.js";new Worker(new URL(\`${a}engine.worker-Wrk00001.js\`,""+import.meta.url));const x="https://cdn.example.com/lib-Abcdefgh.js";`,
       ],
     ],
     [`${a}rolldown-runtime-Run00001.js`, ['text/javascript', 'export const a=1;']],
     [`${a}index-Css00001.css`, ['text/css', `body{background:url(./bg-Img00001.png)}`]],
+    // A dynamic import's style, named relative to the site as Vite's preload helper names it.
+    [`${a}App-Css00002.css`, ['text/css', 'main{}']],
     [`${a}bg-Img00001.png`, ['image/png', 'PNG']],
     [
       `${a}engine.worker-Wrk00001.js`,
@@ -170,6 +172,7 @@ describe('the service worker', () => {
           [
             base,
             `${base}favicon.svg`,
+            `${a}App-Css00002.css`,
             `${a}bg-Img00001.png`,
             `${a}duckdb-eh-Eh000001.wasm`, // Node has WebAssembly exceptions: the eh build only
             `${a}engine.worker-Wrk00001.js`,
