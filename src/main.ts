@@ -8,5 +8,7 @@ const [{ mount }, { default: App }, { registerOffline }] = await Promise.all([
   import('./App.svelte'),
   import('./offline/register'),
 ]);
-mount(App, { target: document.getElementById('app')! });
+const target = document.getElementById('app')!;
+target.replaceChildren(); // the page's "Loading the playground…"
+mount(App, { target });
 void registerOffline();
