@@ -83,4 +83,57 @@ describe('take it to a cluster', () => {
     const script = clusterScript(scenario(FLINK_QUERY), 'flink', catalog.durationOf);
     expect(script).toContain('TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL');
   });
+
+  it('rewrites a window() over a windowed subquery at every level, each input a view, window_time a group key', () => {
+    const query = [
+      'SELECT window.start AS window_start, page, sum(n) AS clicks',
+      "FROM (SELECT window_time(window) AS wt, page, count(*) AS n FROM clicks GROUP BY window(ts, '10 seconds'), page)",
+      "GROUP BY window(wt, '1 minute'), page",
+    ].join(' ');
+    const script = clusterScript(scenario(query), 'flink', catalog.durationOf);
+    expect(script).not.toContain('window(');
+    expect(script).toContain(
+      'CREATE TEMPORARY VIEW query_input_1 AS\n' +
+        "SELECT window_time AS wt, page, count(*) AS n FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '10' SECOND)) " +
+        'GROUP BY window_start, window_end, window_time, page;\n\n' +
+        "CREATE TABLE query_results WITH ('connector' = 'print') AS\n" +
+        'SELECT window_start AS window_start, page, sum(n) AS clicks ' +
+        "FROM TABLE(TUMBLE(TABLE query_input_1, DESCRIPTOR(wt), INTERVAL '60' SECOND)) GROUP BY window_start, window_end, page;",
+    );
+  });
+
+  it("translates DuckDB's strftime to Flink's DATE_FORMAT and Spark's date_format, quoting the pattern's text", () => {
+    const query =
+      "SELECT strftime(ts, '%Y-%m-%dT%-H:%M') AS at, count(*) AS n FROM clicks GROUP BY strftime(ts, '%Y-%m-%dT%-H:%M')";
+    const flink = clusterScript(scenario(query, 'update'), 'flink', catalog.durationOf);
+    expect(flink).toContain(
+      "SELECT DATE_FORMAT(ts, 'yyyy-MM-dd''T''H:mm') AS at, count(*) AS n FROM clicks GROUP BY DATE_FORMAT(ts, 'yyyy-MM-dd''T''H:mm');",
+    );
+    const spark = clusterScript(scenario(query, 'update'), 'pyspark', catalog.durationOf);
+    expect(spark).toContain(`SELECT date_format(ts, "yyyy-MM-dd'T'H:mm") AS at`);
+    const plain = clusterScript(
+      scenario("SELECT strftime(ts, '%d/%m %I %p') AS d FROM clicks"),
+      'pyspark',
+      catalog.durationOf,
+    );
+    expect(plain).toContain("SELECT date_format(ts, 'dd/MM hh a') AS d FROM clicks");
+  });
+
+  it('leaves a strftime format with no Java pattern (microseconds) as it is, with a note', () => {
+    const script = clusterScript(
+      scenario("SELECT strftime(ts, '%S.%f') AS s FROM clicks"),
+      'flink',
+      catalog.durationOf,
+    );
+    expect(script).toContain("-- Rewrite strftime(...) with DATE_FORMAT(timestamp, 'Java date pattern') by hand.");
+    expect(script).toContain("SELECT strftime(ts, '%S.%f') AS s FROM clicks;");
+  });
+
+  it('makes the PySpark job of a cumulating window raise, saying why, with the query as a comment', () => {
+    const query =
+      "SELECT window_start, count(*) AS n FROM TABLE(CUMULATE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '5' SECONDS, INTERVAL '30' SECONDS)) GROUP BY window_start, window_end";
+    const script = clusterScript(scenario(query), 'pyspark', catalog.durationOf);
+    expect(script).not.toContain('spark.sql(');
+    expect(script).toContain(`#   ${query}\nraise NotImplementedError("query_0: Spark has no cumulating window`);
+  });
 });

@@ -16,6 +16,7 @@ import {
   splitTopLevel,
   textOf,
   type Edit,
+  type Token,
 } from './sql/tokens';
 
 /**
@@ -75,11 +76,6 @@ function depths(tokens: { text: string; kind: string }[]): number[] {
   });
 }
 
-/**
- * Flink's window TVF form rewritten to Spark's window() in the GROUP BY of the SELECT that reads it;
- * that SELECT's window_start/window_end become window.start/window.end, under their Flink names, so
- * queries around it read on unchanged.
- */
 /** DuckDB's struct literal `{'a': x, 'b': y}` as Spark SQL spells it: `named_struct('a', x, 'b', y)`. */
 function structsToSpark(sql: string): string {
   const tokens = significant(sql);
@@ -103,16 +99,43 @@ function structsToSpark(sql: string): string {
   return applyEdits(sql, edits);
 }
 
-function toSparkSql(duckdbSql: string, durationOf: DurationOf): { sql: string; note?: string } {
-  const sql = structsToSpark(duckdbSql);
+/** The end (exclusive) of the GROUP BY items from `first`, at bracket depth `level`. */
+function groupByEnd(tokens: Token[], depth: number[], first: number, level: number): number {
+  let end = first;
+  while (
+    end < tokens.length &&
+    depth[end]! >= level &&
+    !(
+      depth[end] === level &&
+      (isWord(tokens[end], 'HAVING', 'ORDER', 'LIMIT', 'QUALIFY') ||
+        (isWord(tokens[end], 'WINDOW') && !isSymbol(tokens[end + 1], '(')))
+    )
+  )
+    end++;
+  return end;
+}
+
+/** Why a query with Flink's CUMULATE is not in the PySpark job: said in a comment, and raised when the job runs. */
+export const NO_SPARK_CUMULATE =
+  "Spark has no cumulating window (Flink's CUMULATE, which Tideline ran): Spark's window() takes no slide longer " +
+  'than the window, and no Spark query emits each step of a growing window as the watermark passes it. ' +
+  'This query has no faithful Spark translation; rewrite it by hand.';
+
+/**
+ * Flink's window TVF form rewritten to Spark's window() in the GROUP BY of the SELECT that reads it;
+ * that SELECT's window_start/window_end become window.start/window.end, under their Flink names, so
+ * queries around it read on unchanged. `sql` null when Spark has no spelling for it (the note says why).
+ */
+function toSparkSql(duckdbSql: string, durationOf: DurationOf): { sql: string | null; note?: string } {
+  const formatted = strftimeToJava(structsToSpark(duckdbSql), 'date_format', sparkString);
+  const sql = formatted.sql;
   const tokens = significant(sql);
   const depth = depths(tokens);
   const calls = findTableFunctions(sql, tokens, durationOf);
-  if (calls.length === 0) return { sql };
   const edits: Edit[] = [];
   for (const call of calls) {
     const window = sparkWindowCall(call.spec);
-    if (!window) return { sql, note: 'Spark has no cumulating window: this query needs rewriting by hand.' };
+    if (!window) return { sql: null, note: NO_SPARK_CUMULATE };
     const at = tokens.findIndex((token) => token.start === call.start);
     const level = depth[at]!;
     const select = tokens.findLastIndex((token, i) => i < at && depth[i] === level && isWord(token, 'SELECT'));
@@ -137,13 +160,7 @@ function toSparkSql(duckdbSql: string, durationOf: DurationOf): { sql: string; n
       (token, i) => i > at && depth[i] === level && isWord(token, 'GROUP') && isWord(tokens[i + 1], 'BY'),
     );
     if (group >= 0) {
-      let end = group + 2;
-      while (
-        end < tokens.length &&
-        depth[end]! >= level &&
-        !(depth[end] === level && isWord(tokens[end], 'HAVING', 'ORDER', 'LIMIT', 'QUALIFY', 'WINDOW'))
-      )
-        end++;
+      const end = groupByEnd(tokens, depth, group + 2, level);
       const items = splitTopLevel(tokens.slice(group + 2, end));
       const kept = items.filter((item) => !(item.length === 1 && /^window_(start|end|time)$/i.test(item[0]!.text)));
       edits.push({
@@ -153,19 +170,88 @@ function toSparkSql(duckdbSql: string, durationOf: DurationOf): { sql: string; n
       });
     }
   }
+  return { sql: applyEdits(sql, edits), ...(formatted.note && { note: formatted.note }) };
+}
+
+/** DuckDB's strftime specifiers as Java date-time pattern letters (Flink's DATE_FORMAT, Spark's date_format). */
+const JAVA_DATE_LETTERS: Record<string, string> = {
+  Y: 'yyyy',
+  y: 'yy',
+  m: 'MM',
+  '-m': 'M',
+  d: 'dd',
+  '-d': 'd',
+  H: 'HH',
+  '-H': 'H',
+  I: 'hh',
+  '-I': 'h',
+  M: 'mm',
+  '-M': 'm',
+  S: 'ss',
+  '-S': 's',
+  g: 'SSS',
+  p: 'a',
+  a: 'EEE',
+  A: 'EEEE',
+  b: 'MMM',
+  B: 'MMMM',
+  j: 'DDD',
+  '-j': 'D',
+};
+
+/** A strftime format as a Java date-time pattern, its text quoted; null for a specifier without one (%f, %U, %z...). */
+export function javaDatePattern(format: string): string | null {
+  let pattern = '';
+  for (const part of format.match(/%-?.|[^%]+|%/gs) ?? []) {
+    if (part === '%%') pattern += '%';
+    else if (part.startsWith('%')) {
+      const letters = JAVA_DATE_LETTERS[part.slice(1)];
+      if (letters === undefined) return null;
+      pattern += letters;
+    } else pattern += part.replace(/[^\s\-:/.,0-9]+/g, (text) => `'${text.replaceAll("'", "''")}'`);
+  }
+  return pattern;
+}
+
+const flinkString = (text: string) => `'${text.replaceAll("'", "''")}'`;
+/** Spark SQL doubles no quote inside a literal (`'a''b'` is two literals): a pattern with one goes in double quotes. */
+const sparkString = (text: string) => (!text.includes("'") ? `'${text}'` : !text.includes('"') ? `"${text}"` : null);
+
+/**
+ * DuckDB's `strftime(ts, '%Y-%m-%d')` as the target's `name(ts, 'yyyy-MM-dd')`; a format without a Java pattern is
+ * left as it is, with a note.
+ */
+function strftimeToJava(
+  sql: string,
+  name: string,
+  literal: (pattern: string) => string | null,
+): { sql: string; note?: string } {
+  const tokens = significant(sql);
+  const edits: Edit[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isWord(tokens[i], 'STRFTIME') || !isSymbol(tokens[i + 1], '(')) continue;
+    const close = closingBracket(tokens, i + 1);
+    const args = splitTopLevel(tokens.slice(i + 2, close));
+    const format = args.findIndex((arg) => arg.length === 1 && arg[0]!.kind === 'string');
+    const pattern = format < 0 ? null : javaDatePattern(args[format]![0]!.text.slice(1, -1).replaceAll("''", "'"));
+    const quoted = pattern === null ? null : literal(pattern);
+    if (args.length !== 2 || quoted === null)
+      return { sql, note: `Rewrite strftime(...) with ${name}(timestamp, 'Java date pattern') by hand.` };
+    const value = textOf(sql, args[1 - format]!);
+    edits.push({ start: tokens[i]!.start, end: tokens[close]!.end, text: `${name}(${value}, ${quoted})` });
+  }
   return { sql: applyEdits(sql, edits) };
 }
 
-/** Spark's `GROUP BY window(ts, '10 minutes')` rewritten to a Flink window table function. */
 /** Words Flink's parser (Calcite) reserves that queries use as column names: as an alias, Flink needs them quoted. */
 const FLINK_RESERVED = new Set(
-  'AVG COUNT CURRENT DATE DAY END HOUR LANGUAGE MAX MIN MINUTE MONTH POSITION RANK RESULT ROW ROWS SECOND SUM TIME TIMESTAMP USER VALUE WINDOW YEAR'.split(
+  'AVG COUNT CURRENT DATE DAY END FINAL HOUR LANGUAGE MAX MIN MINUTE MONTH POSITION RANK RESULT ROW ROWS SECOND SUM TIME TIMESTAMP USER VALUE WINDOW YEAR'.split(
     ' ',
   ),
 );
 
 /** Of those, the ones that are never a keyword in a query Tideline runs: quoted wherever they stand. */
-const FLINK_RESERVED_NOUNS = new Set(['LANGUAGE', 'POSITION', 'RESULT', 'USER', 'VALUE']);
+const FLINK_RESERVED_NOUNS = new Set(['FINAL', 'LANGUAGE', 'POSITION', 'RESULT', 'USER', 'VALUE']);
 
 /**
  * Reserved words used as column names, quoted as Flink reads them: an alias (`AS \`count\``), a qualified
@@ -192,61 +278,137 @@ function quoteFlinkAliases(sql: string): string {
 }
 
 /** The query in Flink SQL; `sql` null when Flink has no spelling for it (the note says why). */
-function toFlinkSql(sql: string, sources: SourceSpec[], durationOf: DurationOf): { sql: string | null; note?: string } {
+/** The query in Flink SQL, after the views it reads; `sql` null when Flink has no spelling for it (the note says why). */
+export interface FlinkQuery {
+  sql: string | null;
+  views: string[];
+  note?: string;
+}
+
+/** The query in Flink SQL; views it needs are named `${name}_input_1`, `_2`... */
+export function toFlinkSql(sql: string, name: string, durationOf: DurationOf): FlinkQuery {
   if (significant(sql).some((token) => isSymbol(token, '{')))
     return {
       sql: null,
+      views: [],
       note:
         "DuckDB's struct literal {...} has no Flink SQL spelling, and Flink's MAX takes no ROW: write this query " +
         'with ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ... DESC) and keep row 1, as Nexmark q18 does. ' +
         "Tideline's query, for reference:",
     };
-  const { sql: translated, note } = windowsToFlink(sql, sources, durationOf);
-  return { sql: quoteFlinkAliases(translated), ...(note && { note }) };
+  const formatted = strftimeToJava(sql, 'DATE_FORMAT', flinkString);
+  let views = 0;
+  const windowed = windowsToFlink(formatted.sql, () => `${name}_input_${++views}`, durationOf);
+  const note = [formatted.note, windowed.note].filter(Boolean).join(' ');
+  return {
+    sql: quoteFlinkAliases(windowed.sql),
+    views: windowed.views.map(quoteFlinkAliases),
+    ...(note && { note }),
+  };
 }
 
-function windowsToFlink(sql: string, sources: SourceSpec[], durationOf: DurationOf): { sql: string; note?: string } {
+const BY_HAND = 'Rewrite window(...) as a Flink window table function by hand.';
+
+const isWindowCall = (tokens: Token[], i: number) =>
+  isWord(tokens[i], 'WINDOW', 'SESSION_WINDOW') && isSymbol(tokens[i + 1], '(');
+
+/**
+ * Spark's `GROUP BY window(ts, ...)` (or session_window) rewritten at every level of the query to a Flink window
+ * table function over the relation that level reads. A subquery read so becomes a temporary view (`views`, in the
+ * order to create them), as Flink's cascading window aggregation does: the TVF takes a table. A level that selects
+ * window_time groups by it, which keeps it a time attribute for the level above.
+ */
+function windowsToFlink(
+  sql: string,
+  newView: () => string,
+  durationOf: DurationOf,
+): { sql: string; views: string[]; note?: string } {
   const tokens = significant(sql);
-  const at = tokens.findIndex((token, i) => isWord(token, 'WINDOW', 'SESSION_WINDOW') && isSymbol(tokens[i + 1], '('));
-  if (at < 0) return { sql };
-  const close = closingBracket(tokens, at + 1);
-  const args = splitTopLevel(tokens.slice(at + 2, close));
-  const from = tokens.findIndex((token) => isWord(token, 'FROM'));
-  const stream = tokens[from + 1];
-  const source = sources.find((s) => stream && s.name.toLowerCase() === stream.text.toLowerCase());
-  if (!source || !stream) return { sql, note: 'Rewrite window(...) as a Flink window table function by hand.' };
+  const depth = depths(tokens);
+  const views: string[] = [];
+  const edits: Edit[] = [];
+  const hoisted: [number, number][] = [];
+  const outside = (i: number) => hoisted.every(([first, last]) => i < first || i > last);
+  const calls = tokens.flatMap((_, i) => (isWindowCall(tokens, i) ? [i] : [])).sort((a, b) => depth[a]! - depth[b]!);
+  for (const at of calls) {
+    if (!outside(at)) continue;
+    const level = depth[at]!;
+    const atLevel = (i: number, ...words: string[]) => depth[i] === level && isWord(tokens[i], ...words);
+    const from = tokens.findLastIndex((_, i) => i < at && atLevel(i, 'FROM'));
+    const end = tokens.findIndex((_, i) => i > from && atLevel(i, 'WHERE', 'GROUP'));
+    const group = tokens.findIndex((_, i) => i > from && atLevel(i, 'GROUP'));
+    if (from < 0 || end < 0 || group < 0) return { sql, views: [], note: BY_HAND };
+    let table = tokens[from + 1]!.text;
+    if (isSymbol(tokens[from + 1], '(') && closingBracket(tokens, from + 1) === end - 1) {
+      const inner = windowsToFlink(textOf(sql, tokens.slice(from + 2, end - 1)), newView, durationOf);
+      if (inner.note) return { sql, views: [], note: inner.note };
+      table = newView();
+      views.push(...inner.views, `CREATE TEMPORARY VIEW ${table} AS\n${inner.sql.trim()}`);
+      hoisted.push([from + 1, end - 1]);
+    } else if (end !== from + 2 || tokens[from + 1]!.kind !== 'word') return { sql, views: [], note: BY_HAND };
+    const close = closingBracket(tokens, at + 1);
+    const keys = splitTopLevel(tokens.slice(group + 2, groupByEnd(tokens, depth, group + 2, level)))
+      .filter((item) => item.length === 1 && item[0]!.kind === 'word')
+      .map((item) => item[0]!.text);
+    const select = tokens.findLastIndex((_, i) => i < from && atLevel(i, 'SELECT'));
+    const timed = tokens.slice(select, from).some((token) => isWord(token, 'WINDOW_TIME'));
+    edits.push(
+      {
+        start: tokens[from + 1]!.start,
+        end: tokens[end - 1]!.end,
+        text: flinkTableFunction(flinkWindowSpec(sql, tokens.slice(at, close + 1), table, keys, durationOf)),
+      },
+      {
+        start: tokens[at]!.start,
+        end: tokens[close]!.end,
+        text: `window_start, window_end${timed ? ', window_time' : ''}`,
+      },
+    );
+  }
+  return { sql: applyEdits(sql, [...edits, ...windowReferences(tokens, outside)]), views };
+}
+
+/** The window of a `window(ts, size[, slide[, offset]])` or `session_window(ts, gap)` call over `table`. */
+function flinkWindowSpec(
+  sql: string,
+  call: Token[],
+  table: string,
+  keys: string[],
+  durationOf: DurationOf,
+): WindowSpec {
+  const args = splitTopLevel(call.slice(2, -1));
   const durations = args.slice(1).map((arg) => durationOf(textOf(sql, arg), 'window'));
-  const session = isWord(tokens[at], 'SESSION_WINDOW');
-  const others = tokens.slice(close + 1).filter((token) => !isSymbol(token, ','));
-  const spec: WindowSpec = {
+  const session = isWord(call[0], 'SESSION_WINDOW');
+  return {
     kind: session ? 'session' : durations[1] !== undefined && durations[1] !== durations[0] ? 'hop' : 'tumble',
     syntax: 'flink',
-    source: source.name,
+    source: table,
     timeColumn: textOf(sql, args[0]!),
     sizeUs: durations[0]!,
     slideUs: durations[1] ?? durations[0]!,
     offsetUs: durations[2] ?? 0n,
     gapUs: durations[0]!,
-    partitionBy: session
-      ? others
-          .filter((token) => token.kind === 'word' && !isWord(token, 'HAVING'))
-          .map((token) => token.text)
-          .slice(0, 1)
-      : [],
+    partitionBy: session ? keys : [],
   };
-  const edits: Edit[] = [
-    { start: stream.start, end: stream.end, text: flinkTableFunction(spec) },
-    { start: tokens[at]!.start, end: tokens[close]!.end, text: 'window_start, window_end' },
-  ];
-  tokens.forEach((token, i) => {
-    if (i === at || !isWord(token, 'WINDOW', 'SESSION_WINDOW') || isSymbol(tokens[i + 1], '(')) return;
-    if (isSymbol(tokens[i + 1], '.') && tokens[i + 2]) {
+}
+
+/** Spark's window column as Flink's columns: `window.start` as window_start, `window_time(window)`, `window`. */
+function windowReferences(tokens: Token[], outside: (i: number) => boolean): Edit[] {
+  const edits: Edit[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    const spark = (at: number) => isWord(tokens[at], 'WINDOW', 'SESSION_WINDOW');
+    if (!outside(i)) continue;
+    if (isWord(token, 'WINDOW_TIME') && isSymbol(tokens[i + 1], '(') && spark(i + 2) && isSymbol(tokens[i + 3], ')')) {
+      edits.push({ start: token.start, end: tokens[i + 3]!.end, text: 'window_time' });
+      i += 3;
+    } else if (spark(i) && isSymbol(tokens[i + 1], '.') && tokens[i + 2]) {
       edits.push({ start: token.start, end: tokens[i + 2]!.end, text: `window_${tokens[i + 2]!.text.toLowerCase()}` });
-    } else {
+      i += 2;
+    } else if (spark(i) && !isSymbol(tokens[i + 1], '('))
       edits.push({ start: token.start, end: token.end, text: 'window_start, window_end' });
-    }
-  });
-  return { sql: applyEdits(sql, edits) };
+  }
+  return edits;
 }
 
 const FLINK_TYPES: Record<string, string> = {
@@ -349,15 +511,24 @@ export function pySparkInputs(scenario: Scenario, read: (source: SourceSpec) => 
   return lines;
 }
 
-/** `name = spark.sql("""...""")`: the query in Spark SQL, after a comment when it needs rewriting by hand. */
+/**
+ * `name = spark.sql("""...""")`: the query in Spark SQL, after a comment when it needs rewriting by hand. A query
+ * Spark cannot spell stays as a comment, and the job raises NotImplementedError with the reason where it would run.
+ */
 export function sparkQuery(query: string, name: string, durationOf: DurationOf): string[] {
   const translated = toSparkSql(query, durationOf);
-  return [
-    ...(translated.note ? [`# ${translated.note}`] : []),
-    `${name} = spark.sql("""`,
-    translated.sql.trim(),
-    '""")',
-  ];
+  const note = translated.note ? [`# ${translated.note}`] : [];
+  if (translated.sql === null)
+    return [
+      ...note,
+      "# Tideline's query, for reference:",
+      ...query
+        .trim()
+        .split('\n')
+        .map((line) => `#   ${line}`),
+      `raise NotImplementedError(${JSON.stringify(`${name}: ${translated.note}`)})`,
+    ];
+  return [...note, `${name} = spark.sql("""`, translated.sql.trim(), '""")'];
 }
 
 function sparkRateSource(source: SourceSpec): string[] {
@@ -469,7 +640,7 @@ function flinkSql(scenario: Scenario, durationOf: DurationOf): string {
     );
   }
   queriesOf(scenario).forEach((query) => {
-    const translated = toFlinkSql(query.query, scenario.sources, durationOf);
+    const translated = toFlinkSql(query.query, query.name, durationOf);
     if (translated.note) lines.push(`-- ${translated.note}`);
     if (query.outputMode !== 'append')
       lines.push(`-- Tideline ran this query in ${query.outputMode} mode; Flink emits updates as a changelog.`);
@@ -482,7 +653,12 @@ function flinkSql(scenario: Scenario, durationOf: DurationOf): string {
         '',
       );
     else
-      lines.push(`CREATE TABLE ${query.name}_results WITH ('connector' = 'print') AS`, `${translated.sql.trim()};`, '');
+      lines.push(
+        ...translated.views.flatMap((view) => [`${view};`, '']),
+        `CREATE TABLE ${query.name}_results WITH ('connector' = 'print') AS`,
+        `${translated.sql.trim()};`,
+        '',
+      );
   });
   return lines.join('\n');
 }
