@@ -1,7 +1,7 @@
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { Table as WasmTable, writeParquet } from 'parquet-wasm/node';
 import type { Page } from '@playwright/test';
-import { expect, freshProfile, openPlayground, savedDownload, stepOnce, test, writeSql } from './fixtures';
+import { batchesRun, expect, freshProfile, openPlayground, savedDownload, stepOnce, test, writeSql } from './fixtures';
 
 /** Readings of two devices over two minutes, one file per minute, as a user's exported logs might be. */
 const MINUTES = [
@@ -147,4 +147,40 @@ test('a Parquet file streams too; an unreadable one says why; the scenario with 
   const reopened = fresh.getByRole('region', { name: 'Results' }).getByRole('table', { name: 'Result table' });
   await expect(reopened.getByRole('row')).toHaveCount(3);
   await context.close();
+});
+
+test('files replay at a rate of rows per second, by event time: a row written late in the file is read in its place', async ({
+  page,
+}) => {
+  await openPlayground(page);
+  const form = await addFiles(page, [
+    {
+      name: 'shuffled.csv',
+      buffer: csv(['ts,device,temp', '2024-05-01 12:00:40,b,21.0', '2024-05-01 12:00:05,a,20.5']),
+    },
+  ]);
+  await form.getByRole('combobox', { name: 'Reads' }).selectOption('rows per second');
+  await form.getByRole('spinbutton', { name: 'Rows per second' }).fill('1');
+  await form.getByRole('combobox', { name: 'Order' }).selectOption('by event time');
+  await form.screenshot({ path: test.info().outputPath('file-replay-form.png') });
+  await form.getByRole('button', { name: 'Add source' }).click();
+  const sources = page.getByRole('region', { name: 'Sources' });
+  await expect(sources).toContainText('csv files: 1 file, 1 rows/s by event time');
+
+  await stepThrough(page, 'SELECT ts, device FROM shuffled');
+  await page.getByRole('tab', { name: 'Sources' }).click();
+  await stepOnce(page);
+  const input = sources.getByRole('table', { name: 'Input rows of shuffled' });
+  await expect(input.getByRole('row')).toHaveCount(2);
+  await expect(input).toContainText('12:00:05');
+  await stepOnce(page);
+  await expect(input).toContainText('12:00:40');
+
+  // Back to the order of the file: the run starts again, and reads 12:00:40 first.
+  await sources.getByRole('combobox', { name: 'Order' }).selectOption('as in the files');
+  await expect(sources).toContainText('csv files: 1 file, 1 rows/s, in file order');
+  await expect.poll(() => batchesRun(page)).toBe(0);
+  await stepOnce(page);
+  await expect(input.getByRole('row')).toHaveCount(2);
+  await expect(input).toContainText('12:00:40');
 });

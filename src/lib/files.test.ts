@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { fileSource, formatOf, MAX_FILE_BYTES, refusal, sourceNameFor, type FileSourceDraft } from './files';
+import {
+  describePace,
+  fileSource,
+  formatOf,
+  MAX_FILE_BYTES,
+  paceFor,
+  refusal,
+  sourceNameFor,
+  type FileSourceDraft,
+} from './files';
 
 const bytes = new Uint8Array([1, 2, 3]);
 
@@ -65,7 +74,7 @@ describe("the user's own files as a source", () => {
       ],
       eventTime: 'ts',
       watermark: ' 5 seconds ',
-      maxFilesPerTrigger: 1,
+      pace: { maxFilesPerTrigger: 1 },
       rows: 2,
       problems: [],
     };
@@ -84,5 +93,17 @@ describe("the user's own files as a source", () => {
     });
     // No event time: no watermark either.
     expect(fileSource({ ...draft, eventTime: '' }).source).not.toHaveProperty('watermark');
+  });
+
+  it('is read whole files per trigger or replayed at a rate, by event time only where it has one', () => {
+    expect(paceFor({ maxFilesPerTrigger: 2, rowsPerSecond: undefined }, true)).toEqual({ maxFilesPerTrigger: 2 });
+    expect(paceFor({ rowsPerSecond: 50, order: 'eventTime' }, true)).toEqual({ rowsPerSecond: 50, order: 'eventTime' });
+    expect(paceFor({ rowsPerSecond: 50, order: 'eventTime' }, false)).toEqual({ rowsPerSecond: 50 });
+    expect(paceFor({ rowsPerSecond: 50, order: 'file' }, true)).toEqual({ rowsPerSecond: 50 });
+    expect(
+      [{ maxFilesPerTrigger: 1 }, {}, { rowsPerSecond: 20 }, { rowsPerSecond: 5, order: 'eventTime' as const }].map(
+        describePace,
+      ),
+    ).toEqual(['1 file per trigger', 'all at once', '20 rows/s, in file order', '5 rows/s by event time']);
   });
 });

@@ -3,7 +3,9 @@
  * path its document carries. Picked files live under a folder named after their source, so that each file
  * source's glob takes only its own files.
  */
+import type { FileSourceSpec } from '../../workers/engine/scenario';
 import type { DataFile, FileFormat, FileProblem } from '../../workers/protocol';
+import { plural } from './format';
 import type { SourceDocument } from './scenario';
 
 /** What the page will hold in memory of the user's files, all sources together. */
@@ -17,7 +19,7 @@ export interface FileSourceDraft {
   columns: [string, string][];
   eventTime: string;
   watermark: string;
-  maxFilesPerTrigger: number;
+  pace: FilePace;
   rows: number;
   problems: FileProblem[];
 }
@@ -28,11 +30,34 @@ export function fileSource(draft: FileSourceDraft): { source: SourceDocument; fi
   const source: SourceDocument = {
     name: draft.name,
     columns: draft.columns,
-    file: { path: `${draft.name}/*`, format: draft.format, maxFilesPerTrigger: draft.maxFilesPerTrigger },
+    file: { path: `${draft.name}/*`, format: draft.format, ...paceFor(draft.pace, draft.eventTime !== '') },
   };
   if (draft.eventTime) source.eventTime = draft.eventTime;
   if (draft.eventTime && draft.watermark.trim()) source.watermark = draft.watermark.trim();
   return { source, files };
+}
+
+/** How a file source's rows come: whole files per trigger (Spark's file source), or replayed rows per second. */
+export type FilePace = Pick<FileSourceSpec, 'maxFilesPerTrigger' | 'rowsPerSecond' | 'order'>;
+
+/** The rate a file source is replayed at when the user first picks rows per second. */
+export const DEFAULT_ROWS_PER_SECOND = 100;
+
+/** The pace as the document carries it: no order by event time for a source without one, no default order. */
+export function paceFor(pace: FilePace, hasEventTime: boolean): FilePace {
+  if (pace.rowsPerSecond === undefined)
+    return pace.maxFilesPerTrigger === undefined ? {} : { maxFilesPerTrigger: pace.maxFilesPerTrigger };
+  return {
+    rowsPerSecond: pace.rowsPerSecond,
+    ...(pace.order === 'eventTime' && hasEventTime && { order: 'eventTime' as const }),
+  };
+}
+
+/** The pace in words: "1 file per trigger", "all at once", "100 rows/s by event time". */
+export function describePace(pace: FilePace): string {
+  if (pace.rowsPerSecond !== undefined)
+    return `${pace.rowsPerSecond} rows/s${pace.order === 'eventTime' ? ' by event time' : ', in file order'}`;
+  return pace.maxFilesPerTrigger ? `${plural(pace.maxFilesPerTrigger, 'file')} per trigger` : 'all at once';
 }
 
 const KEYWORDS = new Set(

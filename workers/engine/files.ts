@@ -225,7 +225,51 @@ export interface FileBatch {
   files: number;
 }
 
-/** A source's data files, in name order, read a trigger's worth at a time. */
+/** The files `sources[index]` reads, in name order; a clear error when none match its path. */
+function filesOf(spec: SourceSpec, index: number, files: readonly DataFile[]): DataFile[] {
+  const { path } = spec.file!;
+  const matched = matchingFiles(path, files);
+  if (matched.length > 0) return matched;
+  const given =
+    files.length === 0 ? 'no data files were given' : `the files given: ${files.map((file) => file.name).join(', ')}`;
+  throw new ScenarioError(
+    `sources[${index}].file.path`,
+    `no file matches "${path}" (${given})`,
+    'The path is relative to the scenario document; * matches any part of a file name.',
+  );
+}
+
+/** The rows of `files` in the source's columns, one table per file that holds any, and the rows left out. */
+function readFiles(
+  db: Database,
+  spec: SourceSpec,
+  files: readonly DataFile[],
+  readParquet: ParquetToArrow | undefined,
+): { tables: Table[]; rejected: RejectedRow[] } {
+  const tables: Table[] = [];
+  const rejected: RejectedRow[] = [];
+  try {
+    for (const file of files) {
+      const staged = stage(db, file, spec.file!.format, readParquet);
+      const rows = readAs(db, spec.columns, staged, spec.eventTime);
+      if (rows.table) tables.push(rows.table);
+      for (const { line, message, values } of rows.problems.slice(0, MAX_REJECTED_PER_FILE))
+        rejected.push({ source: spec.name, values, reason: `${file.name} ${staged.unit} ${line}: ${message}` });
+      const more = rows.problems.length - MAX_REJECTED_PER_FILE;
+      if (more > 0)
+        rejected.push({ source: spec.name, values: [], reason: `${file.name}: ${more} more rows left out` });
+    }
+  } finally {
+    db.query(`DROP TABLE IF EXISTS ${STAGING}`);
+  }
+  return { tables, rejected };
+}
+
+function concat(tables: Table[]): Table | null {
+  return tables.length > 0 ? tables.reduce((all, table) => all.concat(table)) : null;
+}
+
+/** A source's data files, in name order, read a trigger's worth at a time: its offset counts the files read. */
 export class FileSource {
   private constructor(
     private readonly db: Database,
@@ -235,10 +279,7 @@ export class FileSource {
     private readonly filesPerTrigger: number,
   ) {}
 
-  /**
-   * The files `sources[index]` reads; a clear error when none match its path. The once trigger reads them all in
-   * its one batch, whatever maxFilesPerTrigger says, as Spark does.
-   */
+  /** The once trigger reads every file in its one batch, whatever maxFilesPerTrigger says, as Spark does. */
   static open(
     db: Database,
     spec: SourceSpec,
@@ -246,51 +287,63 @@ export class FileSource {
     files: readonly DataFile[],
     options: { readParquet?: ParquetToArrow; once: boolean },
   ) {
-    const { path } = spec.file!;
-    const matched = matchingFiles(path, files);
-    if (matched.length === 0) {
-      const given =
-        files.length === 0
-          ? 'no data files were given'
-          : `the files given: ${files.map((file) => file.name).join(', ')}`;
-      throw new ScenarioError(
-        `sources[${index}].file.path`,
-        `no file matches "${path}" (${given})`,
-        'The path is relative to the scenario document; * matches any part of a file name.',
-      );
-    }
+    const matched = filesOf(spec, index, files);
     const perTrigger = options.once ? matched.length : (spec.file!.maxFilesPerTrigger ?? matched.length);
     return new FileSource(db, spec, matched, options.readParquet, perTrigger);
+  }
+
+  get size(): number {
+    return this.files.length;
   }
 
   /** The files from the `offset`-th on that the next trigger reads; null when every file has been read. */
   batchFrom(offset: number): FileBatch | null {
     if (offset >= this.files.length) return null;
     const files = this.files.slice(offset, offset + this.filesPerTrigger);
-    const tables: Table[] = [];
-    const rejected: RejectedRow[] = [];
-    try {
-      for (const file of files) {
-        const staged = stage(this.db, file, this.spec.file!.format, this.readParquet);
-        const rows = readAs(this.db, this.spec.columns, staged, this.spec.eventTime);
-        if (rows.table) tables.push(rows.table);
-        for (const { line, message, values } of rows.problems.slice(0, MAX_REJECTED_PER_FILE))
-          rejected.push({ source: this.spec.name, values, reason: `${file.name} ${staged.unit} ${line}: ${message}` });
-        const more = rows.problems.length - MAX_REJECTED_PER_FILE;
-        if (more > 0)
-          rejected.push({ source: this.spec.name, values: [], reason: `${file.name}: ${more} more rows left out` });
+    const { tables, rejected } = readFiles(this.db, this.spec, files, this.readParquet);
+    const table = concat(tables);
+    return { ipc: table && tableToIPC(table, 'stream'), rejected, files: files.length };
+  }
+}
+
+/**
+ * A file source replayed at rowsPerSecond: every file's rows, read once as the run starts, in file order or by
+ * event time (ties in file order), due as a rate source's events are. Its offset counts the rows read.
+ */
+export class FileReplay {
+  private constructor(
+    readonly spec: SourceSpec,
+    private readonly rows: Table | null,
+    /** The rows the files left out, reported by the first batch. */
+    readonly rejected: RejectedRow[],
+  ) {}
+
+  static open(db: Database, spec: SourceSpec, index: number, files: readonly DataFile[], readParquet?: ParquetToArrow) {
+    const { tables, rejected } = readFiles(db, spec, filesOf(spec, index, files), readParquet);
+    let rows = concat(tables);
+    if (rows && spec.file!.order === 'eventTime') {
+      try {
+        db.insertArrow(STAGING, tableToIPC(rows, 'stream'), true);
+        rows = db.query(`SELECT * FROM ${STAGING} ORDER BY ${quote(spec.eventTime!)}, rowid`);
+      } finally {
+        db.query(`DROP TABLE IF EXISTS ${STAGING}`);
       }
-    } finally {
-      this.db.query(`DROP TABLE IF EXISTS ${STAGING}`);
     }
-    const ipc =
-      tables.length > 0
-        ? tableToIPC(
-            tables.reduce((all, table) => all.concat(table)),
-            'stream',
-          )
-        : null;
-    return { ipc, rejected, files: files.length };
+    return new FileReplay(spec, rows, rejected);
+  }
+
+  get size(): number {
+    return this.rows?.numRows ?? 0;
+  }
+
+  /** How many rows are due by processing time `ms`. */
+  offsetAt(ms: number): number {
+    return Math.min(this.size, Math.floor((ms * this.spec.file!.rowsPerSecond!) / 1000));
+  }
+
+  /** Rows `from` up to `to` as an Arrow IPC stream. */
+  take(from: number, to: number): Uint8Array {
+    return tableToIPC(this.rows!.slice(from, to), 'stream');
   }
 }
 

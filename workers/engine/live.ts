@@ -1,7 +1,7 @@
 import type { BatchReport, DataFile, QueryInfo, RejectedRow, StatePage, StateRequest } from '../protocol';
 import { checkResumable, CheckpointError, scenarioJson, type RunCheckpoint, type RunClock } from './checkpoint';
 import type { Database } from './database';
-import { FileSource, type ParquetToArrow } from './files';
+import { FileReplay, FileSource, type ParquetToArrow } from './files';
 import { createGenerator, type EventGenerator } from './generator';
 import type { GeneratorFeed } from './generator/feed';
 import { triggerIntervalMs, type GeneratorSpec, type Scenario, type Step, type TableSpec } from './scenario';
@@ -58,10 +58,13 @@ export interface LiveRunOptions {
  * is bounded by one batch; event times follow the sources' clock, so the event-time simulation stays
  * consistent. Once the engine catches up, the sources' clock catches up with processing time.
  *
- * A file source reads its next files each trigger, whatever the time: its offset is the number of files read.
+ * A file source reads its next files each trigger, whatever the time: its offset is the number of files read. One
+ * replayed at rowsPerSecond is due as a generator's events are, and its offset is the number of rows read.
  */
 export class LiveRun {
   private readonly offsets = new Map<string, number>();
+  /** The replayed file sources whose left-out rows no batch has reported yet: the first batch does. */
+  private readonly rejectionsDue = new Set<string>();
   /** The sources' clock at the last batch: its processing time, or behind it while throttled. */
   private sourceMs = 0;
   private throttled = false;
@@ -81,9 +84,17 @@ export class LiveRun {
     private readonly feed: GeneratorFeed | undefined,
     private readonly scenarioJson: string,
     private readonly fileSources: Map<string, FileSource>,
+    private readonly replays: Map<string, FileReplay>,
   ) {
     feed?.reset();
-    for (const name of [...generators.keys(), ...fileSources.keys()]) this.offsets.set(name, 0);
+    for (const name of [...generators.keys(), ...fileSources.keys(), ...replays.keys()]) this.offsets.set(name, 0);
+    for (const [name, replay] of replays) if (replay.rejected.length > 0) this.rejectionsDue.add(name);
+  }
+
+  /** The sources whose events are due by processing time: generators, and files replayed at a rate. */
+  private *rated(): Iterable<[string, { offsetAt(ms: number): number }]> {
+    yield* this.generators;
+    yield* this.replays;
   }
 
   /** Sets up the streams and plans the queries; with a checkpoint, resumes where it was taken. */
@@ -94,8 +105,11 @@ export class LiveRun {
     const specs = new Map<string, GeneratorSpec>();
     const tables: TableSpec[] = [...scenario.tables];
     const fileSources = new Map<string, FileSource>();
+    const replays = new Map<string, FileReplay>();
     scenario.sources.forEach((source, i) => {
-      if (source.file)
+      if (source.file?.rowsPerSecond)
+        replays.set(source.name, FileReplay.open(db, source, i, options.files ?? [], options.readParquet));
+      else if (source.file)
         fileSources.set(
           source.name,
           FileSource.open(db, source, i, options.files ?? [], {
@@ -126,7 +140,8 @@ export class LiveRun {
     if (options.maxReportRows !== undefined) for (const query of queries) query.maxReportRows = options.maxReportRows;
     const intervalMs = triggerIntervalMs(scenario.trigger) ?? 1000;
     const maxRows = options.maxRowsPerBatch ?? MAX_ROWS_PER_BATCH;
-    const run = new LiveRun(streams, queries, generators, maxRows, specs, intervalMs, options.feed, json, fileSources);
+    const files = [fileSources, replays] as const;
+    const run = new LiveRun(streams, queries, generators, maxRows, specs, intervalMs, options.feed, json, ...files);
     if (checkpoint?.position.kind === 'live') run.resumeAt(checkpoint.position, checkpoint.clock!);
     return run;
   }
@@ -151,10 +166,14 @@ export class LiveRun {
       const offset = position.offsets[name];
       if (!Number.isSafeInteger(offset) || offset! < 0)
         throw new CheckpointError(`The checkpoint has no offset for the source ${name}.`);
-      const files = this.fileSources.get(name)?.files.length;
+      const files = this.fileSources.get(name)?.size;
       if (files !== undefined && offset! > files)
         throw new CheckpointError(`The checkpoint has read ${offset} files of the source ${name}, which has ${files}.`);
+      const rows = this.replays.get(name)?.size;
+      if (rows !== undefined && offset! > rows)
+        throw new CheckpointError(`The checkpoint has read ${offset} rows of the source ${name}, which has ${rows}.`);
       this.offsets.set(name, offset!);
+      if (offset! > 0) this.rejectionsDue.delete(name);
     }
     for (const [query, ms] of Object.entries(position.lastTriggerMs)) this.lastTriggerMs.set(query, ms);
     this.sourceMs = position.sourceMs;
@@ -166,7 +185,7 @@ export class LiveRun {
   pending(processingMs: number): number {
     const sourceMs = this.sourceClock(processingMs);
     let pending = 0;
-    for (const [name, generator] of this.generators) pending += generator.offsetAt(sourceMs) - this.offsets.get(name)!;
+    for (const [name, source] of this.rated()) pending += source.offsetAt(sourceMs) - this.offsets.get(name)!;
     return pending;
   }
 
@@ -201,6 +220,13 @@ export class LiveRun {
         arrow[name] = this.feed?.take(name, from, to) ?? generator.generate(from, to).ipc;
         this.offsets.set(name, to);
       }
+    }
+    for (const [name, replay] of this.replays) {
+      const from = this.offsets.get(name)!;
+      const to = replay.offsetAt(sourceMs);
+      if (to > from) arrow[name] = replay.take(from, to);
+      if (this.rejectionsDue.delete(name)) fileRejections.set(name, replay.rejected);
+      this.offsets.set(name, to);
     }
     this.sample(processingMs);
     if (this.feed) this.prefetch(processingMs + this.intervalMs);
@@ -265,15 +291,15 @@ export class LiveRun {
    */
   private sourceClock(processingMs: number): number {
     let clock = Math.max(this.sourceMs, processingMs);
-    for (const [name, generator] of this.generators) {
+    for (const [name, source] of this.rated()) {
       const most = this.offsets.get(name)! + this.maxRows;
-      if (generator.offsetAt(clock) <= most) continue;
+      if (source.offsetAt(clock) <= most) continue;
       // offsetAt is non-decreasing: bisect to the microsecond between the last batch and `clock`.
       let lo = this.sourceMs;
       let hi = clock;
       while (hi - lo > 0.001) {
         const mid = (lo + hi) / 2;
-        if (generator.offsetAt(mid) <= most) lo = mid;
+        if (source.offsetAt(mid) <= most) lo = mid;
         else hi = mid;
       }
       clock = lo;
@@ -284,8 +310,8 @@ export class LiveRun {
   private sample(processingMs: number): void {
     let due = 0;
     let read = 0;
-    for (const [name, generator] of this.generators) {
-      due += generator.offsetAt(processingMs);
+    for (const [name, source] of this.rated()) {
+      due += source.offsetAt(processingMs);
       read += this.offsets.get(name)!;
     }
     this.samples.push({ ms: processingMs, due, read });

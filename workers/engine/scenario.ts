@@ -39,7 +39,16 @@ export interface FileSourceSpec {
   format: FileFormat;
   /** How many files one micro-batch reads (Spark's maxFilesPerTrigger); absent: every file not read yet. */
   maxFilesPerTrigger?: number;
+  /**
+   * Replays every file's rows as a rate source makes events, this many per second of processing time, instead of
+   * whole files per trigger; not beside maxFilesPerTrigger.
+   */
+  rowsPerSecond?: number;
+  /** The order rows are replayed in at rowsPerSecond: as the files hold them (the default) or by event time. */
+  order?: ReplayOrder;
 }
+
+export type ReplayOrder = 'file' | 'eventTime';
 
 export interface SourceSpec<D = Duration> {
   name: string;

@@ -15,6 +15,7 @@ import type {
   GeneratorSpec,
   OutputMode,
   QuerySpec,
+  ReplayOrder,
   Scenario,
   SourceSpec,
   Step,
@@ -541,9 +542,11 @@ interface ReadSource {
 
 const FILE_FORMATS: readonly FileFormat[] = ['csv', 'parquet', 'arrow'];
 
+const REPLAY_ORDERS: readonly ReplayOrder[] = ['file', 'eventTime'];
+
 function readFileSource(value: unknown, field: string): FileSourceSpec {
   const file = readObject(value, field, 'a file object such as { "path": "events-*.csv", "format": "csv" }');
-  checkKeys(file, field, ['path', 'format', 'maxFilesPerTrigger']);
+  checkKeys(file, field, ['path', 'format', 'maxFilesPerTrigger', 'rowsPerSecond', 'order']);
   const path = get(file, 'path');
   if (typeof path !== 'string' || path.trim() === '')
     expected(childPath(field, 'path'), 'a path relative to the document, such as "events-*.csv"', path);
@@ -555,6 +558,28 @@ function readFileSource(value: unknown, field: string): FileSourceSpec {
     if (typeof most !== 'number' || !Number.isSafeInteger(most) || most < 1)
       expected(childPath(field, 'maxFilesPerTrigger'), 'a whole number of files, 1 or more', most);
     spec.maxFilesPerTrigger = most;
+  }
+  const rate = get(file, 'rowsPerSecond');
+  if (rate !== undefined) {
+    if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0)
+      expected(childPath(field, 'rowsPerSecond'), 'a number of rows per second, more than 0', rate);
+    if (most !== undefined)
+      fail(
+        childPath(field, 'rowsPerSecond'),
+        'a file source replays rows at a rate or reads whole files per trigger, not both',
+        'keep rowsPerSecond or maxFilesPerTrigger',
+      );
+    spec.rowsPerSecond = rate;
+  }
+  const order = get(file, 'order');
+  if (order !== undefined) {
+    spec.order = readEnum(order, childPath(field, 'order'), REPLAY_ORDERS);
+    if (rate === undefined)
+      fail(
+        childPath(field, 'order'),
+        'the order applies to rows replayed at rowsPerSecond; whole files are read in name order, as Spark reads them',
+        'add rowsPerSecond, or leave the order out',
+      );
   }
   return spec;
 }
@@ -613,6 +638,12 @@ function readSource(value: unknown, field: string, taken: NameRegistry): ReadSou
     if (generator !== undefined)
       fail(childPath(field, 'file'), 'a source reads files or generates events, not both', 'keep one of the two');
     spec.file = readFileSource(file, childPath(field, 'file'));
+    if (spec.file.order === 'eventTime' && spec.eventTime === undefined)
+      fail(
+        childPath(childPath(field, 'file'), 'order'),
+        'rows replayed by event time need an event-time column',
+        'add "eventTime", or replay in file order',
+      );
   }
   return { spec, columns };
 }
