@@ -16,6 +16,7 @@ import q11 from '../../examples/nexmark/q11.json';
 import q13 from '../../examples/nexmark/q13.json';
 import q14 from '../../examples/nexmark/q14.json';
 import q15 from '../../examples/nexmark/q15.json';
+import q16 from '../../examples/nexmark/q16.json';
 import q17 from '../../examples/nexmark/q17.json';
 import q18 from '../../examples/nexmark/q18.json';
 import q20 from '../../examples/nexmark/q20.json';
@@ -70,6 +71,7 @@ export const EXAMPLES: readonly Example[] = [
   example('nexmark-q13', 'Nexmark Q13: bounded side input join', q13),
   example('nexmark-q14', 'Nexmark Q14: calculation', q14),
   example('nexmark-q15', 'Nexmark Q15: bidding statistics report', q15),
+  example('nexmark-q16', 'Nexmark Q16: channel statistics report', q16),
   example('nexmark-q17', 'Nexmark Q17: auction statistics report', q17),
   example('nexmark-q18', 'Nexmark Q18: last bid per bidder and auction', q18),
   example('nexmark-q20', 'Nexmark Q20: expand bid with auction', q20),

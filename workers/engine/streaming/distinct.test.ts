@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { BatchReport } from '../../protocol';
 import { parseScenario } from '../validate';
@@ -29,6 +30,47 @@ function scenario(
     outputMode,
     steps: [...batches.map((rows) => ({ add: { [spec.name]: rows } })), ...(end ? [{ end: true }] : [])],
   };
+}
+
+/** A Nexmark bid: [ts, auction, bidder, price, channel, url]. */
+type Bid = [string, number, number, number, string, string];
+
+/** Nexmark q15's and q16's price bands: under 10,000, under 1,000,000, the rest. */
+const PRICE_BANDS = [(p: number) => p < 10000, (p: number) => p >= 10000 && p < 1000000, (p: number) => p >= 1000000];
+
+/** 400 seeded bids over two days, in time order within each, over three channels and three price bands. */
+function nexmarkBids(seed: number): Bid[] {
+  const next = random(seed);
+  return Array.from({ length: 400 }, (_, i): Bid => {
+    const day = i < 250 ? '2015-07-15' : '2015-07-16';
+    const price = [500, 50000, 5000000][Math.floor(next() * 3)]!;
+    const time = `0${Math.floor(next() * 10)}:${String(Math.floor(next() * 60)).padStart(2, '0')}:00`;
+    const channel = ['Apple', 'Google', 'Baidu'][Math.floor(next() * 3)]!;
+    return [`${day} ${time}`, Math.floor(next() * 30), Math.floor(next() * 20), price, channel, 'https://x'];
+  });
+}
+
+/** Bids as a stream of eight batches of 50. */
+function bidStream(bids: Bid[]) {
+  const columns: [string, string][] = [
+    ['ts', 'TIMESTAMP'],
+    ['auction', 'BIGINT'],
+    ['bidder', 'BIGINT'],
+    ['price', 'BIGINT'],
+    ['channel', 'VARCHAR'],
+    ['url', 'VARCHAR'],
+  ];
+  return stream(
+    'bid',
+    columns,
+    Array.from({ length: 8 }, (_, n) => bids.slice(n * 50, n * 50 + 50)),
+  );
+}
+
+/** How many distinct values the column has among the bids, in all and within each price band. */
+function distinctPerBand(bids: Bid[], column: number): number[] {
+  const distinct = (some: Bid[]) => new Set(some.map((row) => row[column])).size;
+  return [distinct(bids), ...PRICE_BANDS.map((inBand) => distinct(bids.filter((row) => inBand(row[3]))))];
 }
 
 /** Flink's TestData.tupleData3: (a, b, c). */
@@ -268,13 +310,7 @@ describe("distinct aggregates, as Flink runs them (Spark refuses them: 'Distinct
   // Nexmark q15 as Flink's nexmark repository writes it (DATE_FORMAT as strftime): distinct bidders and auctions per
   // day and price band, over seeded bids in eight batches, against the same counts taken over all the bids at once.
   it('Nexmark q15: count(DISTINCT ...) FILTER (WHERE ...) per day, across batches', async () => {
-    const next = random(15);
-    const bands = [(p: number) => p < 10000, (p: number) => p >= 10000 && p < 1000000, (p: number) => p >= 1000000];
-    const bids = Array.from({ length: 400 }, (_, i) => {
-      const day = i < 250 ? '2015-07-15' : '2015-07-16';
-      const price = [500, 50000, 5000000][Math.floor(next() * 3)]!;
-      return [`${day} 0${Math.floor(next() * 10)}:00:00`, Math.floor(next() * 30), Math.floor(next() * 20), price];
-    });
+    const bids = nexmarkBids(15);
     const band = (name: string, column: string) =>
       [
         `count(distinct ${column}) AS total_${name}`,
@@ -284,28 +320,35 @@ describe("distinct aggregates, as Flink runs them (Spark refuses them: 'Distinct
       ].join(', ');
     const query = `SELECT strftime(ts, '%Y-%m-%d') AS day, count(*) AS total_bids, ${band('bidders', 'bidder')},
         ${band('auctions', 'auction')} FROM bid GROUP BY strftime(ts, '%Y-%m-%d')`;
-    const bid = stream(
-      'bid',
-      [
-        ['ts', 'TIMESTAMP'],
-        ['auction', 'BIGINT'],
-        ['bidder', 'BIGINT'],
-        ['price', 'BIGINT'],
-      ],
-      Array.from({ length: 8 }, (_, n) => bids.slice(n * 50, n * 50 + 50)),
-    );
-    const batches = await runScenario(scenario(bid, query));
+    const batches = await runScenario(scenario(bidStream(bids), query));
     const expected = ['2015-07-15', '2015-07-16'].map((day) => {
-      const ofDay = bids.filter((row) => (row[0] as string).startsWith(day));
-      const distinct = (column: number) => [
-        new Set(ofDay.map((row) => row[column])).size,
-        ...bands.map(
-          (inBand) => new Set(ofDay.filter((row) => inBand(row[3] as number)).map((row) => row[column])).size,
-        ),
-      ];
-      return [day, ofDay.length, ...distinct(2), ...distinct(1)].join(',');
+      const ofDay = bids.filter((row) => row[0].startsWith(day));
+      return [day, ofDay.length, ...distinctPerBand(ofDay, 2), ...distinctPerBand(ofDay, 1)].join(',');
     });
     expect(finalRows(batches)).toEqual(expected);
+  });
+
+  // Nexmark q16, the channel statistics report, as examples/nexmark/q16.json writes it: q15's counts per channel and
+  // day, the bids per price band too, and the latest minute (max of a formatted time), against counts over all bids.
+  it('Nexmark q16: the example per channel and day, across batches', async () => {
+    const bids = nexmarkBids(16);
+    const { query } = JSON.parse(readFileSync(new URL('../../../examples/nexmark/q16.json', import.meta.url), 'utf8'));
+    const batches = await runScenario(scenario(bidStream(bids), query));
+    const groups = new Map<string, Bid[]>();
+    for (const bid of bids) {
+      const key = `${bid[4]},${bid[0].slice(0, 10)}`;
+      groups.set(key, [...(groups.get(key) ?? []), bid]);
+    }
+    const expected = [...groups].map(([key, ofGroup]) => {
+      const minute = ofGroup
+        .map((row) => row[0].slice(11, 16))
+        .sort()
+        .at(-1);
+      const perBand = PRICE_BANDS.map((inBand) => ofGroup.filter((row) => inBand(row[3])).length);
+      const counts = [ofGroup.length, ...perBand, ...distinctPerBand(ofGroup, 2), ...distinctPerBand(ofGroup, 1)];
+      return [key, minute, ...counts].join(',');
+    });
+    expect(finalRows(batches, 2)).toEqual(expected.sort());
   });
 
   // A session window with COUNT(DISTINCT ...): the session operator keeps its sessions' rows, and counts over them.
