@@ -1,34 +1,49 @@
 import type { SourceSpec } from '../scenario';
 import type { Staged } from './plan';
 import { selectClauses } from '../sql/select';
-import { closingBracket, identifierName, isSymbol, isWord, splitTopLevel, textOf, type Token } from '../sql/tokens';
-import type { DurationOf, WindowSpec } from '../sql/windows';
+import {
+  applyEdits,
+  closingBracket,
+  identifierName,
+  isSymbol,
+  isWord,
+  splitTopLevel,
+  textOf,
+  type Edit,
+  type Token,
+} from '../sql/tokens';
+import { quote, type DurationOf, type WindowSpec } from '../sql/windows';
+
+/** The join types a join of two streams runs: Spark's stream–stream joins, and Flink's window joins. */
+export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'semi';
 
 /**
  * A join of two streams (Spark's stream–stream join, append mode): each side keeps its rows as state;
  * each batch joins its new rows with the other side's state; the watermark and the join's time
- * condition tell when a row can no longer match and is evicted. A left outer join emits an unmatched
- * left row with NULLs once it is evicted.
+ * condition tell when a row can no longer match and is evicted. An outer side's unmatched row comes out with
+ * NULLs once it is evicted; a left semi join emits a left row once, at its first match. A Flink window join
+ * (`window`) instead joins each window's rows once the watermark closes it.
  */
 export interface JoinPlan extends Staged {
   kind: 'join';
   sources: string[];
   sides: [JoinSide, JoinSide];
-  outer: boolean;
-  /** The user's query, window table functions expanded, reading the two streams by name. */
+  type: JoinType;
+  /** The user's query, window table functions expanded, reading the two streams by name; `SEMI JOIN` as DuckDB spells it. */
   sql: string;
   /** The same as an inner join, for the matches of each batch. */
   innerSql: string;
-  /** The join condition, over the sides' aliases; for marking matched rows of a left outer join. */
+  /** The join condition, over the sides' aliases; for marking matched rows. */
   condition: string;
   /**
    * How far below its input watermark the join's output watermark stands (Spark 3.5's
    * StreamingSymmetricHashJoinExec.produceOutputWatermark): a time-range join can emit rows of its state that
-   * far back, the longest range plus a millisecond; an equi-join on event time or windows, none.
+   * far back, its longest retention; an equi-join on event time, none; a window join, its window size.
    */
   watermarkDelayUs: bigint;
   /** Which select items carry a side's event time: a chained operator's rowtime. */
   eventTimeItems: boolean[];
+  window: WindowJoin | null;
 }
 
 export interface JoinSide {
@@ -38,22 +53,53 @@ export interface JoinSide {
   sourceColumns: string[];
   /** A row can be evicted once `event time + retainUs <= watermark`; null: kept for ever. */
   retainUs: bigint | null;
+  /** Whether its rows that never match come out with NULLs for the other side's columns. */
+  outer: boolean;
+  /** Whether its state rows carry a matched flag (`__matched`) and a row id (`__row`): an outer side, a semi join's left. */
+  tracked: boolean;
+  /** The conjuncts of the ON condition that read this side alone (Spark's preJoinFilter); null when there are none. */
+  filter: string | null;
+  /** The query that emits this side's rows with NULLs for the other side's columns, run with the other side empty. */
+  paddedSql: string;
+}
+
+/** Flink's window join (WindowJoinOperator): each side's windowed rows wait for their window to close. */
+export interface WindowJoin {
+  /** The query, each side's windowed relation replaced by its stream's name: it reads the closed windows' rows. */
+  sql: string;
+  /** Each side's relation as the query writes it, windows assigned, over the stream's batch. */
+  relations: [string, string];
+  /** Each side's last window end for a row, in microseconds over the stream's columns: a row later than it is late. */
+  lastEnds: [string, string];
 }
 
 export class JoinShapeError extends Error {
   constructor(
     message: string,
     readonly hint: string,
+    readonly spark?: string,
   ) {
     super(message);
   }
 }
 
+/**
+ * `left.ts - right.ts` lies above `lo` and below `hi` (microseconds), when known. A bound that admits its own
+ * value (`<=`, `>=`, BETWEEN) reaches a millisecond further, as Spark's state watermark does (the `- 1` of
+ * StreamingJoinHelper.getStateValueWatermark); an equality is a join key, watermarked as it is.
+ */
 interface Bound {
-  /** `left.ts - right.ts` is at least `lo` and at most `hi` (microseconds), when known. */
   lo?: bigint;
   hi?: bigint;
 }
+
+const SPARK_JOIN_TYPES: Record<JoinType, string> = {
+  inner: 'Inner',
+  left: 'LeftOuter',
+  right: 'RightOuter',
+  full: 'FullOuter',
+  semi: 'LeftSemi',
+};
 
 /**
  * Plans a query whose FROM joins two streams. `windows` are the window table functions the query
@@ -79,70 +125,101 @@ export function planJoin(
       'Two streams must be joined with JOIN ... ON.',
       'Write FROM a JOIN b ON <keys> AND <event-time range>.',
     );
-  const kind = from.slice(Math.max(0, joinAt - 2), joinAt).map((token) => token.text.toUpperCase());
-  if (kind.includes('RIGHT') || kind.includes('FULL')) {
-    throw new JoinShapeError(
-      'Right and full outer joins of two streams are not supported.',
-      'Put the stream whose unmatched rows you want on the left of a LEFT JOIN.',
-    );
-  }
-  if (kind.includes('SEMI') || kind.includes('ASOF') || kind.includes('POSITIONAL')) {
-    throw new JoinShapeError(
-      `${kind.at(-1)} joins of two streams are not supported.`,
-      'Join them with an inner JOIN ... ON keys AND an event-time range.',
-    );
-  }
-  const outer = kind.includes('LEFT');
+  let keywordAt = joinAt;
+  while (isWord(from[keywordAt - 1], 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'INNER', 'SEMI', 'ASOF', 'POSITIONAL'))
+    keywordAt--;
+  const type = joinType(from.slice(keywordAt, joinAt).map((token) => token.text.toUpperCase()));
   const onAt = from.findIndex((token, i) => i > joinAt && isWord(token, 'ON'));
   if (onAt < 0)
     throw new JoinShapeError(
       'A join of two streams needs an ON condition.',
       'Write ... JOIN b ON a.key = b.key AND <event-time range>.',
     );
-  const sides = [sideOf(from.slice(0, joinAt), streams), sideOf(from.slice(joinAt + 1, onAt), streams)] as const;
+  const sides = [sideOf(from.slice(0, keywordAt), streams), sideOf(from.slice(joinAt + 1, onAt), streams)] as const;
   if (!sides[0] || !sides[1])
     throw new JoinShapeError(
       'Each side of the join must be a stream or a window table function over one.',
       'Write FROM a JOIN b ON ...',
     );
-  const condition = from.slice(onAt + 1);
-  const conditionSql = textOf(sql, condition);
-
   const [left, right] = sides;
-  const leftWindow = windows.get(left.source.name.toLowerCase());
-  const rightWindow = windows.get(right.source.name.toLowerCase());
-  const bound = timeBound(sql, condition, left, right, durationOf);
-  const windowJoin = leftWindow && rightWindow && joinsWindows(condition, left.alias, right.alias);
-  let retain: [bigint | null, bigint | null] = [null, null];
-  if (windowJoin) {
-    retain = [leftWindow.sizeUs, rightWindow.sizeUs];
-  } else if (bound.lo !== undefined || bound.hi !== undefined) {
-    // A left row can only meet right rows with right.ts >= left.ts - hi; future right rows come after the
-    // watermark, so once left.ts - hi <= watermark... and symmetrically for the right side.
-    retain = [bound.lo !== undefined ? -bound.lo : null, bound.hi !== undefined ? bound.hi : null];
-  }
-  if (outer && (retain[0] === null || !left.source.watermark || !right.source.watermark)) {
-    throw new JoinShapeError(
-      'A left outer join of two streams emits an unmatched row once no match can come any more: that needs watermarks on both streams and an event-time range in the join condition.',
-      `Add watermarks and a condition such as ${right.alias}.${right.source.eventTime} BETWEEN ${left.alias}.${left.source.eventTime} AND ${left.alias}.${left.source.eventTime} + INTERVAL 10 MINUTES.`,
-    );
-  }
+  const condition = from.slice(onAt + 1);
+  const keyword = (text: string): Edit => ({ start: from[keywordAt]!.start, end: from[joinAt]!.end, text });
+  const spell = (text: string) => applyEdits(sql, [keyword(text)]);
+  const written = keyword(type === 'semi' ? 'SEMI JOIN' : textOf(sql, from.slice(keywordAt, joinAt + 1)));
+  const query = applyEdits(sql, [written]);
+  const window = windowJoin(sql, written, condition, [left, right], windows);
+  const retain = window ? window.retain : intervalRetention(sql, condition, [left, right], type, durationOf);
   const longest = retain.reduce<bigint>((max, us) => (us !== null && us > max ? us : max), 0n);
-  const watermarkDelayUs = !windowJoin && longest > 0n ? longest + 1000n : 0n;
-  const eventTimeItems = splitTopLevel(clauses.select).map((item) => selectsEventTime(item, [left, right]));
-  const joinKeyword = from.slice(outer ? joinAt - (isWord(from[joinAt - 1], 'OUTER') ? 2 : 1) : joinAt, joinAt + 1);
-  const innerSql = outer ? sql.slice(0, joinKeyword[0]!.start) + 'JOIN' + sql.slice(joinKeyword.at(-1)!.end) : sql;
+  const filters = window ? [null, null] : sideFilters(sql, condition, [left, right]);
+  const outer = [type === 'left' || type === 'full', type === 'right' || type === 'full'];
+  const side = (reference: SideReference, i: 0 | 1): JoinSide => ({
+    ...toSide(reference, retain[i]),
+    outer: outer[i]!,
+    tracked: !window && (outer[i]! || (i === 0 && type === 'semi')),
+    filter: filters[i] ?? null,
+    paddedSql: spell(i === 0 ? 'LEFT JOIN' : 'RIGHT JOIN'),
+  });
   return {
     kind: 'join',
     sources: [left.source.name, right.source.name],
-    sides: [toSide(left, retain[0]), toSide(right, retain[1])],
-    outer,
-    sql,
-    innerSql,
-    condition: conditionSql,
-    watermarkDelayUs,
-    eventTimeItems,
+    sides: [side(left, 0), side(right, 1)],
+    type,
+    sql: query,
+    innerSql: spell('JOIN'),
+    condition: textOf(sql, condition),
+    watermarkDelayUs: longest,
+    eventTimeItems: splitTopLevel(clauses.select).map((item) => selectsEventTime(item, [left, right])),
+    window: window?.join ?? null,
   };
+}
+
+function joinType(words: string[]): JoinType {
+  const unsupported = words.find((word) => word === 'ASOF' || word === 'POSITIONAL');
+  if (unsupported)
+    throw new JoinShapeError(
+      `${unsupported} joins of two streams are not supported.`,
+      'Join them with an inner JOIN ... ON keys AND an event-time range.',
+    );
+  if (words.includes('SEMI')) return 'semi';
+  if (words.includes('FULL')) return 'full';
+  if (words.includes('RIGHT')) return 'right';
+  return words.includes('LEFT') ? 'left' : 'inner';
+}
+
+/**
+ * How long each side's rows wait for a match, from the condition's event-time range; Spark's
+ * checkForStreamStreamJoinWatermark refuses an outer or semi join whose state could never be evicted.
+ */
+function intervalRetention(
+  sql: string,
+  condition: Token[],
+  [left, right]: [SideReference, SideReference],
+  type: JoinType,
+  durationOf: DurationOf,
+): [bigint | null, bigint | null] {
+  const bound = timeBound(sql, condition, left, right, durationOf);
+  // A left row can only meet right rows with right.ts >= left.ts - hi; future right rows come after the
+  // watermark, so once left.ts - hi <= watermark... and symmetrically for the right side.
+  const retain: [bigint | null, bigint | null] = [
+    bound.lo !== undefined ? -bound.lo : null,
+    bound.hi !== undefined ? bound.hi : null,
+  ];
+  const evictable = { inner: true, left: retain[0], right: retain[1], full: retain[0] ?? retain[1], semi: retain[0] };
+  const watermarked = left.source.watermark && right.source.watermark;
+  if (type !== 'inner' && (evictable[type] === null || !watermarked)) {
+    const [kept, other] = type === 'right' ? [right, left] : [left, right];
+    const time = (side: SideReference) => `${side.alias}.${side.source.eventTime}`;
+    const why =
+      type === 'semi'
+        ? 'keeps each unmatched left row until no match can come any more'
+        : 'emits an unmatched row once no match can come any more';
+    throw new JoinShapeError(
+      `A ${type === 'semi' ? 'left semi' : `${type} outer`} join of two streams ${why}: that needs watermarks on both streams and an event-time range in the join condition.`,
+      `Add watermarks and a condition such as ${time(other)} BETWEEN ${time(kept)} AND ${time(kept)} + INTERVAL 10 MINUTES.`,
+      `Stream-stream ${SPARK_JOIN_TYPES[type]} join between two streaming DataFrame/Datasets is not supported without a watermark in the join keys, or a watermark on the nullable side and an appropriate range condition`,
+    );
+  }
+  return retain;
 }
 
 /** `alias.ts`, or `ts`, of a side's event-time column, with or without `AS name`. */
@@ -161,12 +238,15 @@ function selectsEventTime(item: Token[], sides: SideReference[]): boolean {
 interface SideReference {
   source: SourceSpec;
   alias: string;
+  /** The tokens of a parenthesised side before its alias: a window table function's relation, or a subquery over one. */
+  relation?: Token[];
 }
 
 function sideOf(tokens: Token[], streams: SourceSpec[]): SideReference | null {
-  const items = tokens.filter((token) => !isWord(token, 'LEFT', 'RIGHT', 'INNER', 'OUTER', 'FULL', 'AS'));
+  const items = tokens.filter((token) => !isWord(token, 'AS'));
   let name: Token | undefined;
   let aliasToken: Token | undefined;
+  let relation: Token[] | undefined;
   if (isSymbol(items[0], '(')) {
     const close = closingBracket(items, 0);
     const inner = items.slice(1, close);
@@ -174,16 +254,18 @@ function sideOf(tokens: Token[], streams: SourceSpec[]): SideReference | null {
       (token, i) => isWord(inner[i - 1], 'FROM') && streams.some((s) => s.name.toLowerCase() === identifierName(token)),
     );
     aliasToken = items[close + 1];
+    relation = items.slice(0, close + 1);
   } else {
     name = items[0];
     aliasToken = items[1];
   }
   const source = name && streams.find((s) => s.name.toLowerCase() === identifierName(name));
   if (!source) return null;
-  return { source, alias: aliasToken ? identifierName(aliasToken) : source.name.toLowerCase() };
+  const alias = aliasToken ? identifierName(aliasToken) : source.name.toLowerCase();
+  return relation ? { source, alias, relation } : { source, alias };
 }
 
-function toSide(side: SideReference, retainUs: bigint | null): JoinSide {
+function toSide(side: SideReference, retainUs: bigint | null) {
   if (!side.source.eventTime) {
     throw new JoinShapeError(
       `The stream ${side.source.name} has no event time, so its join state could never be cleaned up.`,
@@ -197,6 +279,93 @@ function toSide(side: SideReference, retainUs: bigint | null): JoinSide {
     sourceColumns: side.source.columns.map(([name]) => name),
     retainUs,
   };
+}
+
+/**
+ * Flink's window join: both sides windowed by the same table function, the condition equating their windows.
+ * `keyword` is the join keyword as the query runs it.
+ */
+function windowJoin(
+  sql: string,
+  keyword: Edit,
+  condition: Token[],
+  sides: [SideReference, SideReference],
+  windows: Map<string, WindowSpec>,
+): { join: WindowJoin; retain: [bigint, bigint] } | null {
+  const [left, right] = sides.map((side) => windows.get(side.source.name.toLowerCase()));
+  if (!left || !right || !joinsWindows(condition, sides[0].alias, sides[1].alias)) return null;
+  if (left.kind === 'session' || right.kind === 'session')
+    throw new JoinShapeError(
+      'A window join directly over SESSION windows is not supported (Flink: the windowing TVF has to be TUMBLE, HOP or CUMULATE).',
+      'Window both streams with TUMBLE, HOP or CUMULATE.',
+    );
+  if (
+    left.kind !== right.kind ||
+    left.sizeUs !== right.sizeUs ||
+    left.slideUs !== right.slideUs ||
+    left.offsetUs !== right.offsetUs
+  )
+    throw new JoinShapeError(
+      'The two sides of a window join must use the same window (Flink: the windowing TVFs must be the same on both inputs).',
+      'Window both streams with the same TUMBLE, HOP or CUMULATE call, sizes and offset included.',
+    );
+  if (!sides[0].source.watermark || !sides[1].source.watermark)
+    throw new JoinShapeError(
+      'A window join emits each window once the watermark closes it: both streams need a watermark.',
+      `Set a watermark on ${sides
+        .filter((side) => !side.source.watermark)
+        .map((side) => side.source.name)
+        .join(' and ')}.`,
+    );
+  const relations = sides.map((side) => side.relation ?? []);
+  const unit = left.kind === 'hop' ? left.slideUs : left.sizeUs;
+  const lastEnd = (spec: WindowSpec) => {
+    const ts = `epoch_us(${quote(spec.timeColumn)})`;
+    return `${ts} - (((${ts} - ${spec.offsetUs}) % ${unit}) + ${unit}) % ${unit} + ${spec.sizeUs}`;
+  };
+  const named = sides.map((side, i): Edit => ({
+    start: relations[i]![0]!.start,
+    end: relations[i]!.at(-1)!.end,
+    text: quote(side.source.name),
+  }));
+  return {
+    join: {
+      sql: applyEdits(sql, [named[0]!, keyword, named[1]!]),
+      relations: [textOf(sql, relations[0]!), textOf(sql, relations[1]!)],
+      lastEnds: [lastEnd(left), lastEnd(right)],
+    },
+    retain: [left.sizeUs, right.sizeUs],
+  };
+}
+
+/** Each side's conjuncts of the condition that read that side alone (Spark's JoinConditionSplitPredicates). */
+function sideFilters(sql: string, condition: Token[], sides: SideReference[]): (string | null)[] {
+  const alone: string[][] = [[], []];
+  for (const conjunct of conjuncts(condition)) {
+    const read = sidesRead(conjunct, sides);
+    const only = [...read][0];
+    if (read.size === 1 && only !== undefined && only >= 0) alone[only]!.push(`(${textOf(sql, conjunct)})`);
+  }
+  return alone.map((parts) => (parts.length ? parts.join(' AND ') : null));
+}
+
+/** Which sides a conjunct reads (by alias, or by a column only one side has); -1 for another relation's alias. */
+function sidesRead(conjunct: Token[], sides: SideReference[]): Set<number> {
+  const read = new Set<number>();
+  conjunct.forEach((token, i) => {
+    if (token.kind !== 'word' && token.kind !== 'quoted') return;
+    if (isSymbol(conjunct[i - 1], '.') || isSymbol(conjunct[i + 1], '(')) return;
+    const name = identifierName(token);
+    const qualified = isSymbol(conjunct[i + 1], '.');
+    const found = sides.flatMap((side, k) =>
+      (qualified ? side.alias === name : side.source.columns.some(([column]) => column.toLowerCase() === name))
+        ? [k]
+        : [],
+    );
+    if (qualified && found.length === 0) read.add(-1);
+    for (const k of found) read.add(k);
+  });
+  return read;
 }
 
 /** `L.window_start = R.window_start` (or window_end) in the condition: a Flink window join. */
@@ -252,8 +421,8 @@ function timeBound(
       difference = -difference;
       relation = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=' }[op] ?? op;
     }
-    if (relation === '<=' || relation === '<') tighten(undefined, difference);
-    if (relation === '>=' || relation === '>') tighten(difference, undefined);
+    if (relation === '<=' || relation === '<') tighten(undefined, difference + (relation === '<=' ? 1000n : 0n));
+    if (relation === '>=' || relation === '>') tighten(difference - (relation === '>=' ? 1000n : 0n), undefined);
     if (relation === '=') tighten(difference, difference);
   };
   for (const conjunct of conjuncts(condition)) {

@@ -5,6 +5,7 @@ import { AggregateOperator } from './operators/aggregate';
 import { DedupOperator } from './operators/dedup';
 import { describeOperator } from './operators/describe';
 import { JoinOperator } from './operators/join';
+import { WindowJoinOperator } from './operators/window-join';
 import { OverOperator } from './operators/over';
 import type { Emit, OperatorBatch, OperatorResult, StreamOperator } from './operators/operator';
 import { SessionOperator } from './operators/session';
@@ -216,7 +217,7 @@ function createOperator(
     case 'dedup':
       return new DedupOperator(db, stage, tables, outputMode, id, inputs);
     case 'join':
-      return new JoinOperator(db, stage, tables, id);
+      return stage.window ? new WindowJoinOperator(db, stage, tables, id) : new JoinOperator(db, stage, tables, id);
     case 'over':
       return new OverOperator(db, stage, tables, id, inputs);
   }

@@ -358,7 +358,7 @@ function planSingle(
       const streams = used.map((name) => analysis.sources.get(name.toLowerCase())!);
       return planJoin(sql, tokens, streams, windows, catalog.durationOf);
     } catch (error) {
-      if (error instanceof JoinShapeError) throw new PlanError(error.message, error.hint);
+      if (error instanceof JoinShapeError) throw new PlanError(error.message, error.hint, error.spark);
       throw error;
     }
   }

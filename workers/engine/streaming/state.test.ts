@@ -76,20 +76,20 @@ describe('an operator’s state, read between batches (the State view)', () => {
     );
     Array.from(run.steps());
     // A left row at t matches right rows up to t + 5 s, a right row left rows from t − 5 s to t + 5 s: each is
-    // evicted once the watermark passes t + 5 s.
+    // evicted once the watermark passes t + 5 s, by Spark's millisecond (BETWEEN admits its bounds).
     const left = run.statePage({ ...page, operator: 'join' });
     expect(left).toMatchObject({
       tables: ['l', 'r'],
       table: 'l',
       columns: ['value', 'eventTime', 'evicted at watermark'],
       rows: [
-        [1, at(1), at(6)],
-        [2, at(2), at(7)],
+        [1, at(1), `${at(6)}.001`],
+        [2, at(2), `${at(7)}.001`],
       ],
     });
     expect(run.statePage({ ...page, operator: 'join', table: 'r' }).rows).toEqual([
-      [2, at(2), at(7)],
-      [3, at(3), at(8)],
+      [2, at(2), `${at(7)}.001`],
+      [3, at(3), `${at(8)}.001`],
     ]);
   });
 

@@ -1,6 +1,6 @@
 import type { LateRow } from '../../../protocol';
 import { quote } from '../../sql/windows';
-import type { JoinPlan } from '../join';
+import type { JoinPlan, JoinSide } from '../join';
 import { describeOperator } from './describe';
 import {
   EVICT_AT,
@@ -14,16 +14,18 @@ import { END_OF_TIME } from '../watermark';
 import { timestampSql, type Statements } from './statements';
 
 /**
- * A join of two streams (Spark's StreamingSymmetricHashJoin): each side keeps its rows as state. The stream
+ * A join of two streams (Spark's StreamingSymmetricHashJoinExec): each side keeps its rows as state. The stream
  * tables are shadowed by temporary tables of the same names, so that the user's query joins (new left rows ×
- * all right rows) and then (old left rows × new right rows). A left outer join emits an unmatched left row
- * with NULLs once the watermark evicts it.
+ * all right rows) and then (old left rows × new right rows). A row failing its side's part of the condition
+ * is never stored, and on an outer side comes out with NULLs at once; an outer side's unmatched row comes out
+ * with NULLs once the watermark evicts it; a left semi join emits a left row at its first match, once.
  */
 export class JoinOperator implements StreamOperator {
   readonly description;
   readonly stateTables: Record<string, string>;
   readonly reference: string;
   private readonly states: [string, string];
+  private collected = false;
 
   constructor(
     private readonly db: Statements,
@@ -35,9 +37,16 @@ export class JoinOperator implements StreamOperator {
     this.stateTables = { left: tables.left, right: tables.right };
     this.reference = plan.sql;
     plan.sides.forEach((side, i) => {
-      const matched = i === 0 && plan.outer ? ', false AS __matched, 0::BIGINT AS __row' : '';
-      db.query(`CREATE OR REPLACE TABLE ${this.states[i]} AS SELECT *${matched} FROM ${quote(side.source)} LIMIT 0`);
+      const tracked = side.tracked ? ', false AS __matched, 0::BIGINT AS __row' : '';
+      db.query(`CREATE OR REPLACE TABLE ${this.states[i]} AS SELECT *${tracked} FROM ${quote(side.source)} LIMIT 0`);
     });
+    const outer = plan.sides.filter((side) => side.outer).map((side) => side.alias);
+    const holds =
+      plan.type === 'semi'
+        ? "each side's rows; a left row comes out once, at its first match"
+        : outer.length
+          ? `each side's rows; unmatched rows of ${outer.join(' and ')} come out with NULLs when evicted`
+          : "each side's rows";
     this.description = describeOperator(
       id,
       'stream-stream join',
@@ -45,7 +54,7 @@ export class JoinOperator implements StreamOperator {
       {
         keys: [plan.condition],
         state: {
-          holds: "each side's rows",
+          holds,
           evictedWhen: plan.sides.some((side) => side.retainUs !== null)
             ? plan.sides
                 .map((side) =>
@@ -86,7 +95,7 @@ export class JoinOperator implements StreamOperator {
         side.retainUs === null
           ? ''
           : `, make_timestamp(epoch_us(${quote(side.eventTimeColumn)}) + ${side.retainUs}) AS ${quote(EVICT_AT)}`;
-      const internal = i === 0 && this.plan.outer ? ' EXCLUDE (__matched, __row)' : '';
+      const internal = side.tracked ? ' EXCLUDE (__matched, __row)' : '';
       const table = side.alias === side.source ? side.source : `${side.alias} (${side.source})`;
       return { table, sql: `SELECT *${internal}${evict} FROM ${this.states[i]}` };
     });
@@ -94,80 +103,172 @@ export class JoinOperator implements StreamOperator {
 
   run(batch: OperatorBatch, emit: Emit): OperatorResult {
     const { plan, db, states } = this;
-    const { late: lateWatermark, eviction } = batch.watermarks;
     const late: LateRow[] = [];
     const lateBefore = db.lateCount;
-    const fresh = plan.sides.map((side, i) => {
-      const stream = quote(side.source);
-      const isLate = `${quote(side.eventTimeColumn)} <= ${timestampSql(lateWatermark)}`;
-      if (batch.watermarked) {
-        const from = { ...side, columns: side.sourceColumns };
-        late.push(
-          ...db.lateRows(from, `FROM ${stream} AS ${quote(side.alias)} WHERE ${isLate}`, lateWatermark, this.id),
-        );
-      }
-      const table = `${states[i]}_new`;
-      db.query(
-        `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${stream}${batch.watermarked ? ` WHERE NOT (${isLate})` : ''}`,
-      );
-      return table;
+    this.collected = false;
+    const fresh = plan.sides.map((side, i) => this.admit(side, states[i]!, batch, late));
+    if (plan.type === 'semi') this.matchSemi(fresh);
+    else this.matchAll(fresh);
+    plan.sides.forEach((side, i) => {
+      if (side.outer && side.filter) this.padded(i, `SELECT * FROM ${states[i]}_failed`);
     });
-    const columnsOf = (i: number) => plan.sides[i]!.sourceColumns.map(quote).join(', ');
-    const shadow = (i: number, relation: string) =>
-      db.query(`CREATE OR REPLACE TEMP TABLE ${quote(plan.sides[i]!.source)} AS ${relation}`);
-    // The matches of this batch, then (with an outer join) the unmatched left rows evicted now: one relation.
-    const matches = this.tables.matches;
-    const collect = (sql: string, first: boolean) =>
-      db.query(first ? `CREATE OR REPLACE TEMP TABLE ${matches} AS ${sql}` : `INSERT INTO ${matches} ${sql}`);
-
-    shadow(0, `SELECT * FROM ${fresh[0]}`);
-    shadow(1, `SELECT ${columnsOf(1)} FROM ${states[1]} UNION ALL SELECT * FROM ${fresh[1]}`);
-    collect(plan.innerSql, true);
-    shadow(0, `SELECT ${columnsOf(0)} FROM ${states[0]}`);
-    shadow(1, `SELECT * FROM ${fresh[1]}`);
-    collect(plan.innerSql, false);
-
-    if (plan.outer) {
-      const next = `(SELECT coalesce(max(__row), 0) FROM ${states[0]})`;
-      db.query(`INSERT INTO ${states[0]} SELECT *, false, ${next} + row_number() OVER () FROM ${fresh[0]}`);
-    } else {
-      db.query(`INSERT INTO ${states[0]} SELECT * FROM ${fresh[0]}`);
-    }
-    db.query(`INSERT INTO ${states[1]} SELECT * FROM ${fresh[1]}`);
-    const [left, right] = plan.sides;
-    if (plan.outer) {
-      db.query(
-        `UPDATE ${states[0]} SET __matched = true WHERE NOT __matched AND __row IN (SELECT ${quote(left.alias)}.__row FROM ${states[0]} AS ${quote(left.alias)} JOIN ${states[1]} AS ${quote(right.alias)} ON ${plan.condition})`,
-      );
-    }
-
+    const updated = this.store(fresh, batch);
     let removed = 0;
     if (batch.watermarked) {
       plan.sides.forEach((side, i) => {
-        if (side.retainUs === null) return;
-        const expired = `epoch_us(${quote(side.eventTimeColumn)}) + ${side.retainUs} <= epoch_us(${timestampSql(eviction)})`;
-        if (i === 0 && plan.outer) {
-          // Unmatched left rows that can no longer match: the left outer join's NULL rows.
-          shadow(0, `SELECT ${columnsOf(0)} FROM ${states[0]} WHERE NOT __matched AND ${expired}`);
-          shadow(1, `SELECT * FROM ${fresh[1]} LIMIT 0`);
-          collect(plan.sql, false);
-        }
+        const expired = this.expired(side, batch);
+        if (!expired) return;
+        if (side.outer)
+          this.padded(i, `SELECT ${this.columns(i)} FROM ${states[i]} WHERE NOT __matched AND ${expired}`);
         removed += db.changed(`DELETE FROM ${states[i]} WHERE ${expired}`);
       });
     }
     for (const side of plan.sides) db.query(`DROP TABLE IF EXISTS temp.${quote(side.source)}`);
-    emit({ sql: `SELECT * FROM ${matches}`, ordered: false });
+    emit({ sql: `SELECT * FROM ${this.tables.matches}`, ordered: false });
     return {
       late,
       state: {
         operatorName: 'symmetricHashJoin',
         operatorId: this.id,
         numRowsTotal: db.count(`SELECT 1 FROM ${states[0]} UNION ALL SELECT 1 FROM ${states[1]}`),
-        numRowsUpdated: db.count(`SELECT 1 FROM ${fresh[0]} UNION ALL SELECT 1 FROM ${fresh[1]}`),
+        numRowsUpdated: updated,
         numRowsRemoved: removed,
         numRowsDroppedByWatermark: db.lateCount - lateBefore,
         memoryUsedBytes: states.reduce((sum, table) => sum + db.textBytes(table), 0),
       },
     };
+  }
+
+  /**
+   * The side's batch rows that are not late and pass its part of the condition, in `<state>_new` (with row ids
+   * when it is tracked); on an outer side, those that fail it in `<state>_failed`.
+   */
+  private admit(side: JoinSide, state: string, batch: OperatorBatch, late: LateRow[]): string {
+    const { db } = this;
+    const lateWatermark = batch.watermarks.late;
+    const stream = `${quote(side.source)} AS ${quote(side.alias)}`;
+    const isLate = `${quote(side.alias)}.${quote(side.eventTimeColumn)} <= ${timestampSql(lateWatermark)}`;
+    if (batch.watermarked) {
+      const from = { ...side, columns: side.sourceColumns };
+      late.push(...db.lateRows(from, `FROM ${stream} WHERE ${isLate}`, lateWatermark, this.id));
+    }
+    const onTime = batch.watermarked ? `NOT (${isLate})` : 'true';
+    const passes = side.filter ? `coalesce(${side.filter}, false)` : 'true';
+    const ids = side.tracked ? `, (SELECT coalesce(max(__row), 0) FROM ${state}) + row_number() OVER () AS __row` : '';
+    db.query(
+      `CREATE OR REPLACE TEMP TABLE ${state}_new AS SELECT ${quote(side.alias)}.*${ids} FROM ${stream} WHERE ${onTime} AND ${passes}`,
+    );
+    if (side.outer && side.filter)
+      db.query(
+        `CREATE OR REPLACE TEMP TABLE ${state}_failed AS SELECT ${quote(side.alias)}.* FROM ${stream} WHERE ${onTime} AND NOT ${passes}`,
+      );
+    return `${state}_new`;
+  }
+
+  /** Inner and outer joins: each new row's matches in the other side, new rows included once. */
+  private matchAll(fresh: string[]): void {
+    const { plan, states } = this;
+    this.shadow(0, `SELECT ${this.columns(0)} FROM ${fresh[0]}`);
+    this.shadow(1, `SELECT ${this.columns(1)} FROM ${states[1]} UNION ALL SELECT ${this.columns(1)} FROM ${fresh[1]}`);
+    this.collect(plan.innerSql);
+    this.shadow(0, `SELECT ${this.columns(0)} FROM ${states[0]}`);
+    this.shadow(1, `SELECT ${this.columns(1)} FROM ${fresh[1]}`);
+    this.collect(plan.innerSql);
+  }
+
+  /**
+   * A left semi join: a new left row matching a right row of the state comes out now and is not stored; a stored
+   * left row comes out at its first match with a new right row, and is marked so that it does not again.
+   */
+  private matchSemi(fresh: string[]): void {
+    const { db, plan, states } = this;
+    const [left, right] = plan.sides.map((side) => quote(side.alias));
+    const rights = `SELECT ${this.columns(1)} FROM ${states[1]} UNION ALL SELECT ${this.columns(1)} FROM ${fresh[1]}`;
+    db.query(
+      `CREATE OR REPLACE TEMP TABLE ${states[0]}_hits AS SELECT ${left}.__row FROM ${fresh[0]} AS ${left} JOIN ${states[1]} AS ${right} ON ${plan.condition}`,
+    );
+    db.query(
+      `INSERT INTO ${states[0]} SELECT * EXCLUDE (__row), false, __row FROM ${fresh[0]} WHERE __row NOT IN (SELECT __row FROM ${states[0]}_hits)`,
+    );
+    db.query(
+      `CREATE OR REPLACE TEMP TABLE ${states[0]}_first AS SELECT ${left}.__row FROM ${states[0]} AS ${left} JOIN (${rights}) AS ${right} ON ${plan.condition} WHERE NOT ${left}.__matched`,
+    );
+    this.shadow(
+      0,
+      `SELECT ${this.columns(0)} FROM ${fresh[0]} WHERE __row IN (SELECT __row FROM ${states[0]}_hits)
+       UNION ALL SELECT ${this.columns(0)} FROM ${states[0]} WHERE __row IN (SELECT __row FROM ${states[0]}_first)`,
+    );
+    this.shadow(1, rights);
+    this.collect(plan.sql);
+    db.query(`UPDATE ${states[0]} SET __matched = true WHERE __row IN (SELECT __row FROM ${states[0]}_first)`);
+  }
+
+  /**
+   * Adds the new rows to the state and marks the tracked sides' matched rows; a right row that this batch evicts
+   * is not stored (Spark's AddingProcessedRowToStateCompletionIterator), unless an outer side's unmatched row.
+   * The rows stored.
+   */
+  private store(fresh: string[], batch: OperatorBatch): number {
+    const { db, plan, states } = this;
+    const [leftSide, rightSide] = plan.sides;
+    const [left, right] = plan.sides.map((side) => quote(side.alias));
+    let stored =
+      plan.type === 'semi' ? db.count(`SELECT 1 FROM ${states[0]} WHERE __row IN (SELECT __row FROM ${fresh[0]})`) : 0;
+    if (plan.type !== 'semi') {
+      const row = leftSide.tracked ? ' EXCLUDE (__row), false, __row' : '';
+      stored += db.changed(`INSERT INTO ${states[0]} SELECT *${row} FROM ${fresh[0]}`);
+    }
+    const expired = this.expired(rightSide, batch);
+    const row = rightSide.tracked ? ' EXCLUDE (__row), false, __row' : '';
+    const kept = expired && !rightSide.tracked ? ` WHERE NOT (${expired})` : '';
+    stored += db.changed(`INSERT INTO ${states[1]} SELECT *${row} FROM ${fresh[1]}${kept}`);
+    const pairs = (table: string, other: string) => `${table} JOIN ${other} ON ${plan.condition}`;
+    if (plan.type !== 'semi' && leftSide.tracked) {
+      const rights = `(SELECT ${this.columns(1)} FROM ${states[1]} UNION ALL SELECT ${this.columns(1)} FROM ${fresh[1]})`;
+      db.query(
+        `UPDATE ${states[0]} SET __matched = true WHERE NOT __matched AND __row IN (SELECT ${left}.__row FROM ${pairs(`${states[0]} AS ${left}`, `${rights} AS ${right}`)})`,
+      );
+    }
+    if (rightSide.tracked) {
+      db.query(
+        `UPDATE ${states[1]} SET __matched = true WHERE NOT __matched AND __row IN (SELECT ${right}.__row FROM ${pairs(`${states[0]} AS ${left}`, `${states[1]} AS ${right}`)})`,
+      );
+      if (expired)
+        stored -= db.changed(
+          `DELETE FROM ${states[1]} WHERE __matched AND ${expired} AND __row IN (SELECT __row FROM ${fresh[1]})`,
+        );
+    }
+    return stored;
+  }
+
+  /** The rows of a side the batch's watermark evicts, as a condition over its state; null when it keeps them. */
+  private expired(side: JoinSide, batch: OperatorBatch): string | null {
+    if (side.retainUs === null || !batch.watermarked) return null;
+    return `epoch_us(${quote(side.eventTimeColumn)}) + ${side.retainUs} <= epoch_us(${timestampSql(batch.watermarks.eviction)})`;
+  }
+
+  /** The rows of side `i` that `rows` selects, with NULLs for the other side's columns, into the output. */
+  private padded(i: number, rows: string): void {
+    const other = 1 - i;
+    this.shadow(i, rows);
+    this.shadow(other, `SELECT ${this.columns(other)} FROM ${this.states[other]} LIMIT 0`);
+    this.collect(this.plan.sides[i]!.paddedSql);
+  }
+
+  private columns(i: number): string {
+    return this.plan.sides[i]!.sourceColumns.map(quote).join(', ');
+  }
+
+  private shadow(i: number, relation: string): void {
+    this.db.query(`CREATE OR REPLACE TEMP TABLE ${quote(this.plan.sides[i]!.source)} AS ${relation}`);
+  }
+
+  /** The batch's output, in one table: its first relation creates it, the others add to it. */
+  private collect(sql: string): void {
+    const matches = this.tables.matches;
+    this.db.query(
+      this.collected ? `INSERT INTO ${matches} ${sql}` : `CREATE OR REPLACE TEMP TABLE ${matches} AS ${sql}`,
+    );
+    this.collected = true;
   }
 }
