@@ -11,16 +11,18 @@
  * `--export databricks|jupyter` as a Databricks (source format) or Jupyter notebook of that PySpark job, its
  * `ui.title` and `ui.about` as markdown; `--export spark-bundle DIR` runs the scenario and writes into DIR each
  * batch's input as CSV, Tideline's output per batch and a PySpark job that replays the one and compares with the
- * other (workers/engine/bundle.ts); `--explain` prints each
+ * other, `--export flink-bundle DIR` the same for Flink: a Flink SQL script (sql-client.sh -f) over the CSV files
+ * that writes its changelog to DIR/output, and compare.py (workers/engine/bundle.ts; neither has been run on a
+ * cluster); `--explain` prints each
  * query's pipeline of operators as one JSON object (`--explain --text`: as lines for people).
  * `scripts/scenario.ts` runs it as a process.
  * Usage: npm run --silent scenario -- <file.json | -> [--batches N] [--steps N] [--checkpoint FILE]
- *        [--export pyspark|flink|databricks|jupyter | --export spark-bundle DIR] [--explain [--text]]
+ *        [--export pyspark|flink|databricks|jupyter | --export spark-bundle|flink-bundle DIR] [--explain [--text]]
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BatchReport, DataFile, QueryInfo } from '../workers/protocol';
-import { sparkBundle, type BundleBatch } from '../workers/engine/bundle';
+import { flinkBundle, sparkBundle, type BundleBatch } from '../workers/engine/bundle';
 import type { Database } from '../workers/engine/database';
 import { matchingFiles } from '../workers/engine/files';
 import { openNodeDatabase } from '../workers/engine/node';
@@ -79,16 +81,19 @@ export async function runCli([documentPath, ...options]: string[], io: CliIo): P
     if (triggers !== undefined && (!Number.isInteger(triggers) || triggers < 1))
       return fail({ message: '--batches takes a whole number of batches.', hint: 'For example --batches 5.' });
     const baseDir = documentPath === '-' ? process.cwd() : path.dirname(documentPath);
-    if (target === 'spark-bundle') {
+    if (target === 'spark-bundle' || target === 'flink-bundle') {
       const dir = options[options.indexOf('--export') + 2];
       if (dir === undefined || dir.startsWith('--'))
         return fail({
-          message: '--export spark-bundle takes a directory.',
-          hint: 'For example --export spark-bundle out.',
+          message: `--export ${target} takes a directory.`,
+          hint: `For example --export ${target} out.`,
         });
       if (queriesOf(scenario).length > 1)
-        return fail({ message: 'A Spark bundle holds one query.', hint: 'Keep one query in the scenario to export.' });
-      writeBundle(dir, await bundleRun(db, scenario, baseDir, triggers));
+        return fail({
+          message: `A ${target === 'spark-bundle' ? 'Spark' : 'Flink'} bundle holds one query.`,
+          hint: 'Keep one query in the scenario to export.',
+        });
+      writeBundle(dir, target, await bundleRun(db, scenario, baseDir, triggers));
       return 0;
     }
     if (target !== undefined) {
@@ -99,7 +104,7 @@ export async function runCli([documentPath, ...options]: string[], io: CliIo): P
       else
         return fail({
           message: `Cannot export to ${target}.`,
-          hint: 'Use --export pyspark, flink, databricks, jupyter or spark-bundle DIR.',
+          hint: 'Use --export pyspark, flink, databricks, jupyter, spark-bundle DIR or flink-bundle DIR.',
         });
       return 0;
     }
@@ -169,18 +174,15 @@ function isLive(scenario: Scenario): boolean {
   return !scenario.steps && scenario.sources.some((source) => source.generator || source.file);
 }
 
-/**
- * Runs the scenario as the CLI does, keeping each batch's input rows (null for a no-data batch) and output.
- * An `end` step's batches are left out: Spark's availableNow trigger has no such last batch.
- */
+/** Runs the scenario as the CLI does, keeping each batch's input rows (null for a no-data batch) and output. */
 async function bundleRun(db: Database, scenario: Scenario, baseDir: string, triggers: number | undefined) {
   const batches: BundleBatch[] = [];
   let input: BundleBatch['input'] = null;
   const recorder: InputRecorder = (rows) => {
     input = Object.values(rows).some((sourceRows) => sourceRows.length > 0) ? rows : null;
   };
-  const keep = ({ batchId, watermark, numInputRows, columns, rows }: BatchReport) => {
-    batches.push({ input, output: { batchId, watermark, numInputRows, columns, rows } });
+  const keep = ({ batchId, watermark, numInputRows, columns, rows }: BatchReport, end = false) => {
+    batches.push({ input, output: { batchId, watermark, numInputRows, columns, rows }, ...(end && { end }) });
     input = null;
   };
   let queries: QueryInfo[];
@@ -189,15 +191,25 @@ async function bundleRun(db: Database, scenario: Scenario, baseDir: string, trig
     queries = runLive(db, scenario, files, { triggers, print: keep, recorder }).describe();
   } else {
     const run = ScenarioRun.start(db, scenario, undefined, recorder);
-    for (const step of scenario.steps ?? []) for (const batch of run.runStep(step)) if (!('end' in step)) keep(batch);
+    for (const step of scenario.steps ?? []) for (const batch of run.runStep(step)) keep(batch, 'end' in step);
     queries = run.describe();
   }
   return { scenario, query: queries[0]!, batches, durationOf: databaseCatalog(db).durationOf };
 }
 
-/** The bundle's files under `dir`; the input files' modification times one second apart, in batch order. */
-function writeBundle(dir: string, run: Awaited<ReturnType<typeof bundleRun>>): void {
-  const files = sparkBundle(run.scenario, run.query, run.batches, run.durationOf);
+/**
+ * The bundle's files under `dir` (a Flink bundle's script names it by absolute path); the input files'
+ * modification times one second apart, in batch order.
+ */
+function writeBundle(
+  dir: string,
+  target: 'spark-bundle' | 'flink-bundle',
+  run: Awaited<ReturnType<typeof bundleRun>>,
+): void {
+  const files =
+    target === 'spark-bundle'
+      ? sparkBundle(run.scenario, run.query, run.batches, run.durationOf)
+      : flinkBundle(run.scenario, run.query, run.batches, run.durationOf, path.resolve(dir));
   let second = Date.UTC(2024, 0, 1) / 1000;
   for (const [name, text] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
     const file = path.join(dir, name);

@@ -237,7 +237,9 @@ describe('npm run scenario, generators and export', () => {
     ).toBe(true);
     const unknown = await cli(['examples/nexmark/q5.json', '--export', 'excel']);
     expect(unknown.status).toBe(1);
-    expect(unknown.lines[0].error.hint).toBe('Use --export pyspark, flink, databricks, jupyter or spark-bundle DIR.');
+    expect(unknown.lines[0].error.hint).toBe(
+      'Use --export pyspark, flink, databricks, jupyter, spark-bundle DIR or flink-bundle DIR.',
+    );
   });
 });
 

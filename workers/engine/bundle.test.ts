@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SparkSQL } from 'dt-sql-parser';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../scripts/cli';
+import { flinkScriptErrors, sparkErrors, sparkQueries } from './grammars';
 
 async function cli(args: string[], input = '') {
   let text = '';
@@ -20,10 +20,14 @@ async function cli(args: string[], input = '') {
   };
 }
 
-/** Runs `--export spark-bundle` on the document (from stdin) and reads back every file it wrote. */
-async function bundleOf(document: object, ...options: string[]): Promise<Map<string, string>> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tideline-bundle-'));
-  const { status, text } = await cli(['-', '--export', 'spark-bundle', dir, ...options], JSON.stringify(document));
+/** Runs `--export spark-bundle` (or flink-bundle) on the document (from stdin) into `dir`; every file it wrote. */
+async function bundleOf(
+  document: object,
+  options: string[] = [],
+  target = 'spark-bundle',
+  dir = mkdtempSync(path.join(tmpdir(), 'tideline-bundle-')),
+): Promise<Map<string, string>> {
+  const { status, text } = await cli(['-', '--export', target, dir, ...options], JSON.stringify(document));
   expect(text).toBe('');
   expect(status).toBe(0);
   const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) =>
@@ -31,6 +35,8 @@ async function bundleOf(document: object, ...options: string[]): Promise<Map<str
   );
   return new Map(files.sort().map((name) => [name, readFileSync(path.join(dir, name), 'utf8')]));
 }
+
+const hasPython = () => spawnSync('which', ['python3']).status === 0;
 
 const expectedOf = (files: Map<string, string>) =>
   [...files].filter(([name]) => name.startsWith('expected/')).map(([, text]) => JSON.parse(text));
@@ -78,6 +84,13 @@ const SCRIPTED = {
   ],
 };
 
+/** SCRIPTED's input files: one per batch that read data (batch 2 is a no-data batch, batch 4 the end step's). */
+const SCRIPTED_INPUTS = [
+  'input/events/batch-00000.csv',
+  'input/events/batch-00001.csv',
+  'input/events/batch-00003.csv',
+];
+
 describe('npm run scenario -- --export spark-bundle DIR', () => {
   it('writes each scripted batch input as one CSV per data batch, and Tideline’s output per batch', async () => {
     const files = await bundleOf(SCRIPTED);
@@ -86,11 +99,7 @@ describe('npm run scenario -- --export spark-bundle DIR', () => {
     expect(end.watermark).toBe('infinity');
     expect(expectedOf(files)).toEqual(outputs(run.lines.slice(0, -1)));
     expect(run.lines.map((line) => line.numInputRows)).toEqual([2, 1, 0, 1, 0]);
-    expect([...files.keys()].filter((name) => name.startsWith('input/'))).toEqual([
-      'input/events/batch-00000.csv',
-      'input/events/batch-00001.csv',
-      'input/events/batch-00003.csv',
-    ]);
+    expect([...files.keys()].filter((name) => name.startsWith('input/'))).toEqual(SCRIPTED_INPUTS);
     expect(files.get('input/events/batch-00000.csv')).toBe(
       'ts,user_name\n1970-01-01 00:00:01,ann\n1970-01-01 00:00:02,"bo, ""b"""\n',
     );
@@ -109,7 +118,7 @@ describe('npm run scenario -- --export spark-bundle DIR', () => {
     const document = JSON.parse(readFileSync('examples/nexmark/q1.json', 'utf8'));
     document.sources[0].generator.rate = 40;
     document.query = 'SELECT * FROM bid';
-    const files = await bundleOf(document, '--batches', '3');
+    const files = await bundleOf(document, ['--batches', '3']);
     const run = await cli(['-', '--batches', '3'], JSON.stringify(document));
     const expected = expectedOf(files);
     expect(expected).toEqual(outputs(run.lines));
@@ -125,10 +134,10 @@ describe('npm run scenario -- --export spark-bundle DIR', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tideline-bundle-'));
     expect((await cli(['examples/watermark.json', '--export', 'spark-bundle', dir])).status).toBe(0);
     const job = readFileSync(path.join(dir, 'job.py'), 'utf8');
-    const sqls = [...job.matchAll(/spark\.sql\("""\n([\s\S]*?)\n"""\)/g)].map((match) => match[1]!);
+    const sqls = sparkQueries(job);
     expect(sqls).toHaveLength(1);
-    expect(sqls.flatMap((sql) => new SparkSQL().validate(sql))).toEqual([]);
-    if (spawnSync('which', ['python3']).status !== 0) return;
+    expect(sparkErrors(sqls)).toEqual([]);
+    if (!hasPython()) return;
     execFileSync('python3', ['-m', 'py_compile', path.join(dir, 'job.py')]);
   }, 60_000);
 
@@ -150,10 +159,99 @@ describe('npm run scenario -- --export spark-bundle DIR', () => {
     expect(mtime('b/batch-00000.csv')).toBeLessThan(mtime('b/batch-00001.csv'));
   }, 60_000);
 
-  it('refuses a scenario of several queries and a missing directory', async () => {
-    const several = await cli(['examples/two-queries.json', '--export', 'spark-bundle', tmpdir()]);
-    expect(several.lines[0].error.message).toBe('A Spark bundle holds one query.');
-    const bare = await cli(['examples/watermark.json', '--export', 'spark-bundle']);
-    expect(bare.lines[0].error.message).toBe('--export spark-bundle takes a directory.');
+  it.each([
+    ['spark-bundle', 'Spark'],
+    ['flink-bundle', 'Flink'],
+  ])('refuses, for %s, a scenario of several queries and a missing directory', async (target, engine) => {
+    const several = await cli(['examples/two-queries.json', '--export', target, tmpdir()]);
+    expect(several.lines[0].error.message).toBe(`A ${engine} bundle holds one query.`);
+    const bare = await cli(['examples/watermark.json', '--export', target]);
+    expect(bare.lines[0].error.message).toBe(`--export ${target} takes a directory.`);
   });
+});
+
+describe('npm run scenario -- --export flink-bundle DIR', () => {
+  // The grammars' own error listener prints every syntax error; the tests read them from validate() instead.
+  beforeAll(() => vi.spyOn(console, 'error').mockImplementation(() => {}));
+  afterAll(() => vi.restoreAllMocks());
+
+  it('writes each batch input as a CSV without header, every output batch (the end step’s too) and a Flink job', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tideline-bundle-'));
+    const files = await bundleOf(SCRIPTED, [], 'flink-bundle', dir);
+    const run = await cli(['-'], JSON.stringify(SCRIPTED));
+    expect(expectedOf(files)).toEqual(outputs(run.lines));
+    expect([...files.keys()].filter((name) => name.startsWith('input/'))).toEqual(SCRIPTED_INPUTS);
+    expect(files.get('input/events/batch-00000.csv')).toBe(
+      '1970-01-01 00:00:01,ann\n1970-01-01 00:00:02,"bo, ""b"""\n',
+    );
+    expect(files.get('input/events/batch-00003.csv')).toBe('1970-01-01 00:00:03,late\n');
+    const job = files.get('job.sql')!;
+    expect(job).toContain(
+      [
+        'CREATE TABLE events (',
+        '  `ts` TIMESTAMP(3),',
+        '  `user_name` STRING,',
+        "  WATERMARK FOR ts AS ts - INTERVAL '10' SECOND",
+        ') WITH (',
+        "  'connector' = 'filesystem',",
+        `  'path' = '${dir}/input/events',`,
+        "  'format' = 'csv',",
+        "  'csv.null-literal' = '\\N'",
+        ');',
+      ].join('\n'),
+    );
+    expect(job).toContain(
+      `CREATE TABLE query_results WITH (\n  'connector' = 'filesystem',\n  'path' = '${dir}/output',\n` +
+        "  'format' = 'debezium-json'\n) AS\nSELECT user_name, count(*) AS n " +
+        "FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '5' SECOND)) GROUP BY user_name, window_start, window_end;",
+    );
+    const readme = files.get('README.md')!;
+    expect(readme).toContain('sql-client.sh -f job.sql');
+    expect(readme).toContain('python3 compare.py');
+    expect(readme).toContain('not run on a Flink cluster');
+  }, 60_000);
+
+  it('writes a job.sql whose every statement the FlinkSQL grammar parses, views of a nested window included', async () => {
+    for (const document of ['examples/watermark.json', 'examples/nexmark/q4.json']) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'tideline-bundle-'));
+      expect((await cli([document, '--export', 'flink-bundle', dir, '--batches', '2'])).status).toBe(0);
+      const job = readFileSync(path.join(dir, 'job.sql'), 'utf8');
+      const statements = job.match(/^(SET|CREATE) /gm)!.length;
+      expect(flinkScriptErrors(job)).toEqual({ parsed: statements, errors: [] });
+      expect(statements).toBeGreaterThanOrEqual(document.includes('q4') ? 9 : 6);
+    }
+  }, 60_000);
+
+  it('has a compare.py that folds Flink’s changelog and agrees with Tideline’s result, or lists the rows', async () => {
+    const document = {
+      ...SCRIPTED,
+      query: 'SELECT user_name, count(*) AS n, max(ts) AS last_ts FROM events GROUP BY user_name',
+    };
+    const dir = mkdtempSync(path.join(tmpdir(), 'tideline-bundle-'));
+    const files = await bundleOf(document, [], 'flink-bundle', dir);
+    expect(files.get('compare.py')).toContain('KEYS = [0]\nCOLUMNS = ["user_name","n","last_ts"]');
+    if (!hasPython()) return;
+    const row = (name: string, n: number, ts: string) => ({ user_name: name, n, last_ts: ts });
+    const changes = [
+      { before: null, after: row('ann', 1, '1970-01-01 00:00:01'), op: 'c' },
+      { before: null, after: row('bo, "b"', 1, '1970-01-01 00:00:02'), op: 'c' },
+      { before: row('ann', 1, '1970-01-01 00:00:01'), after: null, op: 'd' },
+      { before: null, after: row('ann', 2, '1970-01-01 00:00:30.000'), op: 'c' },
+      { before: null, after: row('late', 1, '1970-01-01 00:00:03'), op: 'c' },
+    ];
+    mkdirSync(path.join(dir, 'output'));
+    const write = (lines: object[]) =>
+      writeFileSync(path.join(dir, 'output', 'part-0-0'), lines.map((line) => JSON.stringify(line) + '\n').join(''));
+    writeFileSync(path.join(dir, 'output', '.part-0-1.inprogress'), 'not yet JSON');
+    write(changes);
+    const agree = spawnSync('python3', [path.join(dir, 'compare.py')], { encoding: 'utf8' });
+    expect([agree.status, agree.stdout]).toEqual([0, 'Flink and Tideline agree.\n']);
+    write(changes.slice(0, -1));
+    const differ = spawnSync('python3', [path.join(dir, 'compare.py')], { encoding: 'utf8' });
+    expect(differ.status).toBe(1);
+    expect(differ.stdout).toContain(
+      'update result: Tideline has, Flink not: ["[\\"late\\", 1, \\"1970-01-01 00:00:03\\"]"]',
+    );
+    expect(differ.stdout).toContain('Flink and Tideline differ.');
+  }, 60_000);
 });

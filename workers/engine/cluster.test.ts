@@ -75,7 +75,7 @@ describe('take it to a cluster', () => {
     );
     expect(script).toContain('SELECT window_start, window_end, page, count(*) AS clicks');
     expect(script).toContain('GROUP BY window_start, window_end, page');
-    expect(script).toContain("CREATE TABLE query_results WITH ('connector' = 'print') AS");
+    expect(script).toContain("CREATE TABLE query_results WITH (\n  'connector' = 'print'\n) AS");
     expect(script).toContain('CREATE TEMPORARY VIEW pages AS SELECT * FROM (VALUES');
   });
 
@@ -96,7 +96,7 @@ describe('take it to a cluster', () => {
       'CREATE TEMPORARY VIEW query_input_1 AS\n' +
         "SELECT window_time AS wt, page, count(*) AS n FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '10' SECOND)) " +
         'GROUP BY window_start, window_end, window_time, page;\n\n' +
-        "CREATE TABLE query_results WITH ('connector' = 'print') AS\n" +
+        "CREATE TABLE query_results WITH (\n  'connector' = 'print'\n) AS\n" +
         'SELECT window_start AS window_start, page, sum(n) AS clicks ' +
         "FROM TABLE(TUMBLE(TABLE query_input_1, DESCRIPTOR(wt), INTERVAL '60' SECOND)) GROUP BY window_start, window_end, page;",
     );

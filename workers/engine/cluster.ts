@@ -1,6 +1,7 @@
 import {
   queriesOf,
   type ColumnSpec,
+  type QuerySpec,
   type Scenario,
   type SourceSpec,
   type TableSpec,
@@ -18,6 +19,7 @@ import {
   type Edit,
   type Token,
 } from './sql/tokens';
+import type { JsonValue } from './values';
 
 /**
  * "Take it to a cluster": the scenario as a PySpark Structured Streaming script (rate source,
@@ -200,7 +202,7 @@ const JAVA_DATE_LETTERS: Record<string, string> = {
 };
 
 /** A strftime format as a Java date-time pattern, its text quoted; null for a specifier without one (%f, %U, %z...). */
-export function javaDatePattern(format: string): string | null {
+function javaDatePattern(format: string): string | null {
   let pattern = '';
   for (const part of format.match(/%-?.|[^%]+|%/gs) ?? []) {
     if (part === '%%') pattern += '%';
@@ -279,14 +281,14 @@ function quoteFlinkAliases(sql: string): string {
 
 /** The query in Flink SQL; `sql` null when Flink has no spelling for it (the note says why). */
 /** The query in Flink SQL, after the views it reads; `sql` null when Flink has no spelling for it (the note says why). */
-export interface FlinkQuery {
+interface FlinkQuery {
   sql: string | null;
   views: string[];
   note?: string;
 }
 
 /** The query in Flink SQL; views it needs are named `${name}_input_1`, `_2`... */
-export function toFlinkSql(sql: string, name: string, durationOf: DurationOf): FlinkQuery {
+function toFlinkSql(sql: string, name: string, durationOf: DurationOf): FlinkQuery {
   if (significant(sql).some((token) => isSymbol(token, '{')))
     return {
       sql: null,
@@ -522,10 +524,7 @@ export function sparkQuery(query: string, name: string, durationOf: DurationOf):
     return [
       ...note,
       "# Tideline's query, for reference:",
-      ...query
-        .trim()
-        .split('\n')
-        .map((line) => `#   ${line}`),
+      ...commented(query, '#'),
       `raise NotImplementedError(${JSON.stringify(`${name}: ${translated.note}`)})`,
     ];
   return [...note, `${name} = spark.sql("""`, translated.sql.trim(), '""")'];
@@ -587,12 +586,73 @@ function flinkFileComments(source: SourceSpec): string[] {
   return lines;
 }
 
-function flinkFileOptions(source: SourceSpec): string[] {
+/** The lines of a WITH clause's options: `'key' = 'value'`. */
+function flinkOptions(options: Record<string, string>): string[] {
+  const lines = Object.entries(options).map(([key, value]) => `  '${key}' = '${value.replaceAll("'", "''")}'`);
+  return lines.map((line, i) => (i < lines.length - 1 ? `${line},` : line));
+}
+
+function flinkFileOptions(source: SourceSpec): Record<string, string> {
   const { path, format } = source.file!;
   const directory = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '.';
-  const options = [`  'connector' = 'filesystem',`, `  'path' = '${directory.replaceAll("'", "''")}',`];
-  if (format !== 'csv') return [...options, `  'format' = 'parquet'`];
-  return [...options, `  'format' = 'csv',`, `  'csv.ignore-parse-errors' = 'true'`];
+  const options = { connector: 'filesystem', path: directory };
+  if (format !== 'csv') return { ...options, format: 'parquet' };
+  return { ...options, format: 'csv', 'csv.ignore-parse-errors': 'true' };
+}
+
+/**
+ * A source's CREATE TABLE: its columns in Flink's types (with `madeTime`, the event time is the time the connector
+ * makes a row), its watermark, and the connector's options.
+ */
+export function flinkSourceTable(source: SourceSpec, options: Record<string, string>, madeTime = false): string[] {
+  const columns = source.columns
+    .filter(([name]) => !madeTime || name !== source.eventTime)
+    .map(([name, type]) => `  ${quote(name).replaceAll('"', '`')} ${flinkType(type)}`);
+  if (source.eventTime && madeTime) columns.push(`  ${source.eventTime} AS CAST(CURRENT_TIMESTAMP AS TIMESTAMP(3))`);
+  if (source.eventTime && source.watermark)
+    columns.push(`  WATERMARK FOR ${source.eventTime} AS ${source.eventTime} - ${flinkInterval(source.watermark.us)}`);
+  return [`CREATE TABLE ${source.name} (`, columns.join(',\n'), ') WITH (', ...flinkOptions(options), ');', ''];
+}
+
+/** Each static table as a temporary view of its rows. */
+export function flinkStaticTables(tables: TableSpec[]): string[] {
+  const literal = (cell: JsonValue) =>
+    cell === null ? 'NULL' : typeof cell === 'string' ? `'${cell.replaceAll("'", "''")}'` : String(cell);
+  return tables.flatMap((table) => [
+    `CREATE TEMPORARY VIEW ${table.name} AS SELECT * FROM (VALUES`,
+    `  ${table.rows.map((row) => `(${row.map(literal).join(', ')})`).join(',\n  ')}`,
+    `) AS t(${table.columns.map(([name]) => `\`${name}\``).join(', ')});`,
+    '',
+  ]);
+}
+
+/** Tideline's query as comment lines, after `prefix` (`--` or `#`). */
+function commented(query: string, prefix: string): string[] {
+  return query
+    .trim()
+    .split('\n')
+    .map((line) => `${prefix}   ${line}`);
+}
+
+/**
+ * The query's statements: its notes, the views it reads, and `CREATE TABLE <name>_results WITH (sink) AS` the
+ * query; a query Flink cannot spell stays as a comment.
+ */
+export function flinkQueryStatements(query: QuerySpec, sink: Record<string, string>, durationOf: DurationOf): string[] {
+  const translated = toFlinkSql(query.query, query.name, durationOf);
+  const lines = translated.note ? [`-- ${translated.note}`] : [];
+  if (query.outputMode !== 'append')
+    lines.push(`-- Tideline ran this query in ${query.outputMode} mode; Flink emits updates as a changelog.`);
+  if (translated.sql === null) return [...lines, ...commented(query.query, '--'), ''];
+  return [
+    ...lines,
+    ...translated.views.flatMap((view) => [`${view};`, '']),
+    `CREATE TABLE ${query.name}_results WITH (`,
+    ...flinkOptions(sink),
+    ') AS',
+    `${translated.sql.trim()};`,
+    '',
+  ];
 }
 
 function flinkSql(scenario: Scenario, durationOf: DurationOf): string {
@@ -605,60 +665,14 @@ function flinkSql(scenario: Scenario, durationOf: DurationOf): string {
     '',
   ];
   for (const source of scenario.sources) {
-    const columns = source.columns
-      .filter(([name]) => source.file || name !== source.eventTime)
-      .map(([name, type]) => `  ${quote(name).replaceAll('"', '`')} ${flinkType(type)}`);
-    if (source.eventTime && !source.file)
-      columns.push(`  ${source.eventTime} AS CAST(CURRENT_TIMESTAMP AS TIMESTAMP(3))`);
-    if (source.eventTime && source.watermark) {
-      columns.push(
-        `  WATERMARK FOR ${source.eventTime} AS ${source.eventTime} - ${flinkInterval(source.watermark.us)}`,
-      );
-    }
-    lines.push(
-      ...(source.file ? flinkFileComments(source) : []),
-      `CREATE TABLE ${source.name} (`,
-      columns.join(',\n'),
-      `) WITH (`,
-      ...(source.file
-        ? flinkFileOptions(source)
-        : [`  'connector' = 'datagen',`, `  'rows-per-second' = '${rateOf(source)}'`]),
-      ');',
-      '',
-    );
-  }
-  for (const table of scenario.tables) {
-    const values = table.rows.map(
-      (row) =>
-        `(${row.map((cell) => (cell === null ? 'NULL' : typeof cell === 'string' ? `'${cell.replaceAll("'", "''")}'` : String(cell))).join(', ')})`,
-    );
-    lines.push(
-      `CREATE TEMPORARY VIEW ${table.name} AS SELECT * FROM (VALUES`,
-      `  ${values.join(',\n  ')}`,
-      `) AS t(${table.columns.map(([name]) => `\`${name}\``).join(', ')});`,
-      '',
-    );
-  }
-  queriesOf(scenario).forEach((query) => {
-    const translated = toFlinkSql(query.query, query.name, durationOf);
-    if (translated.note) lines.push(`-- ${translated.note}`);
-    if (query.outputMode !== 'append')
-      lines.push(`-- Tideline ran this query in ${query.outputMode} mode; Flink emits updates as a changelog.`);
-    if (translated.sql === null)
-      lines.push(
-        ...query.query
-          .trim()
-          .split('\n')
-          .map((line) => `--   ${line}`),
-        '',
-      );
+    if (source.file) lines.push(...flinkFileComments(source), ...flinkSourceTable(source, flinkFileOptions(source)));
     else
       lines.push(
-        ...translated.views.flatMap((view) => [`${view};`, '']),
-        `CREATE TABLE ${query.name}_results WITH ('connector' = 'print') AS`,
-        `${translated.sql.trim()};`,
-        '',
+        ...flinkSourceTable(source, { connector: 'datagen', 'rows-per-second': String(rateOf(source)) }, true),
       );
-  });
+  }
+  lines.push(...flinkStaticTables(scenario.tables));
+  for (const query of queriesOf(scenario))
+    lines.push(...flinkQueryStatements(query, { connector: 'print' }, durationOf));
   return lines.join('\n');
 }

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { FlinkSQL, SparkSQL } from 'dt-sql-parser';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LESSONS } from '../../src/lessons';
 import { clusterScript, NO_SPARK_CUMULATE } from './cluster';
+import { flinkScriptErrors, sparkErrors, sparkQueries } from './grammars';
 import { openNodeDatabase } from './node';
 import { databaseCatalog } from './streaming/catalog';
 import type { DurationOf } from './sql/windows';
@@ -33,20 +33,6 @@ function withShortTables(document: unknown): unknown {
 }
 
 /**
- * Flink SQL the grammar does not know yet: the SESSION window table function, which Flink has had since 1.19
- * ("SESSION(TABLE data [PARTITION BY(keycols, ...)], DESCRIPTOR(timecol), gap)", Flink's window-tvf docs);
- * dt-sql-parser 4.5's FlinkSQL grammar has TUMBLE, HOP and CUMULATE only.
- */
-const GRAMMAR_LAGS = /\bTABLE\(SESSION\(/;
-
-/**
- * An aggregate's FILTER (WHERE ...) clause, which Flink (Calcite) has and dt-sql-parser 4.5's FlinkSQL grammar has
- * not: Flink's own Nexmark q15 is written `count(*) filter (where price < 10000)`. The grammar reads the statement
- * without them; a condition with brackets in it is not cut, so it still fails to parse.
- */
-const withoutFilters = (statement: string) => statement.replace(/\s+FILTER \(WHERE [^()]*\)/gi, '');
-
-/**
  * The one export with no faithful translation, and the message its job raises instead of a query: Spark's window()
  * rejects a slide longer than the window (its analyzer: "The slide duration ... must be less than or equal to the
  * windowDuration"), so a cumulating window's steps [start, start + k * step) are no Spark windows, and one tumbling
@@ -55,23 +41,6 @@ const withoutFilters = (statement: string) => statement.replace(/\s+FILTER \(WHE
 const UNTRANSLATABLE: Record<string, string> = {
   'lesson cumulating-windows pyspark': NO_SPARK_CUMULATE,
 };
-
-/** The errors of each statement, for the target's grammar. */
-function errors(grammar: FlinkSQL | SparkSQL, sqls: string[]): string[] {
-  return sqls.flatMap((sql) => grammar.validate(sql).map((error) => `${error.message} in: ${sql.slice(0, 120)}`));
-}
-
-/** The statements of a script, comments and blank lines left out. */
-function statements(script: string): string[] {
-  const code = script
-    .split('\n')
-    .filter((line) => !line.trimStart().startsWith('--'))
-    .join('\n');
-  return code
-    .split(/;\s*\n/)
-    .map((statement) => statement.trim().replace(/;$/, ''))
-    .filter(Boolean);
-}
 
 let durationOf: DurationOf;
 beforeAll(async () => {
@@ -82,28 +51,22 @@ beforeAll(async () => {
 afterAll(() => vi.restoreAllMocks());
 
 describe("exports parse in their target's dialect", () => {
-  const flink = new FlinkSQL();
-  const spark = new SparkSQL();
-
   it.each(DOCUMENTS)('%s: the Flink SQL script', (name, document) => {
     const script = clusterScript(parseScenario(document), 'flink', durationOf);
-    const sqls = statements(script)
-      .filter((statement) => !GRAMMAR_LAGS.test(statement))
-      .map((statement) => `${withoutFilters(statement)};`);
-    expect(errors(flink, sqls)).toEqual([]);
+    expect(flinkScriptErrors(script).errors).toEqual([]);
     expect(script).not.toMatch(/\bstrftime\(/i);
   });
 
   it.each(DOCUMENTS)('%s: the Spark SQL of the PySpark job', (name, document) => {
     const script = clusterScript(parseScenario(document), 'pyspark', durationOf);
-    const queries = [...script.matchAll(/spark\.sql\("""\n([\s\S]*?)\n"""\)/g)].map((match) => match[1]!);
+    const queries = sparkQueries(script);
     const untranslatable = UNTRANSLATABLE[`${name} pyspark`];
     if (untranslatable) {
       expect(queries).toEqual([]);
       expect(script).toContain(`raise NotImplementedError(${JSON.stringify(`query_0: ${untranslatable}`)})`);
     } else {
       expect(queries.length).toBeGreaterThan(0);
-      expect(errors(spark, queries)).toEqual([]);
+      expect(sparkErrors(queries)).toEqual([]);
     }
     expect(script).not.toMatch(/\bstrftime\(/i);
   });
