@@ -20,7 +20,7 @@ export interface Analysis {
   aggregateCalls: AggregateCall[];
   clauses: SelectClauses | null;
   grouped: boolean;
-  /** Whether its FROM joins streams. */
+  /** Whether it joins streams: in FROM, or with a subquery of WHERE. */
   joinsStreams: boolean;
   /** The table of the sessions of a session window (a table function's relation reads it). */
   sessions: string;
@@ -58,10 +58,12 @@ export function analyse(query: string, sources: SourceSpec[], catalog: Catalog, 
   );
   const aggregateCalls = findAggregates(tokens, catalog.aggregateFunctions);
   const clauses = selectClauses(tokens);
-  const joinsStreams =
-    clauses !== null &&
-    used.length >= 2 &&
-    streamsUsed([{ ...clauses.from[0]!, kind: 'symbol', text: ',' }, ...clauses.from], byName).length >= 2;
+  // FROM joins streams, or WHERE reads another in a subquery (Flink's window semi and anti joins).
+  const inFrom = clauses
+    ? streamsUsed([{ ...clauses.from[0]!, kind: 'symbol', text: ',' }, ...clauses.from], byName)
+    : [];
+  const inWhere = streamsUsed(clauses?.where ?? [], byName);
+  const joinsStreams = used.length >= 2 && (inFrom.length >= 2 || (inFrom.length === 1 && inWhere.length > 0));
   return {
     sql,
     tokens,

@@ -1,6 +1,6 @@
 import type { SourceSpec } from '../scenario';
 import type { Staged } from './plan';
-import { selectClauses } from '../sql/select';
+import { selectClauses, type SelectClauses } from '../sql/select';
 import {
   applyEdits,
   closingBracket,
@@ -15,7 +15,7 @@ import {
 import { quote, type DurationOf, type WindowSpec } from '../sql/windows';
 
 /** The join types a join of two streams runs: Spark's stream–stream joins, and Flink's window joins. */
-export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'semi';
+export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'semi' | 'anti';
 
 /**
  * A join of two streams (Spark's stream–stream join, append mode): each side keeps its rows as state;
@@ -99,11 +99,13 @@ const SPARK_JOIN_TYPES: Record<JoinType, string> = {
   right: 'RightOuter',
   full: 'FullOuter',
   semi: 'LeftSemi',
+  anti: 'LeftAnti',
 };
 
 /**
- * Plans a query whose FROM joins two streams. `windows` are the window table functions the query
- * applied to its streams (a Flink window join), by stream.
+ * Plans a query that joins two streams: in FROM (`JOIN ... ON`), or, for Flink's window semi and anti joins, in
+ * WHERE (`IN`, `EXISTS` and their `NOT`s over the other stream's windows). `windows` are the window table
+ * functions the query applied to its streams (a Flink window join), by stream.
  */
 export function planJoin(
   sql: string,
@@ -118,39 +120,22 @@ export function planJoin(
       'A join of two streams must be a single SELECT ... FROM ... JOIN ... statement.',
       'Move CTEs and set operations out of the query.',
     );
-  const from = clauses.from;
-  const joinAt = from.findIndex((token) => isWord(token, 'JOIN'));
-  if (joinAt < 0)
-    throw new JoinShapeError(
-      'Two streams must be joined with JOIN ... ON.',
-      'Write FROM a JOIN b ON <keys> AND <event-time range>.',
-    );
-  let keywordAt = joinAt;
-  while (isWord(from[keywordAt - 1], 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'INNER', 'SEMI', 'ASOF', 'POSITIONAL'))
-    keywordAt--;
-  const type = joinType(from.slice(keywordAt, joinAt).map((token) => token.text.toUpperCase()));
-  const onAt = from.findIndex((token, i) => i > joinAt && isWord(token, 'ON'));
-  if (onAt < 0)
-    throw new JoinShapeError(
-      'A join of two streams needs an ON condition.',
-      'Write ... JOIN b ON a.key = b.key AND <event-time range>.',
-    );
-  const sides = [sideOf(from.slice(0, keywordAt), streams), sideOf(from.slice(joinAt + 1, onAt), streams)] as const;
-  if (!sides[0] || !sides[1])
-    throw new JoinShapeError(
-      'Each side of the join must be a stream or a window table function over one.',
-      'Write FROM a JOIN b ON ...',
-    );
+  const { type, sides, condition, keyword } = fromJoin(clauses.from, streams) ?? whereJoin(clauses, streams);
   const [left, right] = sides;
-  const condition = from.slice(onAt + 1);
-  const keyword = (text: string): Edit => ({ start: from[keywordAt]!.start, end: from[joinAt]!.end, text });
-  const spell = (text: string) => applyEdits(sql, [keyword(text)]);
-  const written = keyword(type === 'semi' ? 'SEMI JOIN' : textOf(sql, from.slice(keywordAt, joinAt + 1)));
-  const query = applyEdits(sql, [written]);
-  const window = windowJoin(sql, written, condition, [left, right], windows);
-  const retain = window ? window.retain : intervalRetention(sql, condition, [left, right], type, durationOf);
+  const spell = (text: string) => (keyword ? applyEdits(sql, [{ ...keyword, text }]) : sql);
+  const written = keyword && {
+    ...keyword,
+    text: type === 'semi' ? 'SEMI JOIN' : sql.slice(keyword.start, keyword.end),
+  };
+  const window = windowJoin(sql, written ? [written] : [], condition, sides, windows);
+  if (!window && !keyword)
+    throw new JoinShapeError(
+      'A stream in a subquery of WHERE is joined only as Flink’s window semi or anti join: both streams windowed by the same window table function, the subquery equating their window_start and window_end.',
+      'Window both streams, or join them in FROM: ... FROM a LEFT SEMI JOIN b ON <keys> AND <event-time range>.',
+    );
+  const retain = window ? window.retain : intervalRetention(sql, condition, sides, type, durationOf);
   const longest = retain.reduce<bigint>((max, us) => (us !== null && us > max ? us : max), 0n);
-  const filters = window ? [null, null] : sideFilters(sql, condition, [left, right]);
+  const filters = window ? [null, null] : sideFilters(sql, condition, sides);
   const outer = [type === 'left' || type === 'full', type === 'right' || type === 'full'];
   const side = (reference: SideReference, i: 0 | 1): JoinSide => ({
     ...toSide(reference, retain[i]),
@@ -164,13 +149,69 @@ export function planJoin(
     sources: [left.source.name, right.source.name],
     sides: [side(left, 0), side(right, 1)],
     type,
-    sql: query,
+    sql: written ? applyEdits(sql, [written]) : sql,
     innerSql: spell('JOIN'),
     condition: textOf(sql, condition),
     watermarkDelayUs: longest,
-    eventTimeItems: splitTopLevel(clauses.select).map((item) => selectsEventTime(item, [left, right])),
+    eventTimeItems: splitTopLevel(clauses.select).map((item) => selectsEventTime(item, sides)),
     window: window?.join ?? null,
   };
+}
+
+/** How a query joins its two streams, as the planner reads it. */
+interface JoinForm {
+  type: JoinType;
+  sides: [SideReference, SideReference];
+  condition: Token[];
+  /** Where FROM spells the join (`LEFT OUTER JOIN`); null for a join in WHERE. */
+  keyword: { start: number; end: number } | null;
+}
+
+/** `FROM a [LEFT|RIGHT|FULL [OUTER]|[LEFT] SEMI] JOIN b ON ...`; null when FROM joins nothing. */
+function fromJoin(from: Token[], streams: SourceSpec[]): JoinForm | null {
+  const joinAt = from.findIndex((token) => isWord(token, 'JOIN'));
+  if (joinAt < 0) return null;
+  let keywordAt = joinAt;
+  while (isWord(from[keywordAt - 1], 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'INNER', 'SEMI', 'ASOF', 'POSITIONAL'))
+    keywordAt--;
+  const type = joinType(from.slice(keywordAt, joinAt).map((token) => token.text.toUpperCase()));
+  const onAt = from.findIndex((token, i) => i > joinAt && isWord(token, 'ON'));
+  if (onAt < 0)
+    throw new JoinShapeError(
+      'A join of two streams needs an ON condition.',
+      'Write ... JOIN b ON a.key = b.key AND <event-time range>.',
+    );
+  const sides = bothSides(sideOf(from.slice(0, keywordAt), streams), sideOf(from.slice(joinAt + 1, onAt), streams));
+  const keyword = { start: from[keywordAt]!.start, end: from[joinAt]!.end };
+  return { type, sides, condition: from.slice(onAt + 1), keyword };
+}
+
+/**
+ * Flink's window semi and anti joins: `WHERE [x [NOT] IN | [NOT] EXISTS] (SELECT ... FROM <b's windows> WHERE
+ * <a's and b's windows equal> ...)`, the condition being the subquery's WHERE.
+ */
+function whereJoin(clauses: SelectClauses, streams: SourceSpec[]): JoinForm {
+  const where = clauses.where ?? [];
+  const open = where.findIndex(
+    (token, i) => isSymbol(token, '(') && isWord(where[i + 1], 'SELECT') && isWord(where[i - 1], 'IN', 'EXISTS'),
+  );
+  const subquery = open < 0 ? null : selectClauses(where.slice(open + 1, closingBracket(where, open)));
+  if (!subquery?.where)
+    throw new JoinShapeError(
+      'Two streams must be joined with JOIN ... ON.',
+      'Write FROM a JOIN b ON <keys> AND <event-time range>.',
+    );
+  const sides = bothSides(sideOf(clauses.from, streams), sideOf(subquery.from, streams));
+  return { type: isWord(where[open - 2], 'NOT') ? 'anti' : 'semi', sides, condition: subquery.where, keyword: null };
+}
+
+function bothSides(left: SideReference | null, right: SideReference | null): [SideReference, SideReference] {
+  if (!left || !right)
+    throw new JoinShapeError(
+      'Each side of the join must be a stream or a window table function over one.',
+      'Write FROM a JOIN b ON ...',
+    );
+  return [left, right];
 }
 
 function joinType(words: string[]): JoinType {
@@ -204,7 +245,10 @@ function intervalRetention(
     bound.lo !== undefined ? -bound.lo : null,
     bound.hi !== undefined ? bound.hi : null,
   ];
-  const evictable = { inner: true, left: retain[0], right: retain[1], full: retain[0] ?? retain[1], semi: retain[0] };
+  const evictable = {
+    ...{ inner: true, left: retain[0], right: retain[1] },
+    ...{ full: retain[0] ?? retain[1], semi: retain[0], anti: retain[0] },
+  };
   const watermarked = left.source.watermark && right.source.watermark;
   if (type !== 'inner' && (evictable[type] === null || !watermarked)) {
     const [kept, other] = type === 'right' ? [right, left] : [left, right];
@@ -283,11 +327,11 @@ function toSide(side: SideReference, retainUs: bigint | null) {
 
 /**
  * Flink's window join: both sides windowed by the same table function, the condition equating their windows.
- * `keyword` is the join keyword as the query runs it.
+ * `keyword` spells the join keyword as the query runs it, when FROM joins.
  */
 function windowJoin(
   sql: string,
-  keyword: Edit,
+  keyword: Edit[],
   condition: Token[],
   sides: [SideReference, SideReference],
   windows: Map<string, WindowSpec>,
@@ -330,7 +374,7 @@ function windowJoin(
   }));
   return {
     join: {
-      sql: applyEdits(sql, [named[0]!, keyword, named[1]!]),
+      sql: applyEdits(sql, [named[0]!, ...keyword, named[1]!]),
       relations: [textOf(sql, relations[0]!), textOf(sql, relations[1]!)],
       lastEnds: [lastEnd(left), lastEnd(right)],
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchReport } from '../../protocol';
-import { at, runScenario } from './harness';
+import { at, runScenario, startScenario } from './harness';
 
 const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
 
@@ -31,10 +31,10 @@ function statePerStep(batches: BatchReport[]): [number, number][] {
   return steps;
 }
 
-const side = (name: string, columns: string[][], watermark: string) => ({
+const side = (name: string, columns: string[][], watermark: string, eventTime = columns[1]![0]) => ({
   name,
   columns,
-  eventTime: columns[1]![0],
+  eventTime,
   watermark,
 });
 
@@ -294,5 +294,296 @@ describe("Spark's self joins (StreamingOuterJoinSuite, StreamingFullOuterJoinSui
       [8, 6],
       [9, 4],
     ]);
+  });
+});
+
+/**
+ * StreamingJoinSuite's setupWindowedJoinWith{Left,Right}Condition, values `v` at second `v` with a value of 2v on the
+ * left and 3v on the right, watermarks of 10 seconds; Spark's 10-second window equality becomes a ±5 s range here
+ * (Tideline's windows are Flink's, joined as Flink joins them), the one-side condition is Spark's.
+ */
+type Step = { left?: number[]; right?: number[] } | 'restart';
+
+function earlyExclusion(join: string, select: string, condition: string, steps: Step[]) {
+  const stream = (name: string, prefix: string) =>
+    side(
+      name,
+      [
+        ['key', 'INTEGER'],
+        [`${prefix}Time`, 'TIMESTAMP'],
+        [`${prefix}Value`, 'INTEGER'],
+      ],
+      '10 seconds',
+    );
+  const rows = (values: number[], times: number) => values.map((v) => [v, at(v), v * times]);
+  return {
+    version: 1,
+    sources: [stream('leftInput', 'left'), stream('rightInput', 'right')],
+    query: `SELECT ${select} FROM leftInput l ${join} rightInput r ON l.key = r.key
+      AND l.leftTime BETWEEN r.rightTime - INTERVAL 5 SECONDS AND r.rightTime + INTERVAL 5 SECONDS AND ${condition}`,
+    steps: steps.map((step) =>
+      step === 'restart'
+        ? { restart: true }
+        : {
+            add: {
+              ...(step.left && { leftInput: rows(step.left, 2) }),
+              ...(step.right && { rightInput: rows(step.right, 3) }),
+            },
+          },
+    ),
+  };
+}
+
+describe('Spark’s early state exclusion: a row failing its own side’s condition is never stored', () => {
+  it('"right outer early state exclusion on right": its outer row comes out at once, no more when the watermark moves', async () => {
+    const batches = await runScenario(
+      earlyExclusion('RIGHT OUTER JOIN', 'r.key, l.leftValue, r.rightValue', 'r.rightValue > 7', [
+        { left: [3, 4, 5], right: [1, 2, 3] },
+        { left: [21], right: [22] },
+        { right: [21] },
+      ]),
+    );
+    expectSteps(batches, [
+      [
+        [3, 6, 9],
+        [1, null, 3],
+        [2, null, 6],
+      ],
+      [],
+      [[21, 42, 63]],
+    ]);
+    expect(statePerStep(batches)[0]).toEqual([4, 4]);
+  });
+
+  it('"full outer early state exclusion on left", stopped and restarted from its checkpoint in between', async () => {
+    const batches = await runScenario(
+      earlyExclusion('FULL OUTER JOIN', 'l.key, l.leftValue, r.key, r.rightValue', 'l.leftValue > 4', [
+        { left: [1, 2, 3], right: [3, 4, 5] },
+        'restart',
+        { left: [21], right: [22] },
+        'restart',
+        { right: [21] },
+      ]),
+    );
+    // The restarts keep which rows matched: left 3 and right 3 never come out with NULLs.
+    expectSteps(batches, [
+      [
+        [1, 2, null, null],
+        [2, 4, null, null],
+        [3, 6, 3, 9],
+      ],
+      [
+        [null, null, 4, 12],
+        [null, null, 5, 15],
+      ],
+      [[21, 42, 21, 63]],
+    ]);
+    expect(statePerStep(batches)).toEqual([
+      [4, 4],
+      [2, 2],
+      [3, 1],
+    ]);
+  });
+
+  it('"left semi early state exclusion on left": no semi row, and no state, for a left row failing its condition', async () => {
+    const batches = await runScenario(
+      earlyExclusion('LEFT SEMI JOIN', 'l.key, l.leftValue', 'l.leftValue > 4', [
+        { left: [1, 2, 3], right: [3, 4, 5] },
+        { left: [21], right: [22] },
+        { right: [21] },
+      ]),
+    );
+    expectSteps(batches, [[[3, 6]], [], [[21, 42]]]);
+    expect(statePerStep(batches)).toEqual([
+      [4, 4],
+      [2, 2],
+      [3, 1],
+    ]);
+  });
+
+  it('refuses what Spark refuses, in Spark’s words', async () => {
+    const refused = (join: string, condition: string) =>
+      runScenario({
+        ...earlyExclusion(join, 'l.key', 'true', []),
+        query: `SELECT l.key FROM leftInput l ${join} rightInput r ON ${condition}`,
+      });
+    const spark = (type: string) => ({
+      spark: `Stream-stream ${type} join between two streaming DataFrame/Datasets is not supported without a watermark in the join keys, or a watermark on the nullable side and an appropriate range condition`,
+    });
+    await expect(refused('RIGHT OUTER JOIN', 'l.key = r.key')).rejects.toMatchObject(spark('RightOuter'));
+    await expect(refused('FULL OUTER JOIN', 'l.key = r.key')).rejects.toMatchObject(spark('FullOuter'));
+    // A left semi join needs its left rows evictable: a bound on how late a right row may come.
+    await expect(refused('LEFT SEMI JOIN', 'l.key = r.key AND l.leftTime <= r.rightTime')).rejects.toMatchObject(
+      spark('LeftSemi'),
+    );
+    await expect(refused('LEFT SEMI JOIN', 'l.key = r.key AND l.leftTime >= r.rightTime')).resolves.toEqual([]);
+    // Not silently per batch: a stream in a WHERE subquery is only Flink's window semi or anti join.
+    await expect(
+      runScenario({
+        ...earlyExclusion('JOIN', 'l.key', 'true', []),
+        query: 'SELECT l.key FROM leftInput l WHERE l.key IN (SELECT r.key FROM rightInput r WHERE r.rightValue > 7)',
+      }),
+    ).rejects.toThrow(/joined only as Flink’s window semi or anti join/);
+  });
+
+  it('EXPLAIN: an append-only join, whose NULL rows come out as the watermark evicts', async () => {
+    const run = await startScenario(earlyExclusion('FULL OUTER JOIN', 'l.key, r.key', 'l.leftValue > 4', []));
+    const [join] = run.describe()[0]!.pipeline.filter((operator) => operator.kind === 'stream-stream join');
+    expect(join).toMatchObject({
+      emits: 'append',
+      state: {
+        holds: "each side's rows; unmatched rows of l and r come out with NULLs when evicted",
+        evictedWhen: 'l: leftTime + 5.001 s <= watermark; r: rightTime + 5.001 s <= watermark',
+      },
+    });
+  });
+});
+
+describe("Flink's window joins: a window's join comes out when the watermark closes it (window-join.md)", () => {
+  const t = (hhmmss: string) => `2020-04-15 ${hhmmss}${hhmmss.length === 5 ? ':00' : ''}`;
+  const table = (name: string) =>
+    side(
+      name,
+      [
+        ['row_time', 'TIMESTAMP'],
+        ['num', 'INTEGER'],
+        ['id', 'VARCHAR'],
+      ],
+      '1 second',
+      'row_time',
+    );
+  const tumble = (name: string) =>
+    `(SELECT * FROM TABLE(TUMBLE(TABLE ${name}, DESCRIPTOR(row_time), INTERVAL '5' MINUTES)))`;
+  const windowJoin = (join: string, select: string, steps: unknown[]) => ({
+    version: 1,
+    sources: [table('LeftTable'), table('RightTable')],
+    query: `SELECT ${select} FROM ${tumble('LeftTable')} L ${join} ${tumble('RightTable')} R
+      ON L.num = R.num AND L.window_start = R.window_start AND L.window_end = R.window_end`,
+    steps,
+  });
+  // The docs' LeftTable and RightTable, a restart, then a row on each side at 12:10:30 moves the watermark to
+  // 12:10:29, closing both windows.
+  const DOCS = [
+    {
+      add: {
+        LeftTable: [
+          [t('12:02'), 1, 'L1'],
+          [t('12:06'), 2, 'L2'],
+          [t('12:03'), 3, 'L3'],
+        ],
+      },
+    },
+    {
+      add: {
+        RightTable: [
+          [t('12:01'), 2, 'R2'],
+          [t('12:04'), 3, 'R3'],
+          [t('12:05'), 4, 'R4'],
+        ],
+      },
+    },
+    { restart: true }, // from its checkpoint: the windows' rows so far
+    { add: { LeftTable: [[t('12:10:30'), 5, 'L5']], RightTable: [[t('12:10:30'), 6, 'R6']] } },
+    { end: true },
+  ];
+
+  it('the docs’ FULL JOIN example: L2 and R2 fall into separate windows; nothing before a window closes', async () => {
+    const batches = await runScenario(
+      windowJoin(
+        'FULL JOIN',
+        'L.num as L_Num, L.id as L_Id, R.num as R_Num, R.id as R_Id, COALESCE(L.window_start, R.window_start) AS window_start',
+        DOCS,
+      ),
+    );
+    expectSteps(batches.slice(0, -1), [
+      [],
+      [],
+      [
+        [1, 'L1', null, null, t('12:00')],
+        [null, null, 2, 'R2', t('12:00')],
+        [3, 'L3', 3, 'R3', t('12:00')],
+        [2, 'L2', null, null, t('12:05')],
+        [null, null, 4, 'R4', t('12:05')],
+      ],
+    ]);
+    // The end of the input closes the last window: its rows matched nothing.
+    expect(batches.at(-1)!.rows.sort(byJson)).toEqual([
+      [5, 'L5', null, null, t('12:10')],
+      [null, null, 6, 'R6', t('12:10')],
+    ]);
+  });
+
+  it('RIGHT JOIN over the same tables: each right row, with its window’s match or NULLs', async () => {
+    const batches = await runScenario(
+      windowJoin('RIGHT JOIN', 'L.num as L_Num, L.id as L_Id, R.num as R_Num, R.id as R_Id, R.window_start', DOCS),
+    );
+    expectSteps(batches.slice(0, -1), [
+      [],
+      [],
+      [
+        [null, null, 2, 'R2', t('12:00')],
+        [3, 'L3', 3, 'R3', t('12:00')],
+        [null, null, 4, 'R4', t('12:05')],
+      ],
+    ]);
+    expect(batches.at(-1)!.rows).toEqual([[null, null, 6, 'R6', t('12:10')]]);
+  });
+
+  it('a row whose window has closed is late: dropped and reported, its window already out', async () => {
+    const batches = await runScenario(
+      windowJoin('FULL JOIN', 'L.id, R.id, L.window_start', [
+        ...DOCS.slice(0, 4),
+        { add: { RightTable: [[t('12:04:30'), 1, 'R1']] } },
+        { end: true },
+      ]),
+    );
+    expect(batches.flatMap((batch) => batch.lateRows.RightTable ?? [])).toEqual([[t('12:04:30'), 1, 'R1']]);
+    expect(batches.flatMap((batch) => batch.rows)).not.toContainEqual(['L1', 'R1', t('12:00')]);
+  });
+
+  // The docs' SEMI and ANTI sections: IN and EXISTS, NOT IN and NOT EXISTS over the right side's windows.
+  const sameWindow = 'L.window_start = R.window_start AND L.window_end = R.window_end';
+  it.each([
+    ['IN', (not: string) => `L.num ${not}IN (SELECT num FROM ${tumble('RightTable')} R WHERE ${sameWindow})`],
+    [
+      'EXISTS',
+      (not: string) => `${not}EXISTS (SELECT * FROM ${tumble('RightTable')} R WHERE L.num = R.num AND ${sameWindow})`,
+    ],
+  ])(
+    'semi and anti window joins with %s: the left rows with (or without) a match in their window',
+    async (_, where) => {
+      const run = (not: string) =>
+        runScenario({
+          ...windowJoin('', '', DOCS.slice(0, 4)),
+          query: `SELECT * FROM ${tumble('LeftTable')} L WHERE ${where(not)}`,
+        });
+      const row = (time: string, num: number, id: string, start: string, end: string, windowTime: string) => [
+        t(time),
+        num,
+        id,
+        t(start),
+        t(end),
+        t(windowTime),
+      ];
+      expectSteps(await run(''), [[], [], [row('12:03', 3, 'L3', '12:00', '12:05', '12:04:59.999')]]);
+      expectSteps(await run('NOT '), [
+        [],
+        [],
+        [
+          row('12:02', 1, 'L1', '12:00', '12:05', '12:04:59.999'),
+          row('12:06', 2, 'L2', '12:05', '12:10', '12:09:59.999'),
+        ],
+      ]);
+    },
+  );
+
+  it('describes itself: an append-only join whose state the window’s end evicts', async () => {
+    const run = await startScenario(windowJoin('FULL JOIN', 'L.id, R.id', []));
+    const join = run.describe()[0]!.pipeline.find((operator) => operator.kind === 'stream-stream join')!;
+    expect(join).toMatchObject({
+      emits: 'append',
+      state: { evictedWhen: 'window_end <= watermark' },
+    });
+    expect(join.state!.holds).toContain('full window join');
   });
 });
