@@ -426,6 +426,21 @@ describe('Spark’s early state exclusion: a row failing its own side’s condit
     ).rejects.toThrow(/joined only as Flink’s window semi or anti join/);
   });
 
+  it('the State view: an outer side’s rows without the matched flag, each with the watermark that evicts it', async () => {
+    const document = earlyExclusion('FULL OUTER JOIN', 'l.key, r.key', 'l.leftValue > 4', [
+      { left: [1, 2, 3], right: [3, 4, 5] },
+    ]);
+    const run = await startScenario(document);
+    Array.from(run.steps());
+    const page = { query: 'query', operator: 'join', offset: 0, limit: 10 };
+    expect(run.statePage(page)).toMatchObject({
+      table: 'l (leftInput)',
+      columns: ['key', 'leftTime', 'leftValue', 'evicted at watermark'],
+      rows: [[3, at(3), 6, `${at(8)}.001`]],
+    });
+    expect(run.statePage({ ...page, table: 'r (rightInput)' }).rows).toHaveLength(3);
+  });
+
   it('EXPLAIN: an append-only join, whose NULL rows come out as the watermark evicts', async () => {
     const run = await startScenario(earlyExclusion('FULL OUTER JOIN', 'l.key, r.key', 'l.leftValue > 4', []));
     const [join] = run.describe()[0]!.pipeline.filter((operator) => operator.kind === 'stream-stream join');
@@ -576,6 +591,26 @@ describe("Flink's window joins: a window's join comes out when the watermark clo
       ]);
     },
   );
+
+  it('the State view: each side’s windowed rows, evicted when their window ends', async () => {
+    const run = await startScenario(windowJoin('FULL JOIN', 'L.id, R.id', DOCS.slice(0, 1)));
+    Array.from(run.steps());
+    const page = run.statePage({ query: 'query', operator: 'join', offset: 0, limit: 10 });
+    expect(page.columns).toEqual([
+      'row_time',
+      'num',
+      'id',
+      'window_start',
+      'window_end',
+      'window_time',
+      'evicted at watermark',
+    ]);
+    expect(page.rows.map((row) => [row[2], row.at(-1)])).toEqual([
+      ['L1', t('12:05')],
+      ['L3', t('12:05')],
+      ['L2', t('12:10')],
+    ]);
+  });
 
   it('describes itself: an append-only join whose state the window’s end evicts', async () => {
     const run = await startScenario(windowJoin('FULL JOIN', 'L.id, R.id', []));

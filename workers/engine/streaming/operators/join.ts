@@ -182,7 +182,7 @@ export class JoinOperator implements StreamOperator {
    */
   private matchSemi(fresh: string[]): void {
     const { db, plan, states } = this;
-    const [left, right] = plan.sides.map((side) => quote(side.alias));
+    const [left, right] = [quote(plan.sides[0].alias), quote(plan.sides[1].alias)];
     const rights = `SELECT ${this.columns(1)} FROM ${states[1]} UNION ALL SELECT ${this.columns(1)} FROM ${fresh[1]}`;
     db.query(
       `CREATE OR REPLACE TEMP TABLE ${states[0]}_hits AS SELECT ${left}.__row FROM ${fresh[0]} AS ${left} JOIN ${states[1]} AS ${right} ON ${plan.condition}`,
@@ -211,7 +211,7 @@ export class JoinOperator implements StreamOperator {
   private store(fresh: string[], batch: OperatorBatch): number {
     const { db, plan, states } = this;
     const [leftSide, rightSide] = plan.sides;
-    const [left, right] = plan.sides.map((side) => quote(side.alias));
+    const [left, right] = [quote(plan.sides[0].alias), quote(plan.sides[1].alias)];
     let stored =
       plan.type === 'semi' ? db.count(`SELECT 1 FROM ${states[0]} WHERE __row IN (SELECT __row FROM ${fresh[0]})`) : 0;
     if (plan.type !== 'semi') {
@@ -222,16 +222,18 @@ export class JoinOperator implements StreamOperator {
     const row = rightSide.tracked ? ' EXCLUDE (__row), false, __row' : '';
     const kept = expired && !rightSide.tracked ? ` WHERE NOT (${expired})` : '';
     stored += db.changed(`INSERT INTO ${states[1]} SELECT *${row} FROM ${fresh[1]}${kept}`);
-    const pairs = (table: string, other: string) => `${table} JOIN ${other} ON ${plan.condition}`;
+    // Only a row not matched yet can be marked: the join reads those alone.
+    const pairs = (unmatched: string, table: string, other: string) =>
+      `${table} JOIN ${other} ON ${plan.condition} WHERE NOT ${unmatched}.__matched`;
     if (plan.type !== 'semi' && leftSide.tracked) {
       const rights = `(SELECT ${this.columns(1)} FROM ${states[1]} UNION ALL SELECT ${this.columns(1)} FROM ${fresh[1]})`;
       db.query(
-        `UPDATE ${states[0]} SET __matched = true WHERE NOT __matched AND __row IN (SELECT ${left}.__row FROM ${pairs(`${states[0]} AS ${left}`, `${rights} AS ${right}`)})`,
+        `UPDATE ${states[0]} SET __matched = true WHERE NOT __matched AND __row IN (SELECT ${left}.__row FROM ${pairs(left, `${states[0]} AS ${left}`, `${rights} AS ${right}`)})`,
       );
     }
     if (rightSide.tracked) {
       db.query(
-        `UPDATE ${states[1]} SET __matched = true WHERE NOT __matched AND __row IN (SELECT ${right}.__row FROM ${pairs(`${states[0]} AS ${left}`, `${states[1]} AS ${right}`)})`,
+        `UPDATE ${states[1]} SET __matched = true WHERE NOT __matched AND __row IN (SELECT ${right}.__row FROM ${pairs(right, `${states[0]} AS ${left}`, `${states[1]} AS ${right}`)})`,
       );
       if (expired)
         stored -= db.changed(
