@@ -230,6 +230,7 @@ describe('Scheduler', () => {
     const due: number[] = [];
     const slowSource: BatchSource = {
       batchAt(processingMs) {
+        if (processingMs === 0) return []; // as a generator's: nothing is due before processing time passes
         due.push(processingMs);
         timers.spend(due.length === 1 ? 2500 : 10); // the first batch takes 2.5 intervals
         return [{ batchId: due.length - 1 } as BatchReport];
@@ -252,6 +253,32 @@ describe('Scheduler', () => {
     timers.advance(1000);
     expect(due).toEqual([1000, 3000, 4000]);
     expect(scheduler.status().fallingBehind).toBe(false);
+  });
+
+  // Spark's MicroBatchExecution runs the first batch as the query starts, with what the source holds (a file, a
+  // scripted step), then waits for each interval; a run resumed from pause waits for the next tick.
+  it('runs the first batch as the run starts, then on the aligned ticks', () => {
+    const timers = new ManualTimers();
+    const due: number[] = [];
+    const source: BatchSource = {
+      batchAt: (processingMs) => (due.push(processingMs), [{} as BatchReport]),
+      pending: () => 0,
+    };
+    const scheduler = new Scheduler(
+      source,
+      { kind: 'processingTime', interval: EVERY_SECOND },
+      () => {},
+      () => {},
+      timers,
+    );
+    scheduler.play();
+    expect(due).toEqual([0]);
+    timers.advance(1500);
+    scheduler.pause();
+    scheduler.play();
+    timers.advance(600);
+    expect(due).toEqual([0, 1000, 2000]);
+    expect(scheduler.status().batches).toBe(3);
   });
 
   it('available-now: drains what was available when it started, then finishes', () => {
@@ -280,6 +307,7 @@ describe('overload and stalls', () => {
     const due: number[] = [];
     const source: BatchSource = {
       batchAt(processingMs) {
+        if (processingMs === 0) return [];
         due.push(processingMs);
         timers.spend(10);
         return [{ batchId: due.length - 1 } as BatchReport];

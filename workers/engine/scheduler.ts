@@ -37,8 +37,9 @@ export const STALL_MS = 250;
 
 /**
  * Spark's triggers over simulated processing time, which only passes while the run plays:
- * processing-time intervals (aligned ticks; an overrunning batch makes the next start at once and marks
- * the run as falling behind; missed ticks are not replayed), once, available-now, and manual steps.
+ * processing-time intervals (the first batch as the run starts, then aligned ticks; an overrunning batch makes
+ * the next start at once and marks the run as falling behind; missed ticks are not replayed), once,
+ * available-now, and manual steps.
  */
 export class Scheduler {
   private processingBase = 0;
@@ -117,7 +118,10 @@ export class Scheduler {
       this.resumedAt = null;
       this.drain(this.processingBase);
     } else if (this.trigger.kind === 'processingTime') {
-      this.scheduleTick();
+      // As Spark, a query's first micro-batch runs as it starts, on what the sources hold already (a file, a
+      // scripted step); the later ones follow the interval.
+      if (this.batches === 0 && this.processingBase === 0) this.failSafely(() => this.runAt(0));
+      if (this.resumedAt !== null) this.scheduleTick();
     }
     this.onStatus(this.status());
   }
