@@ -69,7 +69,7 @@ export interface WindowJoin {
   sql: string;
   /** Each side's relation as the query writes it, windows assigned, over the stream's batch. */
   relations: [string, string];
-  /** Each side's last window end for a row, in microseconds over the stream's columns: a row later than it is late. */
+  /** Each side's end of a row's last window, in microseconds over the stream's columns: late once the watermark reaches it. */
   lastEnds: [string, string];
 }
 
