@@ -83,6 +83,10 @@ const LABELS: [RegExp, string][] = [
     /^CREATE OR REPLACE TEMP TABLE qN_partial AS SELECT .*EXPORT_STATE|qN_partial AS SELECT .* GROUP BY/,
     'aggregate: partial aggregate of the batch',
   ],
+  [
+    /^CREATE OR REPLACE TEMP TABLE qN_partial AS WITH "qN_panes"/,
+    'aggregate: partial aggregate of the batch, by panes',
+  ],
   [/qN_touched AS SELECT .* LEFT JOIN/, 'aggregate: merge partials with state (LEFT JOIN, combine)'],
   [/^SELECT count\(\*\) AS n FROM \(SELECT \* FROM qN_touched\)/, 'progress: count updated keys'],
   [/^DELETE FROM qN_state AS s USING qN_touched/, 'aggregate: delete the touched keys from state'],

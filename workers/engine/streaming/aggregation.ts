@@ -87,6 +87,7 @@ export function planAggregation(
   }
   const eventTime = eventTimeOf(window, keys, source);
   checkAppendNeedsWatermark(eventTime, source, outputMode);
+  const panes = window && panesOf(window, grouping, clauses.where && textOf(sql, clauses.where), source);
   return {
     kind: 'aggregate',
     sources: analysis.used,
@@ -105,6 +106,36 @@ export function planAggregation(
     lateFrom: lateFrom(source, alias),
     keyItems,
     eventTimeItems,
+    ...(panes && { panes }),
+  };
+}
+
+const WINDOW_COLUMNS = { flink: ['"window_start"', '"window_end"', '"window_time"'], spark: ['"window"'] };
+const READS_WINDOW = /\bwindow(_start|_end|_time)?\b/i;
+/** Aggregates that merge to the same value in any order and grouping. */
+const MERGING = new Set(['combine', 'least', 'greatest']);
+
+/** A sliding or cumulating window's panes, when its keys, WHERE and aggregates allow them. */
+function panesOf(window: WindowSpec, grouping: Grouping, where: string | undefined, source: SourceSpec) {
+  if (window.kind !== 'hop' && window.kind !== 'cumulate') return undefined;
+  const { keys, aggregates, inputRelation } = grouping;
+  const windowKeys = keys.map((key) => WINDOW_COLUMNS[window.syntax].includes(key.column.toLowerCase()));
+  const read = [
+    ...keys.filter((_, i) => !windowKeys[i]).map((key) => key.expression),
+    ...aggregates.map((a) => a.call),
+  ];
+  if (!keys.length || [...read, where ?? ''].some((text) => READS_WINDOW.test(text))) return undefined;
+  if (!aggregates.every((a) => MERGING.has(a.merge))) return undefined;
+  const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
+  const paneUs = gcd(window.sizeUs, window.slideUs);
+  const pane: WindowSpec = { ...window, kind: 'tumble', sizeUs: paneUs, slideUs: paneUs };
+  const columns = source.columns.map(([name]) => name);
+  const windowed = windowedRelation(window, undefined, columns);
+  if (!inputRelation.includes(windowed)) return undefined;
+  return {
+    from: inputRelation.replace(windowed, () => windowedRelation(pane, undefined, columns)),
+    start: window.syntax === 'flink' ? 'window_start' : '"window"."start"',
+    windowKeys,
   };
 }
 

@@ -111,6 +111,22 @@ export interface AggregatePlan extends Staged {
   keyItems: boolean[];
   /** Which select items carry the rows' event time (the window's end or window_time): a chained operator's rowtime. */
   eventTimeItems: boolean[];
+  /** A sliding or cumulating window aggregated by panes; absent when it cannot be. */
+  panes?: PanePlan;
+}
+
+/**
+ * Panes (Flink's slices): tumbling windows of the gcd of a sliding or cumulating window's size and slide. A batch
+ * aggregates each key's rows per pane, then merges each window's panes, so that a row is aggregated once, not once
+ * per window. Only when no key but the window's own, no WHERE and no aggregate reads the window's columns.
+ */
+export interface PanePlan {
+  /** The FROM clause over the batch, each row assigned to its pane under the window's column names. */
+  from: string;
+  /** The pane's start over those rows. */
+  start: string;
+  /** Which of the keys are the window's columns, read from each pane's windows. */
+  windowKeys: boolean[];
 }
 
 /** Session windows: the rows of open sessions are the state; sessions are merged anew each batch. */
@@ -167,6 +183,7 @@ export function stateTables(prefix: string) {
     distinct: `${prefix}_distinct`,
     touched: `${prefix}_touched`,
     sessions: `${prefix}_sessions`,
+    panes: `${prefix}_panes`,
     left: `${prefix}_left`,
     right: `${prefix}_right`,
     matches: `${prefix}_matches`,

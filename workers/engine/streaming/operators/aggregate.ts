@@ -1,6 +1,6 @@
-import type { OutputMode } from '../../scenario';
-import { quote } from '../../sql/windows';
-import { PlanError, VALUE_MERGES, type AggregatePlan, type PartialAggregate } from '../plan';
+import type { ColumnSpec, OutputMode } from '../../scenario';
+import { quote, windowedRelation } from '../../sql/windows';
+import { PlanError, VALUE_MERGES, type AggregatePlan, type GroupKey, type PartialAggregate } from '../plan';
 import { FLINK_RULES } from '../rules';
 import { END_OF_TIME } from '../watermark';
 import {
@@ -37,11 +37,13 @@ export class AggregateOperator implements StreamOperator {
   private stateBoundUs: bigint | null = null;
   /** The two above after the running batch: kept once it has committed, since a batch that fails rolls back. */
   private pending: { stateRows?: number; stateBoundUs: bigint | null } = { stateBoundUs: null };
+  /** Whether the batch is aggregated by panes: the plan allows it and each partial state merges exactly. */
+  private readonly byPanes: boolean;
 
   constructor(
     private readonly run_: Statements,
     private readonly plan: AggregatePlan,
-    private readonly tables: { state: string; partial: string; touched: string; distinct: string },
+    private readonly tables: { state: string; partial: string; touched: string; distinct: string; panes: string },
     private readonly outputMode: OutputMode,
     readonly id: string,
     inputs: string[],
@@ -53,6 +55,7 @@ export class AggregateOperator implements StreamOperator {
     // Binding the user's aggregation before its partial-state form names a misspelt column as such.
     this.names = run_.columnsOf(plan.reference);
     this.createState();
+    this.byPanes = plan.panes !== undefined && mergesExactly(run_.describe(tables.state));
     if (this.distincts.length)
       run_.query(`CREATE OR REPLACE TABLE ${tables.distinct} AS ${this.distinctValues('FALSE')}`);
     this.description = describeOperator(id, 'aggregate', inputs, {
@@ -127,6 +130,30 @@ export class AggregateOperator implements StreamOperator {
     return `SELECT ${columns.join(', ')} ${this.batchRows(condition)}${groupBy}`;
   }
 
+  /**
+   * The batch's partial aggregates by panes: each key's rows per pane, then each window's panes merged, the
+   * windows whose end the watermark has passed (`onTime`) left out.
+   */
+  private paneSql(onTime?: string): string {
+    const { keys, aggregates, where, window, alias } = this.plan;
+    const panes = this.plan.panes!;
+    const own = keys.filter((_, i) => !panes.windowKeys[i]);
+    const paneColumns = [
+      ...own.map((key) => `${key.expression} AS ${key.column}`),
+      `${panes.start} AS __pane`,
+      ...aggregates.map((a) => `${a.call}${a.merge === 'combine' ? ' EXPORT_STATE' : ''} AS ${a.column}`),
+    ];
+    const grouped = [...own.map((key) => key.expression), panes.start].join(', ');
+    const byPane = `SELECT ${paneColumns.join(', ')} FROM ${panes.from}${where ? ` WHERE (${where})` : ''} GROUP BY ${grouped}`;
+    const windows = windowedRelation({ ...window!, timeColumn: '__pane' }, this.tables.panes);
+    const columns = keys.map((key) => key.column).join(', ');
+    const merged = aggregates.map(
+      (a) => `${MERGE_PARTIALS[a.merge as keyof typeof MERGE_PARTIALS](a.column)} AS ${a.column}`,
+    );
+    const kept = onTime ? ` WHERE ${onTime}` : '';
+    return `WITH ${quote(this.tables.panes)} AS (${byPane}) SELECT ${columns}, ${merged.join(', ')} FROM (${windows}) AS ${quote(alias)}${kept} GROUP BY ${columns}`;
+  }
+
   run(batch: OperatorBatch, emit: Emit): OperatorResult {
     const { plan, outputMode, run_: db } = this;
     const { state, partial, touched } = this.tables;
@@ -149,7 +176,8 @@ export class AggregateOperator implements StreamOperator {
       }
     }
 
-    db.query(`CREATE OR REPLACE TEMP TABLE ${partial} AS ${this.partialSql(onTime)}`);
+    const partialSql = this.byPanes ? this.paneSql(onTime) : this.partialSql(onTime);
+    db.query(`CREATE OR REPLACE TEMP TABLE ${partial} AS ${partialSql}`);
     const distinct = this.tables.distinct;
     // Flink's distinct aggregates: the group's values seen so far, each once, and the aggregate over them.
     if (this.distincts.length)
@@ -266,21 +294,43 @@ export class AggregateOperator implements StreamOperator {
 
   /** The state's size: each partial state's bytes, plus each key's size as text. */
   private stateBytes(): number {
-    const sizes = [
-      ...this.plan.keys.map((key) => `coalesce(strlen(${key.column}::VARCHAR), 0)`),
-      ...this.plan.aggregates.map((a) =>
-        a.merge === 'combine' ? `octet_length(${a.column}::BLOB)` : `coalesce(strlen(${a.column}::VARCHAR), 0)`,
-      ),
-    ];
     const distinct = this.distincts.length ? this.run_.textBytes(this.tables.distinct) : 0;
+    const sizes = partialBytes(this.plan.keys, this.plan.aggregates);
     return (
       distinct +
       Number(
-        this.run_
-          .query(`SELECT coalesce(sum(${sizes.join(' + ') || '0'}), 0)::BIGINT FROM ${this.tables.state}`)
-          .getChildAt(0)!
-          .get(0),
+        this.run_.query(`SELECT coalesce(sum(${sizes}), 0)::BIGINT FROM ${this.tables.state}`).getChildAt(0)!.get(0),
       )
     );
   }
+}
+
+/** A state row's size: each partial state's bytes, plus each key's size as text. */
+export function partialBytes(keys: GroupKey[], aggregates: PartialAggregate[]): string {
+  const sizes = [
+    ...keys.map((key) => `coalesce(strlen(${key.column}::VARCHAR), 0)`),
+    ...aggregates.map((a) =>
+      a.merge === 'combine' ? `octet_length(${a.column}::BLOB)` : `coalesce(strlen(${a.column}::VARCHAR), 0)`,
+    ),
+  ];
+  return sizes.join(' + ') || '0';
+}
+
+/** How a group merges the partial states of its rows (a window's panes, a session's parts) in an aggregate. */
+export const MERGE_PARTIALS = {
+  combine: (column: string) => `list_reduce(list(${column}), lambda a, b: combine(a, b))`,
+  least: (column: string) => `min(${column})`,
+  greatest: (column: string) => `max(${column})`,
+};
+
+/** Exported states whose merge is exact (integers, decimals, bits, sketches): any grouping gives the same value. */
+const EXACT_STATE =
+  /^AGGREGATE_STATE<(count_star|count|count_if|sum|avg|mean|bool_and|bool_or|bit_and|bit_or|bit_xor|approx_count_distinct)\((.*)\)::/;
+
+/** Whether a state's exported states merge exactly, however a group's rows are split into partials. */
+export function mergesExactly(columns: ColumnSpec[]): boolean {
+  return columns.every(([, type]) => {
+    const exact = EXACT_STATE.exec(type);
+    return !type.startsWith('AGGREGATE_STATE<') || (exact !== null && !/FLOAT|DOUBLE|REAL/.test(exact[2]!));
+  });
 }
