@@ -78,6 +78,12 @@ const LABELS: [RegExp, string][] = [
   [/^SELECT \* FROM "\w+" LIMIT N$/, 'report: first input rows (describeInput)'],
   [/AS __event_us .*ORDER BY ALL$/, 'late rows: scan the batch for rows behind the watermark'],
   [/^SELECT count\(\*\) AS n FROM \(SELECT DISTINCT .*qN_sessions/, 'session: count sessions'],
+  [/^CREATE OR REPLACE TEMP TABLE qN_touched AS .*__island/, 'session: the batch’s sessions, aggregated'],
+  [/^CREATE OR REPLACE TABLE qN_sessions AS .*__island/, 'session: merge them with the open sessions they touch'],
+  [/^DELETE FROM qN_state AS s WHERE EXISTS/, 'session: delete the merged open sessions from state'],
+  [/^INSERT INTO qN_state SELECT \* FROM qN_sessions/, 'session: insert the merged sessions into state'],
+  [/^DELETE FROM qN_state WHERE __session_end/, 'session: evict closed sessions'],
+  [/^SELECT \* FROM \(SELECT .* FROM \(SELECT \*, .*__session_start.* FROM qN_state/, 'session: emit closed sessions'],
   [/^SELECT count\(\*\) AS n FROM \(SELECT DISTINCT/, 'late rows: count dropped keys'],
   [
     /^CREATE OR REPLACE TEMP TABLE qN_partial AS SELECT .*EXPORT_STATE|qN_partial AS SELECT .* GROUP BY/,

@@ -251,18 +251,32 @@ export function quote(identifier: string): string {
  * duration) opens no session and is left out, as Spark filters it.
  */
 export function sessionize(spec: WindowSpec, rows: string, partitionBy: string[]): string {
+  const session = `(PARTITION BY ${[...partitionBy, '__island'].join(', ')})`;
+  return `SELECT * EXCLUDE (__start, __end, __island), make_timestamp(min(__start) OVER ${session}) AS __session_start, make_timestamp(max(__end) OVER ${session}) AS __session_end, __island AS __session_id
+    FROM (${islands(sessionRows(spec, rows), '__start', '__end', partitionBy)})`;
+}
+
+/** The rows that open a session, each with the session it opens, `[__start, __end)` in microseconds. */
+export function sessionRows(spec: WindowSpec, rows: string): string {
   const time = quote(spec.timeColumn);
   const end =
     spec.gapSql === undefined
       ? `epoch_us(${time}) + ${spec.gapUs}`
       : `epoch_us(${time} + TRY_CAST((${spec.gapSql}) AS INTERVAL))`;
+  return `SELECT * FROM (SELECT *, epoch_us(${time}) AS __start, ${end} AS __end FROM ${rows}) WHERE __end > __start`;
+}
+
+/**
+ * Intervals `[start, end)` of `rows` numbered by their connected component within a partition (`__island`): an
+ * interval that starts at or before the end of an earlier one joins it. Of intervals that start together, the one
+ * that opens a component (at most one) is counted first, so that all of them join it.
+ */
+export function islands(rows: string, start: string, end: string, partitionBy: string[]): string {
   const partition = partitionBy.length ? `PARTITION BY ${partitionBy.join(', ')} ` : '';
-  const previousEnd = `max(__end) OVER (${partition}ORDER BY __start ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)`;
-  const island = `sum(CASE WHEN __previous_end IS NULL OR __start > __previous_end THEN 1 ELSE 0 END) OVER (${partition}ORDER BY __start ROWS UNBOUNDED PRECEDING)`;
-  const session = `(PARTITION BY ${[...partitionBy, '__island'].join(', ')})`;
-  const opened = `SELECT * FROM (SELECT *, epoch_us(${time}) AS __start, ${end} AS __end FROM ${rows}) WHERE __end > __start`;
-  return `SELECT * EXCLUDE (__start, __end, __previous_end, __island), make_timestamp(min(__start) OVER ${session}) AS __session_start, make_timestamp(max(__end) OVER ${session}) AS __session_end, __island AS __session_id
-    FROM (SELECT *, ${island} AS __island FROM (SELECT *, ${previousEnd} AS __previous_end FROM (${opened})))`;
+  const previousEnd = `max(${end}) OVER (${partition}ORDER BY ${start} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)`;
+  const opens = `SELECT *, CASE WHEN ${start} <= ${previousEnd} THEN 0 ELSE 1 END AS __opens FROM (${rows})`;
+  const island = `sum(__opens) OVER (${partition}ORDER BY ${start}, __opens DESC ROWS UNBOUNDED PRECEDING)`;
+  return `SELECT * EXCLUDE (__opens), ${island} AS __island FROM (${opens})`;
 }
 
 /** A sessionized table's rows with their session as Flink's window columns or Spark's `session_window` struct. */

@@ -24,6 +24,7 @@ import type {
   DistinctAggregate,
   GroupKey,
   PartialAggregate,
+  SessionMerge,
   SessionPlan,
   VALUE_MERGES,
 } from './plan';
@@ -68,6 +69,14 @@ export function planAggregation(
       window.syntax === 'flink'
         ? window.partitionBy.map(quote)
         : keys.filter((key) => key.column !== '"session_window"').map((key) => key.expression);
+    const merging: SessionMerge | false = sessionMerge(window, grouping, partitionBy) && {
+      keys: keys.filter((key) => !SESSION_COLUMNS[window.syntax].includes(key.column.toLowerCase())),
+      aggregates: grouping.aggregates,
+      output: rewritten(clauses.select)!,
+      ...(clauses.having && { having: rewritten(clauses.having) }),
+      ...(clauses.orderBy && { orderBy: rewritten(clauses.orderBy) }),
+      ...(clauses.limit && { limit: textOf(sql, clauses.limit) }),
+    };
     return {
       kind: 'session',
       sources: analysis.used,
@@ -83,6 +92,7 @@ export function planAggregation(
       keyItems,
       eventTimeItems,
       distinct: analysis.aggregateCalls.some((call) => call.distinct),
+      ...(merging && { merging }),
     };
   }
   const eventTime = eventTimeOf(window, keys, source);
@@ -111,7 +121,7 @@ export function planAggregation(
 }
 
 const WINDOW_COLUMNS = { flink: ['"window_start"', '"window_end"', '"window_time"'], spark: ['"window"'] };
-const READS_WINDOW = /\bwindow(_start|_end|_time)?\b/i;
+const READS_WINDOW = /\b(session_)?window(_start|_end|_time)?\b/i;
 /** Aggregates that merge to the same value in any order and grouping. */
 const MERGING = new Set(['combine', 'least', 'greatest']);
 
@@ -137,6 +147,29 @@ function panesOf(window: WindowSpec, grouping: Grouping, where: string | undefin
     start: window.syntax === 'flink' ? 'window_start' : '"window"."start"',
     windowKeys,
   };
+}
+
+const SESSION_COLUMNS = { flink: WINDOW_COLUMNS.flink, spark: ['"session_window"'] };
+
+/**
+ * Whether a session window's groups are its sessions (the keys: the partition and the window's columns) and every
+ * aggregate merges without reading the window: then open sessions are kept as partial aggregates.
+ */
+function sessionMerge(window: WindowSpec, grouping: Grouping, partitionBy: string[]): boolean {
+  const { keys, aggregates } = grouping;
+  const windowKey = (key: GroupKey) => SESSION_COLUMNS[window.syntax].includes(key.column.toLowerCase());
+  const partition = keys.filter((key) => !windowKey(key));
+  const samePartition =
+    window.syntax === 'spark' ||
+    (partition.length === partitionBy.length &&
+      partitionBy.every((name) => partition.some((key) => key.column.toLowerCase() === name.toLowerCase())));
+  const read = [...partition.map((key) => key.expression), ...aggregates.map((a) => a.call)];
+  return (
+    samePartition &&
+    keys.some(windowKey) &&
+    aggregates.every((a) => MERGING.has(a.merge)) &&
+    !read.some((text) => READS_WINDOW.test(text))
+  );
 }
 
 interface Grouping {

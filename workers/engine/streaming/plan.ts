@@ -129,7 +129,7 @@ export interface PanePlan {
   windowKeys: boolean[];
 }
 
-/** Session windows: the rows of open sessions are the state; sessions are merged anew each batch. */
+/** Session windows: open sessions are the state, merged with the sessions of each batch. */
 export interface SessionPlan extends Staged {
   kind: 'session';
   sources: string[];
@@ -148,6 +148,24 @@ export interface SessionPlan extends Staged {
   eventTimeItems: boolean[];
   /** Whether it has distinct aggregates (run as Flink runs them, over the sessions' rows). */
   distinct: boolean;
+  /** Open sessions kept as their bounds and partial aggregates; absent when an aggregate does not merge. */
+  merging?: SessionMerge;
+}
+
+/**
+ * Sessions kept as their bounds and partial aggregates: a batch aggregates its own sessions, then merges them
+ * with the open sessions they overlap or touch. Only when the keys are the partition and the window's columns,
+ * and no aggregate reads the window's columns.
+ */
+export interface SessionMerge {
+  /** The partition keys: their expressions over a row, and the state columns that keep them. */
+  keys: GroupKey[];
+  aggregates: PartialAggregate[];
+  /** Over the state with the window's columns (as `alias`): the user's select list, aggregates finalised. */
+  output: string;
+  having?: string;
+  orderBy?: string;
+  limit?: string;
 }
 
 /**
