@@ -22,7 +22,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BatchReport, DataFile, QueryInfo } from '../workers/protocol';
-import { flinkBundle, sparkBundle, type BundleBatch } from '../workers/engine/bundle';
+import { bundleFiles, RunRecording } from '../workers/engine/bundle';
 import type { Database } from '../workers/engine/database';
 import { matchingFiles } from '../workers/engine/files';
 import { openNodeDatabase } from '../workers/engine/node';
@@ -36,7 +36,7 @@ import { explainJson, explainText } from '../workers/engine/streaming/explain';
 import { notebookOf, scenarioMarkdown } from '../workers/engine/notebook';
 import { parseScenario, ScenarioError } from '../workers/engine/validate';
 import type { ParquetToArrow } from '../workers/engine/files';
-import { queriesOf, type Scenario } from '../workers/engine/scenario';
+import type { Scenario } from '../workers/engine/scenario';
 import type { InputRecorder } from '../workers/engine/streaming/sources';
 import {
   CheckpointError,
@@ -88,12 +88,13 @@ export async function runCli([documentPath, ...options]: string[], io: CliIo): P
           message: `--export ${target} takes a directory.`,
           hint: `For example --export ${target} out.`,
         });
-      if (queriesOf(scenario).length > 1)
-        return fail({
-          message: `A ${target === 'spark-bundle' ? 'Spark' : 'Flink'} bundle holds one query.`,
-          hint: 'Keep one query in the scenario to export.',
-        });
-      writeBundle(dir, target, await bundleRun(db, scenario, baseDir, triggers));
+      const bundled = bundleFiles(
+        target === 'spark-bundle' ? 'spark' : 'flink',
+        await recordedRun(db, scenario, baseDir, triggers),
+        path.resolve(dir),
+      );
+      if (!bundled.ok) return fail(bundled.error);
+      writeBundle(dir, bundled.files);
       return 0;
     }
     if (target !== undefined) {
@@ -174,42 +175,24 @@ function isLive(scenario: Scenario): boolean {
   return !scenario.steps && scenario.sources.some((source) => source.generator || source.file);
 }
 
-/** Runs the scenario as the CLI does, keeping each batch's input rows (null for a no-data batch) and output. */
-async function bundleRun(db: Database, scenario: Scenario, baseDir: string, triggers: number | undefined) {
-  const batches: BundleBatch[] = [];
-  let input: BundleBatch['input'] = null;
-  const recorder: InputRecorder = (rows) => {
-    input = Object.values(rows).some((sourceRows) => sourceRows.length > 0) ? rows : null;
-  };
-  const keep = ({ batchId, watermark, numInputRows, columns, rows }: BatchReport, end = false) => {
-    batches.push({ input, output: { batchId, watermark, numInputRows, columns, rows }, ...(end && { end }) });
-    input = null;
-  };
+/** Runs the scenario as the CLI does, recording each batch's input and output. */
+async function recordedRun(db: Database, scenario: Scenario, baseDir: string, triggers: number | undefined) {
+  const recording = new RunRecording();
   let queries: QueryInfo[];
   if (isLive(scenario)) {
     const files = await dataFilesOf(scenario, baseDir);
-    queries = runLive(db, scenario, files, { triggers, print: keep, recorder }).describe();
+    const options = { triggers, print: (batch: BatchReport) => recording.keep(batch), recorder: recording.recorder };
+    queries = runLive(db, scenario, files, options).describe();
   } else {
-    const run = ScenarioRun.start(db, scenario, undefined, recorder);
-    for (const step of scenario.steps ?? []) for (const batch of run.runStep(step)) keep(batch, 'end' in step);
+    const run = ScenarioRun.start(db, scenario, undefined, recording.recorder);
+    for (const step of scenario.steps ?? []) for (const batch of run.runStep(step)) recording.keep(batch);
     queries = run.describe();
   }
-  return { scenario, query: queries[0]!, batches, durationOf: databaseCatalog(db).durationOf };
+  return { scenario, queries, recording, durationOf: databaseCatalog(db).durationOf };
 }
 
-/**
- * The bundle's files under `dir` (a Flink bundle's script names it by absolute path); the input files'
- * modification times one second apart, in batch order.
- */
-function writeBundle(
-  dir: string,
-  target: 'spark-bundle' | 'flink-bundle',
-  run: Awaited<ReturnType<typeof bundleRun>>,
-): void {
-  const files =
-    target === 'spark-bundle'
-      ? sparkBundle(run.scenario, run.query, run.batches, run.durationOf)
-      : flinkBundle(run.scenario, run.query, run.batches, run.durationOf, path.resolve(dir));
+/** The bundle's files under `dir`; the input files' modification times one second apart, in batch order. */
+function writeBundle(dir: string, files: Map<string, string>): void {
   let second = Date.UTC(2024, 0, 1) / 1000;
   for (const [name, text] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
     const file = path.join(dir, name);

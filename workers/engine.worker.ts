@@ -103,7 +103,7 @@ const api: EngineApi = {
     if (options.resume) resumeFrom = slot ? await (await store)!.read(options.checkpointKey!).catch(() => null) : null;
     const { files } = options;
     const readParquet = files?.some((file) => isParquet(file.bytes)) ? await parquetReader() : undefined;
-    const outcome = session.load(scenario, listener, { slot, resumeFrom, files, readParquet });
+    const outcome = session.load(scenario, listener, { slot, resumeFrom, files, readParquet, record: options.record });
     if (outcome.ok) reportTo = listener;
     return outcome;
   },
@@ -137,6 +137,9 @@ const api: EngineApi = {
   },
   async rehearse(scenario, steps) {
     return rehearse((await ready).database, scenario, steps);
+  },
+  async bundle(target, root) {
+    return (await ready).session.bundle(target, root);
   },
 };
 

@@ -67,7 +67,16 @@ export interface EngineApi {
    * was), and gives back what each batch emitted: how a lesson's predictions are checked against the engine.
    */
   rehearse(scenario: unknown, steps: number): Promise<RehearsalOutcome>;
+  /**
+   * The live run so far as a bundle to replay on Spark or Flink and compare (workers/engine/bundle.ts), from the
+   * input its batches read (a run loaded with `record`). `root` is the directory the files will be in: Flink's
+   * script names them by path.
+   */
+  bundle(target: 'spark' | 'flink', root: string): Promise<BundleOutcome>;
 }
+
+/** A bundle's files, by path relative to its directory. */
+export type BundleOutcome = { ok: true; files: Record<string, string> } | { ok: false; error: EngineError };
 
 /** The most steps one rehearsal runs: a prediction about a longer run is better made by playing it. */
 export const MAX_REHEARSAL_STEPS = 500;
@@ -158,6 +167,11 @@ export interface LoadOptions {
    * read as its columns say is left out and comes in its batch's `rejected`, the reason naming the file and line.
    */
   files?: DataFile[];
+  /**
+   * Record each batch's input and output, for `bundle`: a JSON copy of every batch's input, kept up to a bound
+   * (the run and its resets are recorded).
+   */
+  record?: boolean;
 }
 
 export type LoadOutcome =

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../scripts/cli';
+import type { BatchReport } from '../protocol';
+import { RunRecording, type BundleTarget } from './bundle';
+import type { Database } from './database';
 import { flinkScriptErrors, sparkErrors, sparkQueries } from './grammars';
+import { openNodeDatabase } from './node';
+import type { JsonValue } from './values';
+import { LiveSession } from './session';
 
 async function cli(args: string[], input = '') {
   let text = '';
@@ -254,4 +260,127 @@ describe('npm run scenario -- --export flink-bundle DIR', () => {
     );
     expect(differ.stdout).toContain('Flink and Tideline differ.');
   }, 60_000);
+});
+
+describe('LiveSession.bundle, the worker’s bundle of the live run', () => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await openNodeDatabase();
+  });
+
+  /** A session of `document` stepped `steps` times, then bundled; closed after. */
+  function sessionBundle(document: object, steps: number, target: BundleTarget, root: string) {
+    const session = new LiveSession(db);
+    expect(session.load(document, () => {}, { record: true }).ok).toBe(true);
+    for (let i = 0; i < steps; i++) session.step();
+    const outcome = session.bundle(target, root);
+    session.close();
+    return outcome;
+  }
+
+  const generated = () => {
+    const document = JSON.parse(readFileSync('examples/nexmark/q1.json', 'utf8'));
+    document.sources[0].generator.rate = 40;
+    return { ...document, query: 'SELECT * FROM bid' };
+  };
+
+  it.each([
+    ['spark', 'spark-bundle'],
+    ['flink', 'flink-bundle'],
+  ] as const)(
+    'is, for %s, the command line’s bundle of the same steps',
+    async (target, cliTarget) => {
+      for (const [document, steps] of [
+        [SCRIPTED, SCRIPTED.steps.length],
+        [generated(), 3],
+      ] as const) {
+        const dir = mkdtempSync(path.join(tmpdir(), 'tideline-bundle-'));
+        const options = 'generator' in document.sources[0]! ? ['--batches', String(steps)] : [];
+        const written = await bundleOf(document, options, cliTarget, dir);
+        const outcome = sessionBundle(document, steps, target, dir);
+        expect(outcome.ok && new Map(Object.entries(outcome.files).sort(([a], [b]) => a.localeCompare(b)))).toEqual(
+          written,
+        );
+        expect([...written.keys()].filter((name) => name.startsWith('expected/')).length).toBeGreaterThan(2);
+      }
+    },
+    60_000,
+  );
+
+  it('says why it has no bundle: several queries, a batch cut short, a resumed or unrecorded run, nothing loaded', () => {
+    const several = JSON.parse(readFileSync('examples/two-queries.json', 'utf8'));
+    expect(sessionBundle(several, 2, 'flink', '/b')).toMatchObject({
+      ok: false,
+      error: { message: 'A Flink bundle holds one query.' },
+    });
+    const busy = generated();
+    busy.sources[0].generator.rate = 5000;
+    const cut = sessionBundle(busy, 2, 'spark', '/b');
+    expect(cut).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/^Batch 0 emitted \d+ rows; its report keeps the last 1000\.$/) },
+    });
+    let saved: Uint8Array | null = null;
+    const first = new LiveSession(db);
+    first.load(generated(), () => {}, { slot: { save: (bytes) => (saved = bytes), clear: () => {} } });
+    first.step();
+    first.pause();
+    first.close();
+    const resumed = new LiveSession(db);
+    expect(resumed.load(generated(), () => {}, { resumeFrom: saved, record: true })).toMatchObject({
+      ok: true,
+      resumed: { ok: true },
+    });
+    resumed.step();
+    expect(resumed.bundle('flink', '/b')).toMatchObject({
+      ok: false,
+      error: { message: 'The run went on from a checkpoint: the batches before it were not recorded.' },
+    });
+    resumed.close();
+    const unrecorded = new LiveSession(db);
+    unrecorded.load(generated(), () => {});
+    unrecorded.step();
+    expect(unrecorded.bundle('spark', '/b')).toMatchObject({
+      ok: false,
+      error: { message: 'This run is not recorded.' },
+    });
+    unrecorded.close();
+    expect(new LiveSession(db).bundle('spark', '/b')).toMatchObject({
+      ok: false,
+      error: { message: 'Nothing is loaded yet.' },
+    });
+  });
+});
+
+describe('RunRecording', () => {
+  const report = (batchId: number, rows: JsonValue[][]) =>
+    ({
+      batchId,
+      watermark: null,
+      numInputRows: 2,
+      columns: ['x'],
+      rows,
+      progress: { sink: { numOutputRows: rows.length } },
+    }) as unknown as BatchReport;
+
+  it('pairs each input with its batch’s report, even when a step reports its batches after running them all', () => {
+    const recording = new RunRecording();
+    recording.recorder({ a: [[1], [2]] });
+    recording.recorder({ a: [] });
+    recording.keep(report(0, [[3]]));
+    recording.keep(report(1, []));
+    expect(recording.batches.map((batch) => [batch.input, batch.output.batchId])).toEqual([
+      [{ a: [[1], [2]] }, 0],
+      [null, 1],
+    ]);
+  });
+
+  it('keeps nothing once the run read more values than it may keep, and says so', () => {
+    const recording = new RunRecording({ maxValues: 3 });
+    recording.recorder({ a: [[1], [2]] });
+    recording.keep(report(0, []));
+    recording.recorder({ a: [[3], [4]] });
+    recording.keep(report(1, []));
+    expect([recording.batches, recording.gap]).toEqual([[], 'The run read more than 3 values.']);
+  });
 });

@@ -1,4 +1,4 @@
-import type { BatchReport, QueryInfo } from '../protocol';
+import type { BatchReport, EngineError, QueryInfo } from '../protocol';
 import {
   flinkQueryStatements,
   flinkSourceTable,
@@ -9,6 +9,7 @@ import {
 } from './cluster';
 import { queriesOf, type QuerySpec, type Scenario, type SourceSpec } from './scenario';
 import type { DurationOf } from './sql/windows';
+import type { InputRecorder } from './streaming/sources';
 import type { JsonValue } from './values';
 
 /** One batch Tideline ran: what it read per source (null for a no-data batch) and what it emitted. */
@@ -17,6 +18,76 @@ export interface BundleBatch {
   output: Pick<BatchReport, 'batchId' | 'watermark' | 'numInputRows' | 'columns' | 'rows'>;
   /** An `end` step's batch, which closes every window: the end of Flink's input does too; Spark's availableNow not. */
   end?: boolean;
+}
+
+/**
+ * Records a run for a bundle: its `recorder` is told each batch's input by the streams, `keep` each batch's
+ * report. A recording that cannot be the whole run (a run resumed from a checkpoint, one that read more than
+ * `maxValues`, a batch whose rows the report cut short) keeps no batches and says why.
+ */
+export class RunRecording {
+  readonly batches: BundleBatch[] = [];
+  gap: string | null;
+  /** Inputs read whose batch's report has not come yet: a scripted step runs all its batches before reporting. */
+  private readonly inputs: BundleBatch['input'][] = [];
+  private values = 0;
+  private readonly maxValues: number;
+
+  constructor(options: { resumed?: boolean; maxValues?: number } = {}) {
+    this.gap = options.resumed ? 'The run went on from a checkpoint: the batches before it were not recorded.' : null;
+    this.maxValues = options.maxValues ?? Infinity;
+  }
+
+  readonly recorder: InputRecorder = (rows) => {
+    const read = Object.values(rows);
+    this.values += read.reduce((sum, sourceRows) => sum + sourceRows.reduce((cells, row) => cells + row.length, 0), 0);
+    if (this.values > this.maxValues) this.lose(`The run read more than ${this.maxValues} values.`);
+    this.inputs.push(this.gap === null && read.some((sourceRows) => sourceRows.length > 0) ? rows : null);
+  };
+
+  keep({ batchId, watermark, numInputRows, columns, rows, progress }: BatchReport): void {
+    if (rows.length < progress.sink.numOutputRows)
+      this.lose(
+        `Batch ${batchId} emitted ${progress.sink.numOutputRows} rows; its report keeps the last ${rows.length}.`,
+      );
+    const input = this.inputs.shift() ?? null;
+    const output = { batchId, watermark, numInputRows, columns, rows };
+    if (this.gap === null) this.batches.push({ input, output, ...(watermark === 'infinity' && { end: true }) });
+  }
+
+  private lose(reason: string): void {
+    this.gap ??= reason;
+    this.batches.length = this.inputs.length = 0;
+  }
+}
+
+export type BundleTarget = 'spark' | 'flink';
+
+/**
+ * The bundle of a recorded run of `scenario` (file name to text), or why there is none. `root` is the directory
+ * the files will be in, which a Flink script names by absolute path.
+ */
+export function bundleFiles(
+  target: BundleTarget,
+  run: { scenario: Scenario; queries: QueryInfo[]; recording: RunRecording; durationOf: DurationOf },
+  root: string,
+): { ok: true; files: Map<string, string> } | { ok: false; error: EngineError } {
+  const { scenario, queries, recording, durationOf } = run;
+  if (queries.length !== 1)
+    return {
+      ok: false,
+      error: {
+        message: `A ${target === 'spark' ? 'Spark' : 'Flink'} bundle holds one query.`,
+        hint: 'Keep one query in the scenario to export.',
+      },
+    };
+  if (recording.gap !== null)
+    return { ok: false, error: { message: recording.gap, hint: 'Start the run over, then bundle it.' } };
+  const files =
+    target === 'spark'
+      ? sparkBundle(scenario, queries[0]!, recording.batches, durationOf)
+      : flinkBundle(scenario, queries[0]!, recording.batches, durationOf, root);
+  return { ok: true, files };
 }
 
 /** How a bundle's CSV files spell a row: Spark's file source reads a header row; Flink's csv format has none. */
@@ -49,7 +120,7 @@ function runFiles(scenario: Scenario, batches: BundleBatch[], csv: CsvDialect): 
  * A reproducible Spark run: the run's files (an `end` step's batch left out), and a PySpark job that replays the
  * input one file per trigger and compares per batch and in all.
  */
-export function sparkBundle(
+function sparkBundle(
   scenario: Scenario,
   query: QueryInfo,
   batches: BundleBatch[],
@@ -70,7 +141,7 @@ export function sparkBundle(
  * (under `root`, the bundle's absolute directory: Flink's task managers resolve a relative path against their own)
  * and writes the query's changelog to output/, and a Python script that compares it with Tideline's result.
  */
-export function flinkBundle(
+function flinkBundle(
   scenario: Scenario,
   query: QueryInfo,
   batches: BundleBatch[],

@@ -1,4 +1,5 @@
 import type {
+  BundleOutcome,
   DataFile,
   EngineError,
   LiveListener,
@@ -7,6 +8,7 @@ import type {
   StateOutcome,
   StateRequest,
 } from '../protocol';
+import { bundleFiles, RunRecording, type BundleTarget } from './bundle';
 import { decodeCheckpoint, encodeCheckpoint, type RunCheckpoint } from './checkpoint';
 import { dieOfTrap, isTrap, type Database } from './database';
 import { describeFailure } from './failures';
@@ -16,6 +18,7 @@ import { LiveRun, ScriptedRun } from './live';
 import { ScenarioRun } from './runner';
 import type { Scenario } from './scenario';
 import { Scheduler, REAL_TIMERS, type Timers } from './scheduler';
+import { databaseCatalog } from './streaming/catalog';
 import { parseScenario } from './validate';
 
 let runs = 0;
@@ -25,6 +28,9 @@ let runs = 0;
  * them all): turning half a million rows into JSON per batch cost more than running the query.
  */
 export const MAX_REPORT_ROWS = 1000;
+
+/** The most input values a session records for a bundle (about as many rows as a few seconds of Nexmark at 50k/s). */
+export const MAX_RECORDED_VALUES = 1_000_000;
 
 /** A running session checkpoints at most this often, and whenever it pauses. */
 export const CHECKPOINT_EVERY_MS = 1000;
@@ -43,6 +49,8 @@ export interface SessionLoadOptions {
   /** The data files its file sources read, and how to read Parquet; kept for `reset`. */
   files?: readonly DataFile[];
   readParquet?: ParquetToArrow;
+  /** Record the run (and its resets) for `bundle`: the streams then copy each batch's input as JSON. */
+  record?: boolean;
 }
 
 /**
@@ -52,10 +60,12 @@ export interface SessionLoadOptions {
 export class LiveSession {
   private scenario: Scenario | null = null;
   private run: LiveRun | ScriptedRun | null = null;
+  private recording: RunRecording | null = null;
   private scheduler: Scheduler | null = null;
   private listener: LiveListener = () => {};
   private slot: CheckpointSlot | undefined;
   private files: Pick<SessionLoadOptions, 'files' | 'readParquet'> = {};
+  private record = false;
   /** The schema the current run lives in; each run gets a new one. */
   private schema: string | null = null;
   private checkpointTimer: unknown = null;
@@ -80,8 +90,9 @@ export class LiveSession {
     }
     let resumed: ResumeOutcome | undefined;
     let outcome: LoadOutcome | undefined;
-    const previousFiles = this.files;
+    const previous = { files: this.files, record: this.record };
     this.files = { files: options.files, readParquet: options.readParquet };
+    this.record = options.record ?? false;
     if (options.resumeFrom) {
       try {
         const checkpoint = decodeCheckpoint(options.resumeFrom);
@@ -95,7 +106,7 @@ export class LiveSession {
     }
     if (!outcome?.ok) outcome = this.start(scenario, listener);
     if (!outcome.ok) {
-      this.files = previousFiles;
+      ({ files: this.files, record: this.record } = previous);
       return outcome;
     }
     this.scenario = scenario;
@@ -131,7 +142,22 @@ export class LiveSession {
     this.cancelCheckpoint();
     if (this.schema) this.db.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
     this.schema = null;
-    this.run = this.scheduler = this.scenario = null;
+    this.run = this.scheduler = this.scenario = this.recording = null;
+  }
+
+  /** The run so far as a bundle to replay on Spark or Flink, from the input its batches read (bundle.ts). */
+  bundle(target: BundleTarget, root: string): BundleOutcome {
+    if (!this.run || !this.scenario)
+      return { ok: false, error: { message: 'Nothing is loaded yet.', hint: 'Open a scenario first.' } };
+    if (!this.recording)
+      return {
+        ok: false,
+        error: { message: 'This run is not recorded.', hint: 'Load it with record set to bundle it.' },
+      };
+    const { durationOf } = databaseCatalog(this.db);
+    const run = { scenario: this.scenario, queries: this.run.describe(), recording: this.recording, durationOf };
+    const bundled = bundleFiles(target, run, root);
+    return bundled.ok ? { ok: true, files: Object.fromEntries(bundled.files) } : bundled;
   }
 
   /** Read between batches: the worker runs one call at a time, so no batch is half done. */
@@ -152,12 +178,16 @@ export class LiveSession {
     try {
       this.db.query(`CREATE SCHEMA ${next}`);
       this.db.query(`USE ${next}`);
+      const recording = this.record
+        ? new RunRecording({ resumed: checkpoint !== undefined, maxValues: MAX_RECORDED_VALUES })
+        : null;
+      const recorder = recording?.recorder;
       const run = scenario.steps
-        ? new ScriptedRun(ScenarioRun.start(this.db, scenario, checkpoint), scenario.steps)
+        ? new ScriptedRun(ScenarioRun.start(this.db, scenario, checkpoint, recorder), scenario.steps)
         : LiveRun.start(
             this.db,
             scenario,
-            { maxReportRows: MAX_REPORT_ROWS, feed: this.feed, ...this.files },
+            { maxReportRows: MAX_REPORT_ROWS, feed: this.feed, recorder, ...this.files },
             checkpoint,
           );
       this.scheduler?.stop();
@@ -166,10 +196,12 @@ export class LiveSession {
       if (previous) this.db.query(`DROP SCHEMA ${previous} CASCADE`);
       this.schema = next;
       this.run = run;
+      this.recording = recording;
       this.scheduler = new Scheduler(
         run,
         scenario.trigger,
         (report, status) => {
+          recording?.keep(report);
           listener({ kind: 'batch', report, status });
           this.checkpointSoon();
         },
