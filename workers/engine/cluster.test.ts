@@ -129,6 +129,14 @@ describe('take it to a cluster', () => {
     expect(script).toContain("SELECT strftime(ts, '%S.%f') AS s FROM clicks;");
   });
 
+  it("casts avg's argument to DOUBLE for Flink, whose AVG of an integer is an integer (DuckDB's is a DOUBLE)", () => {
+    const query = 'SELECT page, avg(user_id) AS a, avg(DISTINCT user_id + 1) AS d FROM clicks GROUP BY page';
+    expect(clusterScript(scenario(query, 'update'), 'flink', catalog.durationOf)).toContain(
+      'SELECT page, avg(CAST(user_id AS DOUBLE)) AS a, avg(DISTINCT CAST(user_id + 1 AS DOUBLE)) AS d FROM clicks',
+    );
+    expect(clusterScript(scenario(query, 'update'), 'pyspark', catalog.durationOf)).toContain(query);
+  });
+
   it('makes the PySpark job of a cumulating window raise, saying why, with the query as a comment', () => {
     const query =
       "SELECT window_start, count(*) AS n FROM TABLE(CUMULATE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '5' SECONDS, INTERVAL '30' SECONDS)) GROUP BY window_start, window_end";

@@ -298,7 +298,7 @@ function toFlinkSql(sql: string, name: string, durationOf: DurationOf): FlinkQue
         'with ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ... DESC) and keep row 1, as Nexmark q18 does. ' +
         "Tideline's query, for reference:",
     };
-  const formatted = strftimeToJava(sql, 'DATE_FORMAT', flinkString);
+  const formatted = strftimeToJava(avgsToDouble(sql), 'DATE_FORMAT', flinkString);
   let views = 0;
   const windowed = windowsToFlink(formatted.sql, () => `${name}_input_${++views}`, durationOf);
   const note = [formatted.note, windowed.note].filter(Boolean).join(' ');
@@ -307,6 +307,22 @@ function toFlinkSql(sql: string, name: string, durationOf: DurationOf): FlinkQue
     views: windowed.views.map(quoteFlinkAliases),
     ...(note && { note }),
   };
+}
+
+/** DuckDB's avg is a DOUBLE whatever it averages; Flink's AVG of an integer is an integer: its argument is cast. */
+function avgsToDouble(sql: string): string {
+  const tokens = significant(sql);
+  const edits: Edit[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isWord(tokens[i], 'AVG') || !isSymbol(tokens[i + 1], '(')) continue;
+    const close = closingBracket(tokens, i + 1);
+    const first = isWord(tokens[i + 2], 'DISTINCT') ? i + 3 : i + 2;
+    if (close < 0 || first >= close) continue;
+    const argument = textOf(sql, tokens.slice(first, close));
+    edits.push({ start: tokens[first]!.start, end: tokens[close - 1]!.end, text: `CAST(${argument} AS DOUBLE)` });
+    i = close;
+  }
+  return applyEdits(sql, edits);
 }
 
 const BY_HAND = 'Rewrite window(...) as a Flink window table function by hand.';
