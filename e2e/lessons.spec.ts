@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { tableFromIPC } from 'apache-arrow';
+import { strFromU8, unzipSync } from 'fflate';
 import type { Page } from '@playwright/test';
 import { expect, openPlayground as ready, stepOnce, test } from './fixtures';
 
@@ -60,7 +61,7 @@ test('a broken link says so and opens the default playground; nothing in it runs
   await expect(page.getByRole('status', { name: 'Run status' })).toContainText('running');
 });
 
-test('exports the results as CSV and Parquet, and the lesson as a PySpark job and as Databricks and Jupyter notebooks', async ({
+test('exports the results as CSV and Parquet, the run as Spark and Flink jobs with its events, and the lesson as a PySpark job and as Databricks and Jupyter notebooks', async ({
   page,
 }) => {
   await ready(page);
@@ -95,6 +96,25 @@ test('exports the results as CSV and Parquet, and the lesson as a PySpark job an
   );
   expect(read.getRowsJS().map(([line]) => line)).toEqual(csv.slice(1));
   expect((await exported('PySpark job')).name).toBe('tideline_job.py');
+
+  // The run so far as a Spark job: each batch's events as Spark's file source reads them, one file a trigger, and
+  // Tideline's output per batch, which in append mode adds up to the result table.
+  const bundle = await exported("Spark job with this run's events");
+  expect(bundle.name).toBe('tideline-spark-bundle.zip');
+  const entries = unzipSync(new Uint8Array(bundle.bytes));
+  const text = (path: string) => strFromU8(entries[`tideline-spark-bundle/${path}`]!);
+  expect(text('job.py')).toContain('maxFilesPerTrigger');
+  const inputs = Object.keys(entries).filter((path) => path.includes('/input/'));
+  expect(inputs.length).toBeGreaterThan(0);
+  const batches = Object.keys(entries)
+    .filter((path) => path.includes('/expected/'))
+    .map((path) => JSON.parse(strFromU8(entries[path]!)) as { rows: unknown[][] });
+  expect(batches.flatMap((batch) => batch.rows).map((row) => row.join(','))).toEqual(
+    csv.slice(1).map((line) => line.replace(/(\d\d:\d\d:\d\d)(?:\.000)?/g, '$1')),
+  );
+  const flink = unzipSync(new Uint8Array((await exported("Flink job with this run's events")).bytes));
+  expect(strFromU8(flink['tideline-flink-bundle/job.sql']!)).toContain("'path' = '/tmp/tideline-flink-bundle/input/");
+  await expect(page.getByRole('status').filter({ hasText: 'Saved the Flink job' })).toContainText('unzip it in /tmp');
 
   // The lesson as notebooks: its text as markdown, step by step, then the PySpark job.
   const databricks = await exported('Databricks notebook');

@@ -19,6 +19,11 @@ export function scenarioArchive(scenario: unknown, files: DataFile[]): Uint8Arra
   return zipSync(entries);
 }
 
+/** A bundle's files (bundle.ts: text by path), each under `folder` in one zip, as the command line writes them. */
+export function bundleArchive(folder: string, files: Record<string, string>): Uint8Array {
+  return zipSync(Object.fromEntries(Object.entries(files).map(([path, text]) => [`${folder}/${path}`, strToU8(text)])));
+}
+
 /** An archive's scenario document (not yet validated: the engine does that) and its data files. */
 export function readScenarioArchive(bytes: Uint8Array): { scenario: unknown; files: DataFile[] } {
   let entries: Record<string, Uint8Array>;

@@ -437,6 +437,8 @@ export class Playground {
         checkpointKey: this.checkpointKey,
         resume,
         files: this.dataFiles,
+        // For Export's Spark and Flink bundles; the engine stops recording a run past a bound of its input.
+        record: true,
       });
       const early = this.loads.answered(ticket, outcome.ok);
       if (!outcome.ok) {

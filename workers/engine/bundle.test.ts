@@ -365,8 +365,8 @@ describe('RunRecording', () => {
 
   it('pairs each input with its batch’s report, even when a step reports its batches after running them all', () => {
     const recording = new RunRecording();
-    recording.recorder({ a: [[1], [2]] });
-    recording.recorder({ a: [] });
+    recording.recorder(() => ({ a: [[1], [2]] }));
+    recording.recorder(() => ({ a: [] }));
     recording.keep(report(0, [[3]]));
     recording.keep(report(1, []));
     expect(recording.batches.map((batch) => [batch.input, batch.output.batchId])).toEqual([
@@ -377,10 +377,16 @@ describe('RunRecording', () => {
 
   it('keeps nothing once the run read more values than it may keep, and says so', () => {
     const recording = new RunRecording({ maxValues: 3 });
-    recording.recorder({ a: [[1], [2]] });
+    recording.recorder(() => ({ a: [[1], [2]] }));
     recording.keep(report(0, []));
-    recording.recorder({ a: [[3], [4]] });
+    recording.recorder(() => ({ a: [[3], [4]] }));
     recording.keep(report(1, []));
     expect([recording.batches, recording.gap]).toEqual([[], 'The run read more than 3 values.']);
+    // Past its bound it no longer turns a batch's rows into JSON.
+    recording.recorder(() => {
+      throw new Error('read after the recording stopped');
+    });
+    recording.keep(report(2, []));
+    expect(recording.batches).toEqual([]);
   });
 });

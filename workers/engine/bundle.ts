@@ -38,11 +38,16 @@ export class RunRecording {
     this.maxValues = options.maxValues ?? Infinity;
   }
 
-  readonly recorder: InputRecorder = (rows) => {
-    const read = Object.values(rows);
-    this.values += read.reduce((sum, sourceRows) => sum + sourceRows.reduce((cells, row) => cells + row.length, 0), 0);
+  readonly recorder: InputRecorder = (read) => {
+    if (this.gap !== null) return void this.inputs.push(null);
+    const rows = read();
+    const sources = Object.values(rows);
+    this.values += sources.reduce(
+      (sum, sourceRows) => sum + sourceRows.reduce((cells, row) => cells + row.length, 0),
+      0,
+    );
     if (this.values > this.maxValues) this.lose(`The run read more than ${this.maxValues} values.`);
-    this.inputs.push(this.gap === null && read.some((sourceRows) => sourceRows.length > 0) ? rows : null);
+    this.inputs.push(this.gap === null && sources.some((sourceRows) => sourceRows.length > 0) ? rows : null);
   };
 
   keep({ batchId, watermark, numInputRows, columns, rows, progress }: BatchReport): void {

@@ -4,8 +4,11 @@ import type { Cell, ColumnSpec, SourceSpec, TableSpec } from '../scenario';
 import { quote } from '../sql/windows';
 import { formatTimestampMicros, tableToJsonRows, type JsonValue } from '../values';
 
-/** Told each batch's rows per source, as loaded (a rejected row left out). */
-export type InputRecorder = (rows: Record<string, JsonValue[][]>) => void;
+/**
+ * Told of each batch's input: `read` gives its rows per source, as loaded (a rejected row left out), as JSON, which
+ * costs more than many a query: a recorder that keeps no more calls it not.
+ */
+export type InputRecorder = (read: () => Record<string, JsonValue[][]>) => void;
 
 /** What one source contributed to a batch. */
 export interface SourceBatchStats {
@@ -66,7 +69,7 @@ export class Streams {
       const counted = this.statsOf(source);
       stats.set(source.name, { ...counted, input: this.describe(source, counted.rows) });
     }
-    this.recorder?.(
+    this.recorder?.(() =>
       Object.fromEntries(
         this.sources.map((source) => [
           source.name,
