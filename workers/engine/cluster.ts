@@ -564,6 +564,7 @@ function sparkFileSource(source: SourceSpec): string[] {
     `    spark.readStream.schema(${JSON.stringify(sparkSchema(source.columns))})`,
   ];
   if (maxFilesPerTrigger !== undefined) lines.push(`    .option("maxFilesPerTrigger", ${maxFilesPerTrigger})`);
+  if (source.file!.rowsPerSecond !== undefined) lines.splice(1, 0, `    # ${replayNote(source)}`);
   if (format === 'csv')
     lines.push('    .option("header", True).option("mode", "DROPMALFORMED")', `    .csv(${JSON.stringify(path)})`);
   else if (format === 'parquet') lines.push(`    .parquet(${JSON.stringify(path)})`);
@@ -599,7 +600,15 @@ function flinkFileComments(source: SourceSpec): string[] {
   if (format === 'arrow') lines.push('-- Flink has no Arrow IPC format: write the files as Parquet to read them.');
   if (source.file!.maxFilesPerTrigger !== undefined)
     lines.push('-- Flink has no maxFilesPerTrigger: it reads the files as one bounded input.');
+  if (source.file!.rowsPerSecond !== undefined) lines.push(`-- ${replayNote(source)}`);
   return lines;
+}
+
+/** What a cluster's file source does not do of Tideline's replay at a rate: the bundles carry its batches. */
+function replayNote(source: SourceSpec): string {
+  const { rowsPerSecond, order } = source.file!;
+  const how = order === 'eventTime' ? ' by event time' : '';
+  return `Tideline replayed these rows at ${rowsPerSecond} a second${how}; this file source reads whole files (--export spark-bundle or flink-bundle keeps Tideline's batches).`;
 }
 
 /** The lines of a WITH clause's options: `'key' = 'value'`. */

@@ -3,6 +3,7 @@ import { Table as ParquetTable, writeParquet } from 'parquet-wasm/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BatchReport, DataFile, LiveEvent } from '../protocol';
 import { encodeCheckpoint, decodeCheckpoint } from './checkpoint';
+import { clusterScript } from './cluster';
 import { parseCsv } from './csv';
 import type { Database } from './database';
 import { inspectFile, matchingFiles, MAX_REJECTED_PER_FILE } from './files';
@@ -10,6 +11,7 @@ import { openNodeDatabase } from './node';
 import { readParquetInNode } from './parquet-node';
 import type { Timers } from './scheduler';
 import { LiveSession } from './session';
+import { databaseCatalog } from './streaming/catalog';
 import { parseScenario, ScenarioError } from './validate';
 
 const clicks = {
@@ -513,6 +515,17 @@ describe('files replayed at a rate, in file order or by event time', () => {
       emitted: [['2024-01-01 00:00:05', 1]],
     });
     expect(replay('eventTime')).toEqual({ dropped: [], emitted: [['2024-01-01 00:00:05', 2]] });
+  });
+
+  it("says in a cluster job that Spark's and Flink's file sources read whole files, not a replay at a rate", () => {
+    const replayed = parseScenario(
+      fileScenario({ path: '*.csv', format: 'csv', rowsPerSecond: 50, order: 'eventTime' }, { kind: 'manual' }),
+    );
+    const durationOf = databaseCatalog(db).durationOf;
+    for (const target of ['pyspark', 'flink'] as const)
+      expect(clusterScript(replayed, target, durationOf)).toContain(
+        'Tideline replayed these rows at 50 a second by event time; this file source reads whole files',
+      );
   });
 
   it("reports the files' bad rows once, and resumes from a checkpoint at the next row", () => {
