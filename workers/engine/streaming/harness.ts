@@ -79,3 +79,30 @@ export function valueStreams(
   const sources = Object.entries(delays).map(([name, delay]) => valueStream(name, delay));
   return { version: 1, sources, query, outputMode, watermarkPolicy, steps };
 }
+
+/** A time of 2020-04-15, the day of Flink's examples: `hhmm` or `hhmm:ss`. */
+export const april15 = (time: string) => `2020-04-15 ${time}${time.length === 5 ? ':00' : ''}`;
+
+/** Flink's Bid table of the window Top-N and window deduplication documentation (window-topn.md). */
+export const FLINK_BID = {
+  name: 'Bid',
+  columns: [
+    ['bidtime', 'TIMESTAMP'],
+    ['price', 'DECIMAL(10,2)'],
+    ['item', 'VARCHAR'],
+    ['supplier_id', 'VARCHAR'],
+  ],
+  eventTime: 'bidtime',
+  watermark: '1 second',
+};
+export const FLINK_BIDS = [
+  [april15('08:05'), 4.0, 'A', 'supplier1'],
+  [april15('08:06'), 4.0, 'C', 'supplier2'],
+  [april15('08:07'), 2.0, 'G', 'supplier1'],
+  [april15('08:08'), 2.0, 'B', 'supplier3'],
+  [april15('08:09'), 5.0, 'D', 'supplier4'],
+  [april15('08:11'), 2.0, 'B', 'supplier3'],
+  [april15('08:13'), 1.0, 'E', 'supplier1'],
+  [april15('08:15'), 3.0, 'H', 'supplier2'],
+  [april15('08:17'), 6.0, 'F', 'supplier5'],
+];

@@ -362,11 +362,6 @@ function windowJoin(
         .join(' and ')}.`,
     );
   const relations = sides.map((side) => side.relation ?? []);
-  const unit = left.kind === 'hop' ? left.slideUs : left.sizeUs;
-  const lastEnd = (spec: WindowSpec) => {
-    const ts = `epoch_us(${quote(spec.timeColumn)})`;
-    return `${ts} - (((${ts} - ${spec.offsetUs}) % ${unit}) + ${unit}) % ${unit} + ${spec.sizeUs}`;
-  };
   const named = sides.map((side, i): Edit => ({
     start: relations[i]![0]!.start,
     end: relations[i]!.at(-1)!.end,
@@ -376,10 +371,20 @@ function windowJoin(
     join: {
       sql: applyEdits(sql, [named[0]!, ...keyword, named[1]!]),
       relations: [textOf(sql, relations[0]!), textOf(sql, relations[1]!)],
-      lastEnds: [lastEnd(left), lastEnd(right)],
+      lastEnds: [lastWindowEnd(left), lastWindowEnd(right)],
     },
     retain: [left.sizeUs, right.sizeUs],
   };
+}
+
+/**
+ * The end of a row's last TUMBLE, HOP or CUMULATE window, in microseconds over the stream's columns: the row is late
+ * once the watermark reaches it.
+ */
+export function lastWindowEnd(spec: WindowSpec): string {
+  const unit = spec.kind === 'hop' ? spec.slideUs : spec.sizeUs;
+  const ts = `epoch_us(${quote(spec.timeColumn)})`;
+  return `${ts} - (((${ts} - ${spec.offsetUs}) % ${unit}) + ${unit}) % ${unit} + ${spec.sizeUs}`;
 }
 
 /** Each side's conjuncts of the condition that read that side alone (Spark's JoinConditionSplitPredicates). */
@@ -486,7 +491,7 @@ function timeBound(
 }
 
 /** Splits a condition at its top-level ANDs, keeping `BETWEEN x AND y` whole. */
-function conjuncts(condition: Token[]): Token[][] {
+export function conjuncts(condition: Token[]): Token[][] {
   const parts: Token[][] = [[]];
   let depth = 0;
   let inBetween = false;

@@ -6,6 +6,7 @@ import { DedupOperator } from './operators/dedup';
 import { describeOperator } from './operators/describe';
 import { JoinOperator } from './operators/join';
 import { WindowJoinOperator } from './operators/window-join';
+import { WindowRankOperator } from './operators/window-rank';
 import { OverOperator } from './operators/over';
 import type { Emit, OperatorBatch, OperatorResult, StreamOperator } from './operators/operator';
 import { SessionOperator } from './operators/session';
@@ -220,5 +221,7 @@ function createOperator(
       return stage.window ? new WindowJoinOperator(db, stage, tables, id) : new JoinOperator(db, stage, tables, id);
     case 'over':
       return new OverOperator(db, stage, tables, id, inputs);
+    case 'windowRank':
+      return new WindowRankOperator(db, stage, tables, id, inputs);
   }
 }

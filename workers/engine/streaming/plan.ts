@@ -7,6 +7,7 @@ import { analyse, findAggregates } from './analysis';
 import { planDedup, withWatermarkDelay, type DedupPlan } from './dedup';
 import { JoinShapeError, planJoin, type JoinPlan } from './join';
 import { planOver, type OverPlan } from './over';
+import { planWindowRank, type WindowRankPlan } from './window-rank';
 import type { LateRowSource } from './operators/statements';
 import {
   checkAfterAggregation,
@@ -180,7 +181,8 @@ export interface ChainedPlan extends Staged {
 }
 
 /** One operator's plan: the typed facts it runs by. */
-export type OperatorPlan = StatelessPlan | AggregatePlan | SessionPlan | DedupPlan | JoinPlan | OverPlan;
+export type OperatorPlan =
+  StatelessPlan | AggregatePlan | SessionPlan | DedupPlan | JoinPlan | OverPlan | WindowRankPlan;
 
 /** A stage of a query's pipeline: an operator's plan, or a chained one still to be planned. */
 export type StagePlan = OperatorPlan | ChainedPlan;
@@ -279,8 +281,9 @@ function planStages(
       return { sources: upstream.sources, stages };
     }
     // A deduplication emits each row once: a query over its rows is stateless, as a projection after Spark's
-    // dropDuplicates (StreamingDeduplicationSuite's `.dropDuplicates().select(...)`); so does an OVER aggregation.
-    if (last.kind === 'dedup' || last.kind === 'over') {
+    // dropDuplicates (StreamingDeduplicationSuite's `.dropDuplicates().select(...)`); so do an OVER aggregation and
+    // a window Top-N.
+    if (last.kind === 'dedup' || last.kind === 'over' || last.kind === 'windowRank') {
       checkStateless(analyse(chained, [], catalog, ''), outputMode);
       return { sources: upstream.sources, stages: [...upstream.stages, afterStage(chained, inputTable)] };
     }
@@ -405,6 +408,8 @@ function planSingle(
     return stream!.watermark ? withWatermarkDelay(dedup, BigInt(stream!.watermark.us)) : dedup;
   }
   if (!analysis.grouped) {
+    const ranked = stream && planWindowRank(analysis, stream, outputMode);
+    if (ranked) return ranked;
     const over = stream && planOver(analysis, stream, outputMode, catalog);
     if (over) return over;
     checkStateless(analysis, outputMode);

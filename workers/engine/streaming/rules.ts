@@ -18,6 +18,7 @@ import { QueryShapeError, type WindowSpec } from '../sql/windows';
 import { streamsUsed, type Analysis } from './analysis';
 import type { DedupPlan } from './dedup';
 import type { StagePlan } from './plan';
+import type { WindowRankShape } from './window-rank';
 
 export const SPARK_MESSAGES = {
   appendWithoutWatermark:
@@ -84,6 +85,12 @@ export const FLINK_RULES = {
     rule: 'Runs as Flink runs a distinct aggregate: the state keeps each group’s distinct values, and the aggregate is computed over them.',
     spark: SPARK_MESSAGES.distinct,
   },
+  windowRank: {
+    engine: 'Flink',
+    form: 'window Top-N',
+    rule: 'Runs as Flink runs a window Top-N (or window deduplication) on a window TVF: each window’s rows are kept, pruned to the top N of each partition, and come out once, when the watermark passes the window’s end; a row of a closed window is late and dropped.',
+    spark: SPARK_MESSAGES.nonTimeWindow,
+  },
 } satisfies Record<string, FollowedRule>;
 
 /** A join of two streams: Spark streams it in append mode only. */
@@ -131,7 +138,7 @@ export function checkStateless(analysis: Analysis, outputMode: OutputMode): void
   if (tokens.some((token, i) => isWord(token, 'OVER') && isSymbol(tokens[i + 1], '('))) {
     throw new PlanError(
       'A window function (OVER) over a stream would rank or total rows that never stop coming.',
-      'Use a time window (TUMBLE, HOP, window()) and aggregate, the ROW_NUMBER() = 1 deduplication pattern, rank per window over a windowed aggregation (window Top-N), or an aggregate OVER (PARTITION BY ... ORDER BY <event time> RANGE BETWEEN INTERVAL ... PRECEDING AND CURRENT ROW), which Tideline runs as Flink does.',
+      'Use a time window (TUMBLE, HOP, window()) and aggregate, the ROW_NUMBER() = 1 deduplication pattern, rank per window over a window TVF or a windowed aggregation (window Top-N), or an aggregate OVER (PARTITION BY ... ORDER BY <event time> RANGE BETWEEN INTERVAL ... PRECEDING AND CURRENT ROW); Tideline runs the last two as Flink does.',
       SPARK_MESSAGES.nonTimeWindow,
     );
   }
@@ -241,6 +248,41 @@ export function checkOverWindow(shape: OverWindowShape): void {
       "Bound it: RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW, or ROWS BETWEEN 10 PRECEDING AND CURRENT ROW.",
       undefined,
       shape.at,
+    );
+}
+
+/** Flink's window Top-N on a window TVF: per window, bounded by the rank, emitted once each window closes. */
+export function checkWindowRank(shape: WindowRankShape, outputMode: OutputMode): void {
+  const { window, source, rownum } = shape;
+  const refuse = (message: string, hint: string) => {
+    throw new PlanError(message, hint, SPARK_MESSAGES.nonTimeWindow, shape.at);
+  };
+  if (window.kind === 'session')
+    refuse(
+      'Tideline runs a ranking over a window TVF as Flink runs a window Top-N, which Flink supports after TUMBLE, HOP and CUMULATE only, not yet after SESSION.',
+      'Window the stream with TUMBLE, HOP or CUMULATE, or aggregate the sessions and rank their rows.',
+    );
+  if (shape.limit === null || shape.limit < 1)
+    refuse(
+      `Tideline runs a ranking over a window TVF as Flink runs a window Top-N, which keeps the top N rows of each window: the outer query must bound ${rownum}.`,
+      `Filter the rank: WHERE ${rownum} <= 3 (or ${rownum} = 1 for a window deduplication).`,
+    );
+  if (!['window_start', 'window_end'].every((column) => shape.partition.includes(column)))
+    refuse(
+      'Tideline runs a ranking over a window TVF as Flink runs a window Top-N, which ranks each window on its own: it must be partitioned by window_start and window_end.',
+      'Partition by the window: OVER (PARTITION BY window_start, window_end [, key] ORDER BY ...).',
+    );
+  if (outputMode !== 'append')
+    refuse(
+      'Flink emits a window Top-N once per window, when the watermark passes its end, and Tideline follows Flink: it runs only in append mode.',
+      'Use append mode.',
+    );
+  if (!windowCarriesWatermark(window, source))
+    refuse(
+      'Flink emits a window Top-N once per window, when the watermark passes its end: the window must be over the stream’s watermarked event time.',
+      source.watermark
+        ? `Window by the event-time column ${source.eventTime}: DESCRIPTOR(${source.eventTime}).`
+        : `Give the source ${source.name} an event time and a watermark (e.g. "watermark": "10 seconds").`,
     );
 }
 

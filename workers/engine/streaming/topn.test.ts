@@ -1,20 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emitted, flowOf, runScenario } from './harness';
-
-const t = (hhmm: string) => `2020-04-15 ${hhmm}:00`;
-
-/** The Bid table of Flink's window Top-N documentation (window-topn.md). */
-const BIDS = [
-  [t('08:05'), 4.0, 'A', 'supplier1'],
-  [t('08:06'), 4.0, 'C', 'supplier2'],
-  [t('08:07'), 2.0, 'G', 'supplier1'],
-  [t('08:08'), 2.0, 'B', 'supplier3'],
-  [t('08:09'), 5.0, 'D', 'supplier4'],
-  [t('08:11'), 2.0, 'B', 'supplier3'],
-  [t('08:13'), 1.0, 'E', 'supplier1'],
-  [t('08:15'), 3.0, 'H', 'supplier2'],
-  [t('08:17'), 6.0, 'F', 'supplier5'],
-];
+import { april15 as t, emitted, FLINK_BID, FLINK_BIDS as BIDS, flowOf, runScenario } from './harness';
 
 const TOP_3 = `SELECT *
   FROM (
@@ -30,19 +15,7 @@ const TOP_3 = `SELECT *
 function scenario(query: string, outputMode = 'append', steps: unknown[] = [{ add: { Bid: BIDS } }, { end: true }]) {
   return {
     version: 1,
-    sources: [
-      {
-        name: 'Bid',
-        columns: [
-          ['bidtime', 'TIMESTAMP'],
-          ['price', 'DECIMAL(10,2)'],
-          ['item', 'VARCHAR'],
-          ['supplier_id', 'VARCHAR'],
-        ],
-        eventTime: 'bidtime',
-        watermark: '1 second',
-      },
-    ],
+    sources: [FLINK_BID],
     query,
     outputMode,
     steps,
