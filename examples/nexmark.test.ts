@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../workers/engine/database';
 import { LiveRun } from '../workers/engine/live';
 import { openNodeDatabase } from '../workers/engine/node';
 import { parseScenario } from '../workers/engine/validate';
@@ -13,8 +14,13 @@ describe('Nexmark queries', () => {
     expect(numbers).toEqual([0, 1, 2, 3, 4, 5, 7, 8, 9, 11, 13, 14, 15, 16, 17, 18, 20, 21, 22]);
   });
 
-  it.each(queries)('%s runs live on the Nexmark generators and emits results', async (file) => {
-    const db = await openNodeDatabase();
+  // One database for them all, as one engine worker runs one example after another: each start replaces the tables.
+  let db: Database;
+  beforeAll(async () => {
+    db = await openNodeDatabase();
+  });
+
+  it.each(queries)('%s runs live on the Nexmark generators and emits results', (file) => {
     const run = LiveRun.start(db, parseScenario(JSON.parse(readFileSync(new URL(file, DIRECTORY), 'utf8'))));
     let rows = 0;
     for (let step = 1; step <= 25 && rows === 0; step++) {

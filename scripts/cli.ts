@@ -50,6 +50,8 @@ import {
 export interface CliIo {
   stdin(): string;
   write(text: string): void;
+  /** The database a run uses: a new one, unless a test shares one between runs (opening one costs a second). */
+  database?: () => Promise<Database>;
 }
 
 /** Runs the CLI on its arguments (the document's path first); resolves to the exit code. */
@@ -74,7 +76,7 @@ export async function runCli([documentPath, ...options]: string[], io: CliIo): P
   }
   try {
     const scenario = parseScenario(document);
-    const db = await openNodeDatabase();
+    const db = await (io.database ?? openNodeDatabase)();
     const target = options.includes('--export') ? options[options.indexOf('--export') + 1] : undefined;
     const batches = optionValue(options, '--batches');
     const triggers = batches === undefined ? undefined : Number(batches);

@@ -6,27 +6,7 @@ import { tableToIPC, tableFromArrays } from 'apache-arrow';
 import { FlinkSQL } from 'dt-sql-parser';
 import { Table as ParquetTable, writeParquet } from 'parquet-wasm/node';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './cli';
-
-const jsonLines = (text: string) =>
-  text
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line));
-
-/** The CLI in this process, as `npm run scenario` runs it: its exit code and what it printed. */
-async function cli(args: string[], input = '') {
-  let text = '';
-  const status = await runCli(args, { stdin: () => input, write: (chunk) => (text += chunk) });
-  return {
-    status,
-    text,
-    get lines() {
-      return jsonLines(text);
-    },
-  };
-}
+import { cli, jsonLines } from './cli.fixture';
 
 /** The CLI as a process of its own, for what only a process shows: standard input, the exit status. */
 function processCli(args: string[], input?: string) {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../scripts/cli';
+import { cli } from '../../scripts/cli.fixture';
 import type { BatchReport } from '../protocol';
 import { RunRecording, type BundleTarget } from './bundle';
 import type { Database } from './database';
@@ -11,20 +11,6 @@ import { flinkScriptErrors, sparkErrors, sparkQueries } from './grammars';
 import { openNodeDatabase } from './node';
 import type { JsonValue } from './values';
 import { LiveSession } from './session';
-
-async function cli(args: string[], input = '') {
-  let text = '';
-  const status = await runCli(args, { stdin: () => input, write: (chunk) => (text += chunk) });
-  return {
-    status,
-    text,
-    lines: text
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line)),
-  };
-}
 
 /** Runs `--export spark-bundle` (or flink-bundle) on the document (from stdin) into `dir`; every file it wrote. */
 async function bundleOf(
