@@ -61,9 +61,12 @@ test('CSV files become a stream, one file per trigger: the schema shown for edit
   await expect(input.getByRole('row')).toHaveCount(4);
   await expect(input).toContainText('12:00:40');
   await expect(input).not.toContainText('12:01:10');
+  const status = page.getByRole('status', { name: 'Run status' });
+  await expect(status).toContainText('1 file waiting');
   // The second reads the second file; its line 3 is not a time, and says so, and the rest of it streams.
   await stepOnce(page);
   await expect(sources).toContainText('5 rows read in 2 batches');
+  await expect(status).not.toContainText('waiting');
   await expect(input).toContainText('12:01:30');
   const results = page.getByRole('region', { name: 'Results' });
   await expect(sources.getByRole('list', { name: 'Rows left out of readings' })).toContainText(

@@ -263,6 +263,8 @@ export interface LiveStatus {
   batches: number;
   /** Generated events no batch has read yet: at most one batch's worth per source. */
   pending: number;
+  /** Data files of the sources that read whole files per trigger that no batch has read yet. */
+  filesWaiting: number;
   /**
    * Backpressure: more events were due than one batch may read (500k per source), so the sources' clock
    * waits for the engine; events and their event times come later instead of piling up.

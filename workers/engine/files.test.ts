@@ -166,13 +166,16 @@ describe('files in name order, a trigger at a time', () => {
       csvFile('2.csv', [[2, 'x']]),
     ];
     const document = fileScenario({ path: '*.csv', format: 'csv', maxFilesPerTrigger: 2 }, { kind: 'manual' });
-    const { live, outcome, batches } = session(document, files);
+    const { live, outcome, batches, events } = session(document, files);
     expect(outcome).toMatchObject({ ok: true });
+    const filesWaiting = () => events.flatMap((event) => (event.kind === 'status' ? [event.status.filesWaiting] : []));
+    expect(filesWaiting()).toEqual([3]);
     live.step();
     live.step();
     live.step();
     expect(batches().map(inputRows)).toEqual([['a', 'b', 'x'], ['c']]);
     expect(batches().map((report) => report.numInputRows)).toEqual([3, 1]);
+    expect(filesWaiting().slice(1)).toEqual([1, 0, 0]);
   });
 
   it('available-now: one batch per file, then the no-data batches, then the run is finished', () => {

@@ -189,6 +189,12 @@ export class LiveRun {
     return pending;
   }
 
+  filesWaiting(): number {
+    let waiting = 0;
+    for (const [name, source] of this.fileSources) waiting += source.size - this.offsets.get(name)!;
+    return waiting;
+  }
+
   /** The flow as of the last batch. */
   flow(): SourceFlow {
     const last = this.samples.at(-1)!;

@@ -7,6 +7,8 @@ import { triggerIntervalMs, type TriggerSpec } from './scenario';
 export interface BatchSource {
   batchAt(processingMs: number, wallClock?: number): BatchReport[];
   pending(processingMs: number): number;
+  /** Data files no batch has read yet; absent when no source reads whole files. */
+  filesWaiting?(): number;
   /** How the sources keep up: generated runs say, scripted ones do not. */
   flow?(): SourceFlow;
   /** Resolves once the next batch's events, made in another worker, have arrived; null when nothing is on its way. */
@@ -93,6 +95,7 @@ export class Scheduler {
       processingMs,
       batches: this.batches,
       pending: this.source.pending(processingMs),
+      filesWaiting: this.source.filesWaiting?.() ?? 0,
       throttled: flow?.throttled ?? false,
       sourceLagMs: flow?.sourceLagMs ?? 0,
       inputRowsPerSecond: flow?.inputRowsPerSecond ?? 0,
