@@ -53,7 +53,7 @@ export default defineConfig({
   ],
   webServer: [
     {
-      command: `npm run build && npx vite preview --host 127.0.0.1 --port ${ROOT_PORT} --strictPort`,
+      command: `npx tsx scripts/site.ts dist && npx vite preview --host 127.0.0.1 --port ${ROOT_PORT} --strictPort`,
       url: `http://127.0.0.1:${ROOT_PORT}/`,
       reuseExistingServer: !process.env.CI,
       timeout: 180_000,
