@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BatchReport } from '../../protocol';
 import { parseScenario } from '../validate';
-import { at, random, runScenario, startScenario } from './harness';
+import { at, runScenario, startScenario } from './harness';
 import { Statements } from './operators/statements';
+import { disorderedBatches, disorderedScenario, observable, type Row } from './disorder.fixture';
 
 /** Runs a scenario, counting the statements that merge open sessions' partial aggregates. */
 async function run(document: unknown): Promise<{ batches: BatchReport[]; merges: number }> {
@@ -130,47 +131,11 @@ describe('sessions kept as their bounds and partial aggregates', () => {
   });
 });
 
-type Row = [string, string, number];
-
-/**
- * Events running ahead with disorder, cut into random batches: sessions span batches and merge, rows are late, and
- * many start in the same second (this comparison found sessionize splitting such rows by DuckDB's order of ties).
- */
-function disorderedBatches(seed: number): Row[][] {
-  const next = random(seed);
-  let clock = 100;
-  return Array.from({ length: 4 + Math.floor(next() * 5) }, () =>
-    Array.from({ length: Math.floor(next() * 12) }, (): Row => {
-      clock += next() * 3;
-      const ts = Math.floor(clock - next() * next() * 30);
-      return [at(ts), ['a', 'b', 'c'][Math.floor(next() * 3)]!, Math.floor(next() * 100) - 20];
-    }),
-  );
-}
-
-function scenario(query: string, batches: Row[][], outputMode: string) {
-  const columns = [
-    ['ts', 'TIMESTAMP'],
-    ['k', 'VARCHAR'],
-    ['x', 'INTEGER'],
-  ];
-  const source = { name: 'e', columns, eventTime: 'ts', watermark: '4 seconds' };
-  const steps = [...batches.map((rows) => ({ add: { e: rows } })), { end: true }];
-  return { version: 1, sources: [source], query, outputMode, steps };
-}
-
-/** What a batch reports that merging sessions must not change: rows, late rows, progress (all but state bytes). */
-function observable(batch: BatchReport, dropLastColumn: boolean) {
-  const operators = batch.progress.stateOperators.map((operator) => ({ ...operator, memoryUsedBytes: 0 }));
-  const rows = batch.rows.map((row) => (dropLastColumn ? row.slice(0, -1) : row));
-  return {
-    rows,
-    late: batch.lateRows,
-    dropped: batch.numRowsDroppedByWatermark,
-    watermark: batch.watermark,
-    operators,
-  };
-}
+/** Sessions span batches and merge, rows are late, and many start in the same second (this comparison found
+ * sessionize splitting such rows by DuckDB's order of ties). */
+const batchesOf = (seed: number) => disorderedBatches(seed, { perBatch: 12, step: 3, disorder: 30 });
+const scenario = (query: string, batches: Row[][], outputMode: string) =>
+  disorderedScenario(query, batches, outputMode, '4 seconds');
 
 const AGGREGATES = 'count(*) AS n, sum(x) AS total, min(x) AS lo, max(k) AS hi, avg(x) AS mean';
 const QUERIES = [
@@ -186,7 +151,7 @@ describe('merging sessions gives what sessionizing their rows gives', () => {
     let late = 0;
     for (const [i, query] of QUERIES.entries()) {
       for (const [j, outputMode] of ['append', 'complete'].entries()) {
-        const batches = disorderedBatches(1 + 2 * i + j);
+        const batches = batchesOf(1 + 2 * i + j);
         // A distinct aggregate keeps the sessions' rows (Flink runs it over them).
         const ofRows = query.replace(' FROM ', ', count(DISTINCT x) AS d FROM ');
         const merged = await run(scenario(query, batches, outputMode));

@@ -5,6 +5,13 @@ import { formatTimestampMicros } from '../values';
 /** Event time in epoch microseconds; `END_OF_TIME` is the watermark after the input has ended. */
 export const END_OF_TIME = 2n ** 62n;
 
+/** A watermark held `delayUs` back (never below 0), as an operator that may emit rows that much older keeps it. */
+export function heldBack(watermarkUs: bigint, delayUs: bigint): bigint {
+  if (watermarkUs === END_OF_TIME) return watermarkUs;
+  const held = watermarkUs - delayUs;
+  return held > 0n ? held : 0n;
+}
+
 export function formatWatermark(us: bigint): string {
   return us === END_OF_TIME ? 'infinity' : formatTimestampMicros(us);
 }

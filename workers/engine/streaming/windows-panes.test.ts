@@ -1,46 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BatchReport } from '../../protocol';
-import { at, random, runScenario, values, valueEvents } from './harness';
+import { at, runScenario, values, valueEvents } from './harness';
 import { Statements } from './operators/statements';
+import { disorderedBatches, disorderedScenario, observable, type Row } from './disorder.fixture';
 
-type Row = [string, string, number];
-
-/** Events running ahead with up to 8 s of disorder, cut into random batches: panes straddle batches, rows are late. */
-function disorderedBatches(seed: number): Row[][] {
-  const next = random(seed);
-  let clock = 100;
-  return Array.from({ length: 4 + Math.floor(next() * 5) }, () =>
-    Array.from({ length: Math.floor(next() * 20) }, (): Row => {
-      clock += next() * 1.5;
-      const ts = Math.floor(clock - next() * next() * 8);
-      return [at(ts), ['a', 'b', 'c'][Math.floor(next() * 3)]!, Math.floor(next() * 100) - 20];
-    }),
-  );
-}
-
-function scenario(query: string, batches: Row[][], outputMode: string) {
-  const columns = [
-    ['ts', 'TIMESTAMP'],
-    ['k', 'VARCHAR'],
-    ['x', 'INTEGER'],
-  ];
-  const source = { name: 'e', columns, eventTime: 'ts', watermark: '3 seconds' };
-  const steps = [...batches.map((rows) => ({ add: { e: rows } })), { end: true }];
-  return { version: 1, sources: [source], query, outputMode, steps };
-}
-
-/** What a batch reports that panes must not change: its rows, late rows and progress (all but state bytes). */
-function observable(batch: BatchReport, dropLastColumn: boolean) {
-  const operators = batch.progress.stateOperators.map((operator) => ({ ...operator, memoryUsedBytes: 0 }));
-  const rows = batch.rows.map((row) => (dropLastColumn ? row.slice(0, -1) : row));
-  return {
-    rows,
-    late: batch.lateRows,
-    dropped: batch.numRowsDroppedByWatermark,
-    watermark: batch.watermark,
-    operators,
-  };
-}
+/** Panes straddle batches, rows are late. */
+const batchesOf = (seed: number) => disorderedBatches(seed, { perBatch: 20, step: 1.5, disorder: 8 });
+const scenario = (query: string, batches: Row[][], outputMode: string) =>
+  disorderedScenario(query, batches, outputMode, '3 seconds');
 
 /** Runs a scenario, counting the statements that aggregate by panes. */
 async function run(document: unknown): Promise<{ batches: BatchReport[]; paneStatements: number }> {
@@ -69,7 +36,7 @@ describe('sliding and cumulating windows by panes (Flink slices)', () => {
     let late = 0;
     for (const [i, query] of QUERIES.entries()) {
       for (const [j, outputMode] of ['append', 'update', 'complete'].entries()) {
-        const batches = disorderedBatches(1 + 3 * i + j);
+        const batches = batchesOf(1 + 3 * i + j);
         // A distinct aggregate keeps a query off the pane path (its values are kept per window).
         const perWindow = query.replace(' FROM ', ', count(DISTINCT x) AS d FROM ');
         const byPanes = await run(scenario(query, batches, outputMode));
@@ -113,6 +80,6 @@ describe('sliding and cumulating windows by panes (Flink slices)', () => {
 
   it('keep the per-window path for aggregates whose merge depends on grouping (a sum of doubles)', async () => {
     const query = `SELECT k, window_start, sum(x::DOUBLE) AS total FROM TABLE(HOP(TABLE e, DESCRIPTOR(ts), INTERVAL '2' SECONDS, INTERVAL '4' SECONDS)) GROUP BY k, window_start, window_end`;
-    expect((await run(scenario(query, disorderedBatches(1), 'append'))).paneStatements).toBe(0);
+    expect((await run(scenario(query, batchesOf(1), 'append'))).paneStatements).toBe(0);
   });
 });

@@ -10,7 +10,7 @@ import {
   type StateView,
   type StreamOperator,
 } from './operator';
-import { END_OF_TIME } from '../watermark';
+import { heldBack } from '../watermark';
 import { timestampSql, type Statements } from './statements';
 
 /**
@@ -75,9 +75,7 @@ export class JoinOperator implements StreamOperator {
   }
 
   outputWatermark(inputUs: bigint): bigint {
-    if (inputUs === END_OF_TIME) return inputUs;
-    const output = inputUs - this.plan.watermarkDelayUs;
-    return output > 0n ? output : 0n;
+    return heldBack(inputUs, this.plan.watermarkDelayUs);
   }
 
   get evictsByWatermark(): boolean {

@@ -10,7 +10,7 @@ import {
   type StateView,
   type StreamOperator,
 } from './operator';
-import { END_OF_TIME } from '../watermark';
+import { heldBack } from '../watermark';
 import { timestampSql, type Statements } from './statements';
 
 /**
@@ -61,9 +61,7 @@ export class WindowJoinOperator implements StreamOperator {
 
   /** A window that closes now holds rows as old as its start: the output watermark stands a window size back. */
   outputWatermark(inputUs: bigint): bigint {
-    if (inputUs === END_OF_TIME) return inputUs;
-    const output = inputUs - this.plan.watermarkDelayUs;
-    return output > 0n ? output : 0n;
+    return heldBack(inputUs, this.plan.watermarkDelayUs);
   }
 
   stateViews(): StateView[] {
