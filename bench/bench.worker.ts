@@ -4,12 +4,10 @@
  * `LiveRun.batchAt(t)` over simulated processing time. Every DuckDB call is timed by statement.
  */
 import * as Comlink from 'comlink';
-import { BROWSER_RUNTIME, createDuckDB, getPlatformFeatures, VoidLogger } from '@duckdb/duckdb-wasm/browser-blocking';
-import ehModule from '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url';
-import mvpModule from '@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm?url';
+import { getPlatformFeatures } from '@duckdb/duckdb-wasm/browser-blocking';
 import type { DuckDBBindings } from '@duckdb/duckdb-wasm/blocking';
 import { Database } from '../workers/engine/database';
-import type { EventGenerator } from '../workers/engine/generator';
+import { createGenerator, type EventGenerator } from '../workers/engine/generator';
 import { GeneratorFeed } from '../workers/engine/generator/feed';
 import { LiveRun, MAX_ROWS_PER_BATCH } from '../workers/engine/live';
 import { MAX_REPORT_ROWS } from '../workers/engine/session';
@@ -17,6 +15,7 @@ import { parseScenario } from '../workers/engine/validate';
 import type { BatchReport } from '../workers/protocol';
 import type {
   FlatnessFigures,
+  GeneratorFigures,
   PhaseProfile,
   Sample,
   SaturationFigures,
@@ -26,29 +25,12 @@ import type {
   ThroughputResult,
   TsLoopFigures,
 } from './protocol';
+import { absolute, openBindings } from './duckdb';
 import { median, percentiles, round } from './stats';
 import { tsLoopFor } from './tsloop';
 import { campaignRows, sqlOver, TRIGGERS, workloadNamed, type TriggerName, type Workload } from './workloads';
 
 const started = performance.now();
-
-async function openBindings(): Promise<DuckDBBindings> {
-  const bindings = await createDuckDB(
-    {
-      mvp: { mainModule: absolute(mvpModule), mainWorker: '' },
-      eh: { mainModule: absolute(ehModule), mainWorker: '' },
-    },
-    new VoidLogger(),
-    BROWSER_RUNTIME,
-  );
-  await bindings.instantiate(() => {});
-  bindings.open({});
-  return bindings;
-}
-
-function absolute(url: string): string {
-  return new URL(url, self.location.href).href;
-}
 
 /** Bytes of a DuckDB-Wasm instance's linear memory. */
 function wasmBytes(bindings: DuckDBBindings): number | null {
@@ -65,6 +47,8 @@ function jsHeapBytes(): number | null {
 // Timing every DuckDB call, by statement
 
 const LABELS: [RegExp, string][] = [
+  [/^BEGIN TRANSACTION$/, 'batch: begin its transaction'],
+  [/^COMMIT$/, 'batch: commit its transaction'],
   [/^insertArrow/, 'load: insert the Arrow batch into the stream table'],
   [/^DELETE FROM "\w+"$/, 'load: empty the stream table'],
   [/^SELECT count\(\*\)::INTEGER AS n, min\(epoch_us/, 'load: batch stats (count, min/max/avg event time)'],
@@ -134,6 +118,8 @@ class Recorder {
   paused = false;
   /** DuckDB time of the current batch. */
   batchMs = 0;
+  /** DuckDB statements of the current batch (an Arrow insert counts as one). */
+  batchCalls = 0;
   private statements = new Map<string, { calls: number; ms: number; full: string }>();
 
   wrap(db: Database): void {
@@ -163,6 +149,7 @@ class Recorder {
   private add(sql: string, ms: number): void {
     if (this.paused) return;
     this.batchMs += ms;
+    this.batchCalls++;
     let folded = this.folded.get(sql);
     if (!folded) {
       const full = normalise(sql);
@@ -182,6 +169,7 @@ class Recorder {
   reset(): void {
     this.statements = new Map();
     this.batchMs = 0;
+    this.batchCalls = 0;
   }
 
   profile(batches: number, totalBatchMs: number, stateless: boolean, limit = 14): StatementCost[] {
@@ -223,6 +211,8 @@ interface BatchStat {
   generateMs: number;
   engineMs: number;
   duckdbMs: number;
+  /** DuckDB statements the batch ran. */
+  statements: number;
   stateRows: number | null;
   outputRows: number;
   report: BatchReport | undefined;
@@ -299,6 +289,7 @@ class Run {
     this.generatedRows = 0;
     this.lastIpc = [];
     this.recorder.batchMs = 0;
+    this.recorder.batchCalls = 0;
     const t0 = performance.now();
     const reports = this.run.batchAt(this.clock, Date.now());
     const batchMs = performance.now() - t0;
@@ -312,6 +303,7 @@ class Run {
       generateMs: this.generateMs,
       engineMs: batchMs - this.generateMs,
       duckdbMs: this.recorder.batchMs,
+      statements: this.recorder.batchCalls,
       stateRows: report?.progress.stateOperators[0]?.numRowsTotal ?? null,
       outputRows: reports.reduce((sum, r) => sum + r.rows.length, 0),
       report,
@@ -356,6 +348,7 @@ function phaseProfile(recorder: Recorder, stats: BatchStat[], stateless: boolean
       duckdb: round(sum((s) => s.duckdbMs) / n),
       engineJs: round(sum((s) => s.engineMs - s.duckdbMs) / n),
     },
+    statementsPerBatch: round(sum((s) => s.statements) / n, 2),
     statements: recorder.profile(stats.length, batch, stateless),
   };
 }
@@ -595,6 +588,61 @@ class Bench {
       rate = Math.max(1000, Math.round(Math.min(next, rate * 0.9)));
     }
     return figures!;
+  }
+
+  /**
+   * The generator worker alone, as the saturation runs ask it: each of the workload's generated sources' events of
+   * one trigger interval at `rate`, asked for, waited for and taken, batch after batch, with no engine in between.
+   */
+  async generation(
+    workload: Workload,
+    trigger: TriggerName,
+    rate: number,
+    seconds: number,
+    feed: GeneratorFeed,
+  ): Promise<GeneratorFigures> {
+    const t = triggerMs(trigger);
+    const sources = parseScenario(workload.scenario(rate, trigger)).sources.flatMap((source) =>
+      source.generator
+        ? [{ name: source.name, spec: source.generator, offsets: createGenerator(source.generator) }]
+        : [],
+    );
+    feed.reset();
+    const batchMs: number[] = [];
+    let events = 0;
+    const t0 = performance.now();
+    // The first batch creates the worker's generators: not measured.
+    for (let k = 0; batchMs.length < 3 || (performance.now() - t0 < seconds * 1000 && batchMs.length < 300); k++) {
+      const ranges = sources
+        .map(({ name, spec, offsets }) => ({
+          name,
+          spec,
+          from: offsets.offsetAt(k * t),
+          to: offsets.offsetAt((k + 1) * t),
+        }))
+        .filter(({ from, to }) => to > from);
+      const b0 = performance.now();
+      for (const { name, spec, from, to } of ranges) feed.request(name, spec, from, to);
+      await feed.settled();
+      for (const { name, from, to } of ranges)
+        if (!feed.take(name, from, to)) throw new Error(`the generator worker made no events for ${name}`);
+      if (k === 0) continue;
+      batchMs.push(performance.now() - b0);
+      events += ranges.reduce((sum, { from, to }) => sum + to - from, 0);
+    }
+    const total = batchMs.reduce((sum, ms) => sum + ms, 0);
+    const figures: GeneratorFigures = {
+      trigger,
+      rate,
+      eventsPerBatch: Math.round(events / batchMs.length),
+      batches: batchMs.length,
+      eventsPerSecond: Math.round((events / total) * 1000),
+      batchMs: percentiles(batchMs),
+    };
+    this.log(
+      `  generator worker alone @${trigger}: ${figures.eventsPerBatch} events/batch in ${round(figures.batchMs.p50, 1)} ms p50 → ${figures.eventsPerSecond} events/s`,
+    );
+    return figures;
   }
 
   /**
@@ -882,6 +930,8 @@ const api = {
     }
     const tsLoop = accumulator ? accumulator.figures() : null;
     if (tsLoop) log(`  TypeScript loop: ${tsLoop.eventsPerSecond} events/s (loop alone ${tsLoop.loopEventsPerSecond})`);
+    const oneSecond = saturation.find((s) => s.trigger === '1 second')!;
+    const generator = await bench.generation(workload, '1 second', oneSecond.rate, options.seconds, feed);
 
     const flatness = await bench.flatness(workload, options.flatnessEvents, options.flatnessBudgetMs);
     return {
@@ -898,6 +948,7 @@ const api = {
       saturation,
       flatness,
       tsLoop,
+      generator,
       heap: flatness.samples,
       wallMs: Math.round(performance.now() - t0),
     };

@@ -20,6 +20,8 @@ export interface PhaseProfile {
   eventsPerBatch: number;
   /** Per batch: wall time of `LiveRun.batchAt`, generation, engine (= batchAt − generation), DuckDB calls, engine JS. */
   msPerBatch: { batch: number; generate: number; engine: number; duckdb: number; engineJs: number };
+  /** DuckDB statements per batch (each Arrow insert, BEGIN and COMMIT counted as one). */
+  statementsPerBatch: number;
   statements: StatementCost[];
 }
 
@@ -114,6 +116,18 @@ export interface FlatnessFigures {
   } | null;
 }
 
+/** The generator worker alone making a workload's events, batch after batch, as the saturation runs ask it. */
+export interface GeneratorFigures {
+  trigger: TriggerName;
+  /** The saturation run's rate at that trigger: batches of the same size. */
+  rate: number;
+  eventsPerBatch: number;
+  batches: number;
+  /** Events / time from asking for a batch to holding its Arrow bytes. */
+  eventsPerSecond: number;
+  batchMs: Percentiles;
+}
+
 export interface TsLoopFigures {
   events: number;
   /** Decoding the batch's Arrow IPC and running the loop. */
@@ -145,6 +159,7 @@ export interface ThroughputResult {
   saturation: SaturationFigures[];
   flatness: FlatnessFigures;
   tsLoop: TsLoopFigures | null;
+  generator: GeneratorFigures;
   heap: Sample[];
   wallMs: number;
 }
@@ -205,6 +220,11 @@ export interface ColdStartFigures {
   firstRowsMs: number | null;
   bundle: string;
   live: LiveFigures;
+}
+
+/** The blank page (bench/blank.html): navigation → DuckDB-Wasm instantiated in a worker and `SELECT 1` answered. */
+export interface BlankWindow {
+  tidelineBlank: Promise<{ selectOneMs: number }>;
 }
 
 export interface BenchWindow {

@@ -22,7 +22,14 @@ import {
   viewFrameRatios,
 } from './longtasks';
 import { runNative, type NativeOutcome } from './native';
-import type { BenchWindow, ColdStartFigures, LiveFigures, ThroughputOptions, ThroughputResult } from './protocol';
+import type {
+  BenchWindow,
+  BlankWindow,
+  ColdStartFigures,
+  LiveFigures,
+  ThroughputOptions,
+  ThroughputResult,
+} from './protocol';
 import { round } from './stats';
 import { TRIGGERS, WORKLOADS, workloadNamed, type TriggerName, type Workload } from './workloads';
 
@@ -31,13 +38,38 @@ const DIST = path.join(ROOT, 'dist-bench');
 /** The app itself, built as `npm run build` builds it, for the long tasks on its own page. */
 const DIST_APP = path.join(ROOT, 'dist-bench-app');
 
-/** The issue's targets. */
+/** The targets of the performance issues before #17. */
 const TARGETS = {
   smallBatchEngineMsP50: 5,
   flatness: 1.2,
   longTasks: 0,
   coldStartMs: 2000,
 };
+
+/** Issue #17's goals: each a ratio measured in one run, with the workloads it is set for (null: every one). */
+const GOALS = {
+  nativeRatio1t: { most: 3, workloads: ['clicks_tumbling', 'ysb', 'nexmark_q5', 'nexmark_q7'] },
+  generatorToEngine: { least: 2, workloads: null },
+  slidingToTumbling: { least: 0.8, workloads: ['clicks_sliding'] },
+  tsLoopRatio: { most: 20, workloads: ['nexmark_q11'] },
+  smallBatchFloorRatio: { most: 8, workloads: ['clicks_tumbling'] },
+  coldStartRatio: { most: 1.3, workloads: null },
+  longTasks1M: { most: 0, workloads: null },
+} satisfies Record<string, ({ most: number } | { least: number }) & { workloads: string[] | null }>;
+
+type GoalName = keyof typeof GOALS;
+
+/** Whether a figure meets its goal; null when the goal is not set for that workload or the figure is missing. */
+function goalMet(goal: GoalName, value: number | null, workload: string | null): boolean | null {
+  const { workloads, ...bound } = GOALS[goal];
+  if (value === null || (workload !== null && workloads !== null && !workloads.includes(workload))) return null;
+  return 'most' in bound ? value <= bound.most : value >= bound.least;
+}
+
+function goalTarget(goal: GoalName): string {
+  const bound = GOALS[goal];
+  return 'most' in bound ? `≤ ${bound.most}` : `≥ ${bound.least}`;
+}
 
 const PARTS = ['workloads', 'longtasks'] as const;
 type Part = (typeof PARTS)[number];
@@ -192,7 +224,20 @@ async function freshPage(browser: Browser, origin: string): Promise<{ context: B
 interface WorkloadResult {
   throughput: ThroughputResult;
   cold: ColdStartFigures;
+  /** Navigation → DuckDB-Wasm instantiated and `SELECT 1` answered on the blank page, just before the cold start. */
+  blankSelectOneMs: number;
   live: LiveFigures[];
+}
+
+/** The floor under cold start, in a fresh context: navigation → DuckDB-Wasm alone answered `SELECT 1` (bench/blank.html). */
+async function blankSelectOne(browser: Browser, origin: string): Promise<number> {
+  const { context, page } = await freshPage(browser, origin);
+  try {
+    await page.goto(`${origin}/blank.html`);
+    return (await page.evaluate(() => (window as unknown as BlankWindow).tidelineBlank)).selectOneMs;
+  } finally {
+    await context.close();
+  }
 }
 
 async function benchWorkload(
@@ -219,14 +264,16 @@ async function benchWorkload(
   );
 
   // 2. Cold start and paint on the app's own engine worker, in a fresh context (cold caches, cold wasm):
-  //    the examples' 2000 events/s; then, after a warm-up, half the sustained rate at each trigger.
+  //    the examples' 2000 events/s; then, after a warm-up, half the sustained rate at each trigger. Just before,
+  //    the floor under it: DuckDB-Wasm alone on a blank page, in a fresh context too.
+  const blankSelectOneMs = await blankSelectOne(browser, origin);
   const { context, page } = await freshPage(browser, origin);
   try {
     const params = new URLSearchParams({ live: workload.name, rate: '2000', trigger: '1 second', batches: '3' });
     await page.goto(`${origin}/index.html?${params}`);
     const cold = await page.evaluate(() => (window as unknown as BenchWindow).tidelineBench.coldStart!);
     console.log(
-      `    cold start ${cold.coldStartMs} ms (engine ready ${cold.engineReadyMs} ms, loaded ${cold.loadedMs} ms, first batch ${cold.firstBatchMs} ms)`,
+      `    cold start ${cold.coldStartMs} ms (engine ready ${cold.engineReadyMs} ms, loaded ${cold.loadedMs} ms, first batch ${cold.firstBatchMs} ms); DuckDB-Wasm alone answered SELECT 1 at ${blankSelectOneMs} ms`,
     );
     const rateAt = (trigger: TriggerName) =>
       Math.max(
@@ -255,7 +302,7 @@ async function benchWorkload(
       );
       live.push(figures);
     }
-    return { throughput, cold, live };
+    return { throughput, cold, blankSelectOneMs, live };
   } finally {
     await context.close();
   }
@@ -263,7 +310,7 @@ async function benchWorkload(
 
 /** The figures the issue asks for, per workload, from the phases' raw results. */
 function summarise(workload: Workload, result: WorkloadResult, native: NativeOutcome) {
-  const { throughput, cold, live } = result;
+  const { throughput, cold, live, blankSelectOneMs } = result;
   const perTrigger = (trigger: TriggerName) => {
     const saturation = throughput.saturation.find((s) => s.trigger === trigger)!;
     const small = throughput.small.find((s) => s.trigger === trigger)!;
@@ -302,10 +349,27 @@ function summarise(workload: Workload, result: WorkloadResult, native: NativeOut
   const tsLoop = throughput.tsLoop;
   const flat = throughput.flatness;
   const longTasks = live.reduce((sum, l) => sum + l.longTasks, 0) + cold.live.longTasks;
+  const nativeRatio1t = nativeFigures
+    ? round(nativeFigures.threads[0]!.eventsPerSecond / oneSecond.eventsPerSecond, 2)
+    : null;
+  const tsLoopRatio = tsLoop ? round(tsLoop.eventsPerSecond / oneSecond.eventsPerSecond, 2) : null;
+  const small100ms = throughput.small.find((s) => s.trigger === '100 ms')!.profile;
   return {
     title: workload.title,
     about: workload.about,
     query: String(workload.scenario(2000, '1 second').query),
+    // Issue #17's figures, each a ratio of two figures of this run (slidingToTumbling: set once both ran).
+    nativeRatio1t,
+    tsLoopRatio,
+    generatorEventsPerSecond: throughput.generator.eventsPerSecond,
+    generatorToEngine: round(throughput.generator.eventsPerSecond / oneSecond.engineEventsPerSecond, 2),
+    slidingToTumbling: null as number | null,
+    slidingToTumbling100ms: null as number | null,
+    smallBatchFloorRatio: round(hundred.triggerMs.p50 / throughput.statementFloorMs.selectOneIPC, 1),
+    statementsPerSmallBatch: small100ms.statementsPerBatch,
+    coldStartRatio: round(cold.coldStartMs / blankSelectOneMs, 2),
+    blankSelectOneMs,
+    generator: throughput.generator,
     eventsPerSecond: oneSecond.eventsPerSecond,
     engineEventsPerSecond: oneSecond.engineEventsPerSecond,
     liveCeilingEventsPerSecond: oneSecond.liveCeilingEventsPerSecond,
@@ -339,7 +403,7 @@ function summarise(workload: Workload, result: WorkloadResult, native: NativeOut
     statements: {
       saturation1s: throughput.saturation.find((s) => s.trigger === '1 second')!.profile,
       saturation100ms: throughput.saturation.find((s) => s.trigger === '100 ms')!.profile,
-      small100ms: throughput.small.find((s) => s.trigger === '100 ms')!.profile,
+      small100ms,
       small1s: throughput.small.find((s) => s.trigger === '1 second')!.profile,
     },
     baselines: {
@@ -352,13 +416,11 @@ function summarise(workload: Workload, result: WorkloadResult, native: NativeOut
       native: nativeFigures
         ? {
             ...nativeFigures,
-            ratio1Thread: round(nativeFigures.threads[0]!.eventsPerSecond / oneSecond.eventsPerSecond, 2),
+            ratio1Thread: nativeRatio1t,
             ratio2Threads: round(nativeFigures.threads[1]!.eventsPerSecond / oneSecond.eventsPerSecond, 2),
           }
         : { skipped: native.ok ? 'no SQL for this workload' : native.reason },
-      tsLoop: tsLoop
-        ? { ...tsLoop, ratio: round(tsLoop.eventsPerSecond / oneSecond.eventsPerSecond, 2) }
-        : { skipped: 'no loop written' },
+      tsLoop: tsLoop ? { ...tsLoop, ratio: tsLoopRatio } : { skipped: 'no loop written' },
     },
     targets: {
       eventsPerSecond: workload.targetEventsPerSecond ?? null,
@@ -412,6 +474,94 @@ function table(rows: ReturnType<typeof summarise>[], names: string[]): string {
     ];
   });
   return textTable(header, lines);
+}
+
+type Summary = ReturnType<typeof summarise>;
+
+/** Sliding ÷ tumbling events/s at each trigger, on the sliding workload's summary: the two ran in this run. */
+function compareSliding(byName: Map<string, Summary>): void {
+  const sliding = byName.get('clicks_sliding');
+  const tumbling = byName.get('clicks_tumbling');
+  if (!sliding || !tumbling) return;
+  sliding.slidingToTumbling = round(sliding.eventsPerSecond / tumbling.eventsPerSecond, 2);
+  sliding.slidingToTumbling100ms = round(
+    sliding.triggers['100 ms']!.eventsPerSecond / tumbling.triggers['100 ms']!.eventsPerSecond,
+    2,
+  );
+}
+
+interface GoalRow {
+  goal: GoalName;
+  workload: string | null;
+  value: number | null;
+  target: string;
+  met: boolean | null;
+  /** The figures the ratio is made of. */
+  from: string;
+}
+
+/** Every goal of issue #17 that this run measured: per workload it is set for, and the app page's long tasks. */
+function goalRows(byName: Map<string, Summary>, longTasks: Partial<Record<LongTaskField, AppLongTasks>>): GoalRow[] {
+  const rows: GoalRow[] = [];
+  const add = (goal: GoalName, workload: string | null, value: number | null, from: string) => {
+    const { workloads } = GOALS[goal];
+    if (workload !== null && workloads !== null && !workloads.includes(workload)) return;
+    rows.push({ goal, workload, value, target: goalTarget(goal), met: goalMet(goal, value, workload), from });
+  };
+  const each = (goal: GoalName, figure: (r: Summary) => [number | null, string]) => {
+    for (const [name, r] of byName) add(goal, name, ...figure(r));
+  };
+  each('nativeRatio1t', (r) => [
+    r.nativeRatio1t,
+    'threads' in r.baselines.native
+      ? `native 1 thread ${compact(r.baselines.native.threads[0]!.eventsPerSecond)} ÷ engine ${compact(r.eventsPerSecond)} ev/s`
+      : String(r.baselines.native.skipped),
+  ]);
+  each('generatorToEngine', (r) => [
+    r.generatorToEngine,
+    `generator worker ${compact(r.generatorEventsPerSecond)} ÷ engine ${compact(r.engineEventsPerSecond)} ev/s`,
+  ]);
+  each('slidingToTumbling', (r) => [
+    r.slidingToTumbling,
+    r.slidingToTumbling === null ? 'needs clicks_tumbling in the run' : `at 100 ms: ${r.slidingToTumbling100ms}`,
+  ]);
+  each('tsLoopRatio', (r) => [
+    r.tsLoopRatio,
+    'ratio' in r.baselines.tsLoop
+      ? `TS loop ${compact(r.baselines.tsLoop.eventsPerSecond)} ÷ engine ${compact(r.eventsPerSecond)} ev/s`
+      : 'no loop written',
+  ]);
+  each('smallBatchFloorRatio', (r) => [
+    r.smallBatchFloorRatio,
+    `${r.smallBatchMs100.p50} ms ÷ SELECT 1 ${r.statementFloorMs.selectOneIPC} ms; ${r.statementsPerSmallBatch} statements/batch`,
+  ]);
+  each('coldStartRatio', (r) => [
+    r.coldStartRatio,
+    `first batch painted ${r.coldStartMs} ÷ DuckDB-Wasm alone ${r.blankSelectOneMs} ms`,
+  ]);
+  const oneMillion = longTasks.longTasks1M;
+  if (oneMillion)
+    add(
+      'longTasks1M',
+      null,
+      oneMillion.count,
+      `${oneMillion.seconds} s on the app page, ${oneMillion.batchesDuring} batches`,
+    );
+  return rows;
+}
+
+function goalTable(rows: GoalRow[]): string {
+  return textTable(
+    ['goal', 'workload', 'value', 'target', 'met', 'from'],
+    rows.map((row) => [
+      row.goal,
+      row.workload ?? '(app page)',
+      row.value === null ? '–' : String(row.value),
+      row.target,
+      row.met === null ? '–' : row.met ? 'met' : 'MISS',
+      row.from,
+    ]),
+  );
 }
 
 interface Measured {
@@ -529,6 +679,9 @@ async function main(): Promise<void> {
 
   const names = [...results.keys()];
   const summaries = names.map((name) => summarise(workloadNamed(name), results.get(name)!, native));
+  const byName = new Map(names.map((name, i) => [name, summaries[i]!]));
+  compareSliding(byName);
+  const goals = goalRows(byName, longTasks);
   const first = results.values().next().value;
   const output = {
     version: 1,
@@ -576,7 +729,9 @@ async function main(): Promise<void> {
         WORKLOADS.filter((w) => w.targetEventsPerSecond).map((w) => [w.name, w.targetEventsPerSecond]),
       ),
       ...TARGETS,
+      goals: GOALS,
     },
+    goals,
     workloads: Object.fromEntries(names.map((name, i) => [name, summaries[i]])),
     ...longTasks,
     viewFrames: viewFrameRatios(longTasks),
@@ -600,6 +755,14 @@ async function main(): Promise<void> {
       'app page: the app streaming its default scenario, results, chart and timeline visible · view: the side column (default tab, Dataflow, Dataflow with a State view) · long tasks: main-thread tasks over 50 ms in that many seconds · frames: time between animation frames',
     );
     console.log(`views open ÷ default tab, mean frame time: ${JSON.stringify(viewFrameRatios(longTasks))}`);
+  }
+  if (goals.length > 0) {
+    console.log('');
+    console.log(goalTable(goals));
+    console.log('');
+    console.log(
+      'goals (issue #17), each a ratio of figures of this run: nativeRatio1t native DuckDB 1 thread ÷ engine, 1 s trigger · generatorToEngine the generator worker alone ÷ the engine · slidingToTumbling events/s, 1 s trigger · tsLoopRatio TS loop ÷ engine · smallBatchFloorRatio engine ms of a 200-event batch at 100 ms ÷ SELECT 1 · coldStartRatio navigation → first batch painted ÷ navigation → DuckDB-Wasm alone answered SELECT 1 · longTasks1M main-thread tasks over 50 ms at 1M events/s',
+    );
   }
   console.log(
     `wrote ${path.relative(process.cwd(), settings.out)} in ${output.wallSeconds} s (load average ${output.machine.loadAverage.before} → ${output.machine.loadAverage.after} on ${os.cpus().length} cores)`,

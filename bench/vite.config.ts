@@ -1,5 +1,5 @@
 /**
- * The benchmark site: bench/index.html, its page and its worker, built with the app's own Vite config
+ * The benchmark site: bench/index.html, its page and its worker, and bench/blank.html (DuckDB-Wasm alone), built with the app's own Vite config
  * (the DuckDB blocking-build alias, ES workers, the same target) into dist-bench/.
  */
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,12 @@ export default mergeConfig(appConfig, {
     outDir: fileURLToPath(new URL('../dist-bench', import.meta.url)),
     emptyOutDir: true,
     // The worker's dependency graph is large; rolldown's timing notes are noise here.
-    rolldownOptions: { checks: { bundlerTimings: false } },
+    rolldownOptions: {
+      input: {
+        index: fileURLToPath(new URL('index.html', import.meta.url)),
+        blank: fileURLToPath(new URL('blank.html', import.meta.url)),
+      },
+      checks: { bundlerTimings: false },
+    },
   },
 } satisfies UserConfig);

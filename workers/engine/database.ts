@@ -51,13 +51,13 @@ export class Database {
 
   /** Runs `work` in one transaction: if any of its statements fails, none of them happened. */
   atomically<T>(work: () => T): T {
-    this.connection.query('BEGIN TRANSACTION');
+    this.queryIPC('BEGIN TRANSACTION');
     try {
       const result = work();
-      this.connection.query('COMMIT');
+      this.queryIPC('COMMIT');
       return result;
     } catch (error) {
-      this.connection.query('ROLLBACK');
+      this.queryIPC('ROLLBACK');
       throw error;
     }
   }
