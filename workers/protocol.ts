@@ -220,7 +220,16 @@ export interface WindowInfo {
 }
 
 export type OperatorKind =
-  'source' | 'stateless' | 'aggregate' | 'session' | 'dedup' | 'stream-stream join' | 'over' | 'window rank' | 'sink';
+  | 'source'
+  | 'stateless'
+  | 'aggregate'
+  | 'session'
+  | 'dedup'
+  | 'stream-stream join'
+  | 'over'
+  | 'window rank'
+  | 'rank'
+  | 'sink';
 
 /**
  * One operator of a query's pipeline, in the spirit of Flink's EXPLAIN CHANGELOG_MODE: what it reads, what

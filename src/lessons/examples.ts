@@ -19,6 +19,7 @@ import q15 from '../../examples/nexmark/q15.json';
 import q16 from '../../examples/nexmark/q16.json';
 import q17 from '../../examples/nexmark/q17.json';
 import q18 from '../../examples/nexmark/q18.json';
+import q19 from '../../examples/nexmark/q19.json';
 import q20 from '../../examples/nexmark/q20.json';
 import q21 from '../../examples/nexmark/q21.json';
 import q22 from '../../examples/nexmark/q22.json';
@@ -74,6 +75,7 @@ export const EXAMPLES: readonly Example[] = [
   example('nexmark-q16', 'Nexmark Q16: channel statistics report', q16),
   example('nexmark-q17', 'Nexmark Q17: auction statistics report', q17),
   example('nexmark-q18', 'Nexmark Q18: last bid per bidder and auction', q18),
+  example('nexmark-q19', 'Nexmark Q19: auction top-10 price', q19),
   example('nexmark-q20', 'Nexmark Q20: expand bid with auction', q20),
   example('nexmark-q21', 'Nexmark Q21: add channel id', q21),
   example('nexmark-q22', 'Nexmark Q22: get URL directories', q22),

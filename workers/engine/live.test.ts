@@ -222,6 +222,27 @@ describe('live runs', () => {
     );
     expect(outcome).toMatchObject({ ok: false, error: { message: expect.stringContaining('sources[0].columns') } });
   });
+
+  it('a processing-time window comes out once the clock passes its end, by a no-data batch while the source is idle', () => {
+    const { live, events, batches, timers } = session();
+    const clicks = { ...CLICKS, generator: { ...CLICKS.generator, idle: { every: 20, length: 15 } } };
+    const query = `SELECT window.start, window.end, count(*) AS clicks FROM clicks GROUP BY window(current_timestamp(), '2 seconds')`;
+    const everySecond = scenario({ kind: 'processingTime', interval: '1 second' });
+    live.load({ ...everySecond, sources: [clicks], query, outputMode: 'append' }, (event) => events.push(event));
+    live.play();
+    timers.advance(12_500);
+    const reports = batches();
+    // Events come in the first 5 s of every 20; the window [4 s, 6 s) closes at 6 s with no event due.
+    expect(reports.map((r) => r.numInputRows)).toEqual([100, 100, 100, 100, 100, 0]);
+    expect(reports.map((r) => r.rows)).toEqual([
+      [],
+      [['2024-01-01 00:00:00', '2024-01-01 00:00:02', 100]],
+      [],
+      [['2024-01-01 00:00:02', '2024-01-01 00:00:04', 200]],
+      [],
+      [['2024-01-01 00:00:04', '2024-01-01 00:00:06', 200]],
+    ]);
+  });
 });
 
 describe('Scheduler', () => {

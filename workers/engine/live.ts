@@ -237,7 +237,7 @@ export class LiveRun {
     this.sample(processingMs);
     if (this.feed) this.prefetch(processingMs + this.intervalMs);
     const hasData = Object.keys(arrow).length > 0 || fileRejections.size > 0;
-    const due = hasData ? this.queries : this.queries.filter((query) => query.needsNoDataBatch);
+    const due = hasData ? this.queries : this.queries.filter((query) => query.needsNoDataBatch(processingMs));
     if (due.length === 0) return [];
     const stats = this.streams.load({}, arrow);
     for (const [name, rows] of fileRejections) {
@@ -245,7 +245,7 @@ export class LiveRun {
       source.rejected = [...rows, ...(source.rejected ?? [])];
     }
     return due.map((query) => {
-      const report = query.runBatch(stats, wallClock);
+      const report = query.runBatch(stats, processingMs, wallClock);
       // Spark's input rate: the batch's rows over the time since the query's previous trigger.
       const sincePrevious = Math.max(1, processingMs - (this.lastTriggerMs.get(query.name) ?? 0)) / 1000;
       this.lastTriggerMs.set(query.name, processingMs);

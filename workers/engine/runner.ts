@@ -1,6 +1,7 @@
 import type { BatchReport, QueryInfo, StatePage, StateRequest } from '../protocol';
 import type { Database } from './database';
-import { queriesOf, type Scenario, type Step } from './scenario';
+import { queriesOf, triggerIntervalMs, type Scenario, type Step } from './scenario';
+import { MANUAL_STEP_MS } from './scheduler';
 import { databaseCatalog } from './streaming/catalog';
 import { StreamingQuery } from './streaming/query';
 import { Streams, type InputRecorder } from './streaming/sources';
@@ -74,11 +75,22 @@ export class ScenarioRun {
     this.stepsDone++;
   }
 
+  /**
+   * The processing time of the step at `index` on the simulated clock: each `add` is one trigger, so the n-th runs
+   * n trigger intervals (a second for triggers without one) after the first, as the scheduler plays them; a restart
+   * or the end runs at the time of the next trigger.
+   */
+  processingMsAt(index: number): number {
+    const adds = (this.scenario.steps ?? []).slice(0, index).filter((step) => 'add' in step).length;
+    return adds * (triggerIntervalMs(this.scenario.trigger) ?? MANUAL_STEP_MS);
+  }
+
   private *batchesOf(step: Step): Generator<BatchReport> {
+    const processingMs = this.processingMsAt(this.stepsDone);
     if ('add' in step) {
       const stats = this.streams.load(step.add);
-      for (const query of this.queries) yield query.runBatch(stats);
-      yield* this.noDataBatches();
+      for (const query of this.queries) yield query.runBatch(stats, processingMs);
+      yield* this.noDataBatches(processingMs);
     } else if ('restart' in step) {
       const catalog = databaseCatalog(this.db);
       const specs = queriesOf(this.scenario);
@@ -93,7 +105,7 @@ export class ScenarioRun {
       for (const query of this.queries) query.end();
       if (flushing.length > 0) {
         const stats = this.streams.load({});
-        for (const query of flushing) yield query.runBatch(stats);
+        for (const query of flushing) yield query.runBatch(stats, processingMs);
       }
     }
   }
@@ -106,13 +118,13 @@ export class ScenarioRun {
     return queryNamed(this.queries, request.query).statePage(request);
   }
 
-  private *noDataBatches(): Generator<BatchReport> {
+  private *noDataBatches(processingMs: number): Generator<BatchReport> {
     if (this.scenario.trigger.kind === 'once') return;
     for (;;) {
-      const due = this.queries.filter((query) => query.needsNoDataBatch);
+      const due = this.queries.filter((query) => query.needsNoDataBatch(processingMs));
       if (due.length === 0) return;
       const stats = this.streams.load({});
-      for (const query of due) yield query.runBatch(stats);
+      for (const query of due) yield query.runBatch(stats, processingMs);
     }
   }
 }

@@ -60,6 +60,11 @@ export interface SourceSpec<D = Duration> {
   /** At most one of `generator` and `file`; a source with neither takes its rows from scripted steps. */
   generator?: GeneratorSpec;
   file?: FileSourceSpec;
+  /**
+   * A column holding each row's processing time: set by the planner for a view's `PROCTIME() AS p`, never by a
+   * scenario document.
+   */
+  processingTime?: string;
 }
 
 export interface TableSpec {

@@ -1,3 +1,4 @@
+import { clockCall, CLOCK_SQL } from './proctime';
 import { closingBracket, identifierName, isSymbol, isWord, splitTopLevel, textOf, type Token } from './tokens';
 
 /** A window assignment, in microseconds; what Flink's TVFs and Spark's window() both describe. */
@@ -21,6 +22,8 @@ export interface WindowSpec {
   gapSql?: string;
   /** Flink SESSION's PARTITION BY columns. */
   partitionBy: string[];
+  /** A window over the batch's processing time (`timeColumn` is then the attribute's name): it closes by the clock. */
+  processingTime?: boolean;
 }
 
 /** Evaluates an INTERVAL expression (or a Spark duration string) to microseconds, or throws a clear error. */
@@ -141,7 +144,9 @@ export function sparkWindow(
   const session = name === 'session_window';
   const [column, ...rest] = args;
   const qualified = column?.length === 3 && isSymbol(column[1], '.');
-  if (!column || (column.length !== 1 && !qualified) || rest.length < 1 || rest.length > (session ? 1 : 3)) {
+  // Spark's processing-time window: window(current_timestamp(), ...).
+  const clock = column !== undefined && clockCall(column, 0)?.last === column.length - 1;
+  if (!column || (column.length !== 1 && !qualified && !clock) || rest.length < 1 || rest.length > (session ? 1 : 3)) {
     throw new QueryShapeError(
       `${name}(...) takes ${session ? 'an event-time column and a gap' : 'an event-time column, a size, and optionally a slide and a start offset'}.`,
       session
@@ -162,13 +167,14 @@ export function sparkWindow(
     kind: session ? 'session' : durations[1] !== undefined && durations[1] !== durations[0] ? 'hop' : 'tumble',
     syntax: 'spark',
     source,
-    timeColumn: identifierName(column[column.length - 1]!),
+    timeColumn: clock ? identifierName(column[0]!) : identifierName(column[column.length - 1]!),
     sizeUs: session ? 0n : durations[0]!,
     slideUs: session ? 0n : (durations[1] ?? durations[0]!),
     offsetUs: session ? 0n : (durations[2] ?? 0n),
     gapUs: session ? durations[0]! : 0n,
     partitionBy: [],
     ...(perRow && { gapSql: textOf(sql, rest[0]!) }),
+    ...(clock && { processingTime: true }),
   };
   return checkWindow(spec, at);
 }
@@ -206,7 +212,7 @@ const floorTo = (us: string, stepUs: bigint, offsetUs: bigint) =>
  */
 export function windowedRelation(spec: WindowSpec, source = spec.source, columns: string[] = []): string {
   if (spec.kind === 'session') return sessionProjection(spec, source);
-  const ts = `epoch_us(${quote(spec.timeColumn)})`;
+  const ts = `epoch_us(${spec.processingTime ? CLOCK_SQL : quote(spec.timeColumn)})`;
   let starts: string;
   let ends: string;
   let repeat = 1n;
@@ -236,7 +242,8 @@ export function windowedRelation(spec: WindowSpec, source = spec.source, columns
   const names = spec.syntax === 'flink' ? ['window_start', 'window_end', 'window_time'] : ['window'];
   const shadowed = columns.filter((column) => names.includes(column.toLowerCase()));
   const all = shadowed.length ? `* EXCLUDE (${shadowed.map(quote).join(', ')})` : '*';
-  const select = `SELECT ${quote(source)}.${all}, ${bounds} FROM ${from}`;
+  const clock = spec.processingTime ? `, ${CLOCK_SQL} AS ${quote(spec.timeColumn)}` : '';
+  const select = `SELECT ${quote(source)}.${all}${clock}, ${bounds} FROM ${from}`;
   return repeat === 1n ? select : `SELECT * FROM (${select}) WHERE ${inWindow}`;
 }
 

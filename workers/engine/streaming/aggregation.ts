@@ -31,6 +31,7 @@ import type {
 import {
   checkAggregation,
   checkAppendNeedsWatermark,
+  checkProcessingTimeWindow,
   checkSession,
   checkWindowColumn,
   PlanError,
@@ -63,6 +64,7 @@ export function planAggregation(
     (item) =>
       !analysis.aggregateCalls.some((call) => call.start >= item[0]!.start && call.end <= item[item.length - 1]!.end),
   );
+  if (window?.processingTime) checkProcessingTimeWindow(window, 'aggregate');
   if (window?.kind === 'session') {
     checkSession(window, keys.length, source, outputMode);
     const partitionBy =
@@ -113,6 +115,7 @@ export function planAggregation(
     ...(clauses.orderBy && { orderBy: rewritten(clauses.orderBy) }),
     ...(clauses.limit && { limit: textOf(sql, clauses.limit) }),
     eventTime,
+    ...(window?.processingTime && { processingTime: true }),
     lateFrom: lateFrom(source, alias),
     keyItems,
     eventTimeItems,
@@ -420,7 +423,7 @@ function shifted(sql: string, edits: Edit[], part: Token[]): [number, number] {
 }
 
 function eventTimeOf(window: WindowSpec | undefined, keys: GroupKey[], source: SourceSpec): AggregatePlan['eventTime'] {
-  if (window && !windowCarriesWatermark(window, source)) return null;
+  if (window && !window.processingTime && !windowCarriesWatermark(window, source)) return null;
   if (window?.syntax === 'flink') {
     return keys.some((key) => key.column === '"window_end"') ? { input: 'window_end', state: '"window_end"' } : null;
   }

@@ -4,7 +4,16 @@
  */
 import type { SourceSpec } from '../scenario';
 import { selectClauses, type SelectClauses } from '../sql/select';
-import { applyEdits, closingBracket, identifierName, isSymbol, isWord, significant, type Token } from '../sql/tokens';
+import {
+  applyEdits,
+  closingBracket,
+  identifierName,
+  isSymbol,
+  isWord,
+  sameName,
+  significant,
+  type Token,
+} from '../sql/tokens';
 import { findTableFunctions, quote, windowedRelation, type TableFunctionCall } from '../sql/windows';
 import type { Catalog } from './plan';
 import { PlanError } from './rules';
@@ -38,7 +47,11 @@ export function analyse(query: string, sources: SourceSpec[], catalog: Catalog, 
       'Only one window table function per stream is supported.',
       'Window each stream once, then join or aggregate.',
     );
-  for (const call of tableFunctions) requireSource(byName, call.spec.source, call.start);
+  for (const call of tableFunctions) {
+    requireSource(byName, call.spec.source, call.start);
+    const attribute = byName.get(call.spec.source)!.processingTime;
+    if (attribute && sameName(attribute, call.spec.timeColumn)) call.spec.processingTime = true;
+  }
   sql = applyEdits(
     sql,
     tableFunctions.map((call) => {

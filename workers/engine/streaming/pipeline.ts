@@ -8,6 +8,7 @@ import { JoinOperator } from './operators/join';
 import { WindowJoinOperator } from './operators/window-join';
 import { WindowRankOperator } from './operators/window-rank';
 import { OverOperator } from './operators/over';
+import { RankOperator } from './operators/rank';
 import type { Emit, OperatorBatch, OperatorResult, StreamOperator } from './operators/operator';
 import { SessionOperator } from './operators/session';
 import { StatelessOperator } from './operators/stateless';
@@ -223,5 +224,7 @@ function createOperator(
       return new OverOperator(db, stage, tables, id, inputs);
     case 'windowRank':
       return new WindowRankOperator(db, stage, tables, id, inputs);
+    case 'rank':
+      return new RankOperator(db, stage, tables, outputMode, id, inputs);
   }
 }

@@ -8,6 +8,7 @@ import { planDedup, withWatermarkDelay, type DedupPlan } from './dedup';
 import { JoinShapeError, planJoin, type JoinPlan } from './join';
 import { planOver, type OverPlan } from './over';
 import { planWindowRank, type WindowRankPlan } from './window-rank';
+import { withProcessingTime } from '../sql/proctime';
 import type { LateRowSource } from './operators/statements';
 import {
   checkAfterAggregation,
@@ -17,6 +18,7 @@ import {
   checkClauses,
   checkJoin,
   checkJoinTypes,
+  checkProcessingTimeWindow,
   checkSetOperations,
   checkStateless,
   PlanError,
@@ -106,6 +108,8 @@ export interface AggregatePlan extends Staged {
   limit?: string;
   /** The event-time bound of a group: over input rows and over state rows (null when no key carries event time). */
   eventTime: { input: string; state: string } | null;
+  /** A processing-time window: the bound above is its end, and the batch's processing time closes it, not a watermark. */
+  processingTime?: boolean;
   /** The input's rows as the user sent them, to report late rows. */
   lateFrom: LateRowSource;
   /** Which select items hold no aggregate: the output columns that identify a result row. */
@@ -191,6 +195,8 @@ export type StagePlan = OperatorPlan | ChainedPlan;
 export interface QueryPlan {
   sources: string[];
   stages: StagePlan[];
+  /** Whether it reads the batch's processing time (PROCTIME(), current_timestamp()). */
+  readsClock?: boolean;
 }
 
 /** The tables a query's plan reads and writes, named after the query. */
@@ -232,7 +238,9 @@ export function planQuery(
       tokens[extra]!.start,
     );
   }
-  return planStages(query.trim().replace(/;\s*$/, ''), sources, outputMode, catalog, prefix);
+  const clocked = withProcessingTime(query.trim().replace(/;\s*$/, ''), sources);
+  const plan = planStages(clocked.sql, clocked.sources, outputMode, catalog, prefix);
+  return { ...plan, readsClock: clocked.readsClock };
 }
 
 /**
@@ -389,7 +397,9 @@ function planSingle(
   checkSetOperations(analysis);
   checkJoinTypes(analysis);
   checkClauses(analysis, outputMode);
+  const clocked = analysis.tableFunctions.find((call) => call.spec.processingTime)?.spec;
   if (analysis.joinsStreams) {
+    if (clocked) checkProcessingTimeWindow(clocked, 'window join');
     checkJoin(analysis, outputMode);
     try {
       const windows = new Map(analysis.tableFunctions.map((call) => [call.spec.source, call.spec]));

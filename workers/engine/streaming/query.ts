@@ -17,7 +17,8 @@ import { END_OF_TIME, formatWatermark, WatermarkTracker } from './watermark';
 import { existingTables, exportTable, importTable, type QueryCheckpoint } from '../checkpoint';
 import { Pipeline } from './pipeline';
 import { EVICT_AT, type BatchWatermarks } from './operators/operator';
-import { Statements } from './operators/statements';
+import { Statements, timestampSql } from './operators/statements';
+import { CLOCK_TABLE, processingUs } from '../sql/proctime';
 
 /**
  * DuckDB marks an error in the SQL it ran (`LINE n: <text>` and a caret); when that SQL is a rewrite of the
@@ -110,6 +111,7 @@ export class StreamingQuery {
     checkpoint?: QueryCheckpoint,
   ): StreamingQuery {
     const plan = planQuery(spec.query, scenario.sources, spec.outputMode, catalog, prefix);
+    if (plan.readsClock) db.query(`CREATE TEMP TABLE IF NOT EXISTS ${CLOCK_TABLE} AS SELECT NULL::TIMESTAMP AS t`);
     const inputs = scenario.sources.flatMap(({ name, watermark }) =>
       plan.sources.includes(name) && watermark ? [{ name, delay: watermark }] : [],
     );
@@ -126,13 +128,21 @@ export class StreamingQuery {
     this.statements.maxReportRows = rows;
   }
 
-  /** Spark runs a no-data batch when the watermark moved and a stateful operator could emit or evict. */
-  get needsNoDataBatch(): boolean {
+  /**
+   * Spark runs a no-data batch when the watermark moved and a stateful operator could emit or evict; and, at
+   * processing time `processingMs`, when the clock has reached the end of a processing-time window held open.
+   */
+  needsNoDataBatch(processingMs: number): boolean {
+    const clockCloses = this.pipeline.operators.some((operator) => {
+      const at = operator.clockCloses?.() ?? null;
+      return at !== null && at <= processingUs(processingMs);
+    });
     return (
-      this.pipeline.operators.some((operator) => operator.evictsByWatermark) &&
-      this.outputMode !== 'complete' &&
-      this.watermark.active &&
-      this.watermark.global > this.lastBatchWatermark
+      clockCloses ||
+      (this.pipeline.operators.some((operator) => operator.evictsByWatermark) &&
+        this.outputMode !== 'complete' &&
+        this.watermark.active &&
+        this.watermark.global > this.lastBatchWatermark)
     );
   }
 
@@ -146,7 +156,7 @@ export class StreamingQuery {
     return (
       this.isStateful &&
       (this.outputMode === 'complete' ||
-        !this.watermark.active ||
+        (!this.watermark.active && !this.closesByClock) ||
         this.pipeline.stateful.some((operator) => operator.keepsStateForever))
     );
   }
@@ -175,7 +185,13 @@ export class StreamingQuery {
     for (const table of this.pipeline.tables()) this.db.query(`DROP TABLE IF EXISTS ${table}`);
   }
 
-  runBatch(stats: Map<string, SourceBatchStats>, startedAt: number = Date.now()): BatchReport {
+  /** Whether a processing-time window's state leaves it as the clock passes: it does not only grow. */
+  private get closesByClock(): boolean {
+    return this.plan.stages.some((stage) => stage.kind === 'aggregate' && stage.processingTime);
+  }
+
+  /** One micro-batch at processing time `processingMs` on the run's simulated clock, started at wall-clock `startedAt`. */
+  runBatch(stats: Map<string, SourceBatchStats>, processingMs: number, startedAt: number = Date.now()): BatchReport {
     const started = performance.now();
     const batchId = this.nextBatchId;
     const watermarks: BatchWatermarks = { eviction: this.watermark.global, late: this.lateWatermark };
@@ -191,7 +207,16 @@ export class StreamingQuery {
 
     this.statements.batchId = batchId;
     this.statements.lateCount = 0;
-    const batch = { batchId, watermarks, watermarked: this.watermark.active, minEventUs, inputRows: numInputRows };
+    const clock = processingUs(processingMs);
+    if (this.plan.readsClock) this.db.query(`UPDATE ${CLOCK_TABLE} SET t = ${timestampSql(clock)}`);
+    const batch = {
+      batchId,
+      watermarks,
+      watermarked: this.watermark.active,
+      minEventUs,
+      inputRows: numInputRows,
+      processingUs: clock,
+    };
     // A batch that fails changes nothing: its statements roll back and its batch id is not used.
     const outcome = this.db.atomically(() => this.pipeline.run(batch));
     this.pipeline.commit();

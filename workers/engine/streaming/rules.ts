@@ -91,6 +91,12 @@ export const FLINK_RULES = {
     rule: 'Runs as Flink runs a window Top-N (or window deduplication) on a window TVF: each window’s rows are kept, pruned to the top N of each partition, and come out once, when the watermark passes the window’s end; a row of a closed window is late and dropped.',
     spark: SPARK_MESSAGES.nonTimeWindow,
   },
+  processingTime: {
+    engine: 'Flink',
+    form: 'processing-time window',
+    rule: 'Runs as Flink runs a window over a processing-time attribute (PROCTIME()), on the simulated clock: each row takes its micro-batch’s processing time, as Spark’s current_timestamp() does, and a window comes out once the clock passes its end, with no watermark and no late rows.',
+    spark: SPARK_MESSAGES.appendWithoutWatermark,
+  },
 } satisfies Record<string, FollowedRule>;
 
 /** A join of two streams: Spark streams it in append mode only. */
@@ -349,6 +355,15 @@ export function checkWindowColumn(window: WindowSpec | undefined, source: Source
       `The window's time column ${column[0]} is of type ${column[1]}, not a timestamp.`,
       `Window by a TIMESTAMP column${source.eventTime ? ` such as ${source.eventTime}` : ''}, or convert it (e.g. to_timestamp(${column[0]}) in a subquery).`,
     );
+}
+
+/** A processing-time window closes by the clock in a window aggregation only; `kind` is the operator it would feed. */
+export function checkProcessingTimeWindow(window: WindowSpec, kind: string): void {
+  if (kind === 'aggregate' && window.kind !== 'session') return;
+  throw new PlanError(
+    `A processing-time window (over ${window.timeColumn}) is supported in a TUMBLE, HOP or CUMULATE window aggregation only, not in ${window.kind === 'session' ? 'a session window' : `a ${kind}`}.`,
+    'Aggregate over TUMBLE, HOP or CUMULATE on the processing-time attribute (Spark: GROUP BY window(current_timestamp(), ...)), or window by the event time.',
+  );
 }
 
 /** Whether a window is over the stream's watermarked event time: only such a window closes. */

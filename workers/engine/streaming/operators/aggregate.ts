@@ -65,17 +65,26 @@ export class AggregateOperator implements StreamOperator {
         holds: 'a partial aggregate per key',
         evictedWhen:
           plan.eventTime && outputMode !== 'complete'
-            ? `${plan.eventTime.state.replaceAll('"', '')} <= watermark`
+            ? `${plan.eventTime.state.replaceAll('"', '')} <= ${plan.processingTime ? 'processing time' : 'watermark'}`
             : null,
       },
-      watermark: plan.eventTime && { eventTime: plan.eventTime.input, dropsLate: outputMode !== 'complete' },
+      watermark:
+        plan.eventTime && !plan.processingTime
+          ? { eventTime: plan.eventTime.input, dropsLate: outputMode !== 'complete' }
+          : null,
       emits: outputMode === 'append' ? 'append' : 'updates',
       ...(this.distincts.length && { follows: FLINK_RULES.distinct }),
+      ...(plan.processingTime && { follows: FLINK_RULES.processingTime }),
     });
   }
 
   get evictsByWatermark(): boolean {
-    return this.plan.eventTime !== null && this.outputMode !== 'complete';
+    return this.plan.eventTime !== null && !this.plan.processingTime && this.outputMode !== 'complete';
+  }
+
+  /** A processing-time window's: the earliest end of the windows it holds, which the clock closes. */
+  clockCloses(): bigint | null {
+    return this.plan.processingTime && this.outputMode !== 'complete' ? this.stateBoundUs : null;
   }
 
   get keepsStateForever(): boolean {
@@ -158,7 +167,7 @@ export class AggregateOperator implements StreamOperator {
     const { plan, outputMode, run_: db } = this;
     const { state, partial, touched } = this.tables;
     const { late: lateWatermark, eviction } = batch.watermarks;
-    const dropsLate = outputMode !== 'complete' && batch.watermarked && plan.eventTime !== null;
+    const dropsLate = outputMode !== 'complete' && batch.watermarked && plan.eventTime !== null && !plan.processingTime;
 
     let late: OperatorResult['late'] = [];
     let droppedKeys = 0;
@@ -216,9 +225,13 @@ export class AggregateOperator implements StreamOperator {
         : batch.minEventUs < this.stateBoundUs
           ? batch.minEventUs
           : this.stateBoundUs;
-    const closes = stateBoundUs === null || eviction >= stateBoundUs;
+    // A processing-time window closes once the batch's processing time reaches its end; the bound is then kept exact.
+    const closesAt = plan.processingTime ? batch.processingUs : eviction;
+    const closes = plan.processingTime || stateBoundUs === null || closesAt >= stateBoundUs;
     const closed =
-      plan.eventTime && batch.watermarked && closes ? `${plan.eventTime.state} <= ${timestampSql(eviction)}` : null;
+      plan.eventTime && (batch.watermarked || plan.processingTime) && closes
+        ? `${plan.eventTime.state} <= ${timestampSql(closesAt)}`
+        : null;
     if (outputMode === 'complete') emit(this.output(state));
     else if (outputMode === 'update') emit(this.output(touched));
     else emit(closed ? this.output(state, closed) : null);

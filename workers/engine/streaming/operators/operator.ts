@@ -17,6 +17,8 @@ export interface OperatorBatch {
   /** The earliest event time of the batch's input rows; null when a source without event time sent rows. */
   minEventUs: bigint | null;
   inputRows: number;
+  /** The batch's processing time on the simulated clock, in epoch microseconds: every row's PROCTIME(). */
+  processingUs: bigint;
 }
 
 /**
@@ -78,6 +80,11 @@ export interface StreamOperator {
    * unless it can emit rows older than that.
    */
   outputWatermark?(inputUs: bigint): bigint;
+  /**
+   * The earliest processing time at which the clock closes one of its windows (a processing-time window's end): a
+   * no-data batch is then due. Absent or null when the clock closes nothing.
+   */
+  clockCloses?(): bigint | null;
   /** The batch's transaction has committed: what the operator keeps in memory may now change. */
   commit?(): void;
 }

@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import type { BatchReport } from '../../protocol';
+import { runScenario, valueEvents, values } from './harness';
+
+/** A time of the simulated clock, which starts at 2024-01-01 00:00:00: `seconds` of processing time. */
+const clock = (seconds: number) =>
+  new Date(Date.UTC(2024, 0, 1, 0, 0, seconds)).toISOString().slice(0, 19).replace('T', ' ');
+
+const rowsPerBatch = (batches: BatchReport[]) => batches.map((batch) => batch.rows);
+
+const BID = {
+  name: 'bid',
+  columns: [
+    ['ts', 'TIMESTAMP'],
+    ['bidder', 'BIGINT'],
+  ],
+  eventTime: 'ts',
+  watermark: '1 second',
+};
+
+/** Bids by these bidders, each with event time `ts`. */
+const bids = (ts: string, ...bidders: number[]) => ({ add: { bid: bidders.map((bidder) => [ts, bidder]) } });
+
+/** Nexmark q12 as Flink's nexmark repository writes it, its view B inlined as a WITH. */
+const Q12 = `WITH B AS (SELECT *, PROCTIME() AS p_time FROM bid)
+  SELECT bidder, count(*) AS bid_count, window_start AS starttime, window_end AS endtime
+  FROM TABLE(TUMBLE(TABLE B, DESCRIPTOR(p_time), INTERVAL '10' SECOND))
+  GROUP BY bidder, window_start, window_end`;
+
+const scenario = (query: string, steps: unknown[], { outputMode = 'append', interval = '4 seconds' } = {}) => ({
+  version: 1,
+  sources: [BID],
+  query,
+  outputMode,
+  trigger: { kind: 'processingTime', interval },
+  steps,
+});
+
+describe('processing time on the simulated clock', () => {
+  it("a row's PROCTIME() is its micro-batch's processing time: the n-th step runs n trigger intervals in", async () => {
+    // Spark fixes current_timestamp() per micro-batch (MicroBatchExecution's batchTimestampMs); PROCTIME() alike.
+    const query = 'SELECT bidder, PROCTIME() AS p_time, current_timestamp AS now FROM bid';
+    const batches = await runScenario(
+      scenario(query, [bids('2020-01-01 00:00:00', 1, 2), { restart: true }, bids('2020-01-01 00:00:00', 3)]),
+    );
+    expect(rowsPerBatch(batches)).toEqual([
+      [
+        [1, clock(0), clock(0)],
+        [2, clock(0), clock(0)],
+      ],
+      [[3, clock(4), clock(4)]],
+    ]);
+  });
+
+  it('Nexmark q12: each window comes out once the clock passes its end, across a restart, and no row is late', async () => {
+    // Event times are no processing times: a bid whose event time is far behind the watermark still counts.
+    const batches = await runScenario(
+      scenario(Q12, [
+        bids('2024-06-01 00:00:00', 1, 1, 2), // processing time 0 s
+        bids('2024-06-01 00:00:05', 1), // 4 s
+        { restart: true },
+        bids('2020-01-01 00:00:00', 2), // 8 s: long behind the watermark
+        bids('2024-06-01 00:00:06', 1), // 12 s: the window [0 s, 10 s) closes
+        bids('2024-06-01 00:00:07', 3), // 16 s
+        { add: { bid: [] } }, // 20 s: [10 s, 20 s) closes
+      ]),
+    );
+    expect(batches.at(-1)!.columns).toEqual(['bidder', 'bid_count', 'starttime', 'endtime']);
+    expect(rowsPerBatch(batches)).toEqual([
+      [],
+      [],
+      [],
+      [
+        [1, 3, clock(0), clock(10)],
+        [2, 2, clock(0), clock(10)],
+      ],
+      [],
+      [
+        [1, 1, clock(10), clock(20)],
+        [3, 1, clock(10), clock(20)],
+      ],
+    ]);
+    expect(batches.every((batch) => batch.numRowsDroppedByWatermark === 0 && batch.late.length === 0)).toBe(true);
+    expect(batches.map((batch) => batch.progress.stateOperators[0]!.numRowsTotal)).toEqual([2, 2, 2, 1, 2, 0]);
+  });
+
+  it('update mode: each batch the windows it touched; a window the clock has closed leaves the state', async () => {
+    const batches = await runScenario(
+      scenario(Q12, [bids('2024-06-01 00:00:00', 1), bids('2024-06-01 00:00:00', 1), bids('2024-06-01 00:00:00', 1)], {
+        outputMode: 'update',
+        interval: '6 seconds',
+      }),
+    );
+    expect(rowsPerBatch(batches)).toEqual([
+      [[1, 1, clock(0), clock(10)]],
+      [[1, 2, clock(0), clock(10)]],
+      [[1, 1, clock(10), clock(20)]],
+    ]);
+    expect(batches.map((batch) => batch.progress.stateOperators[0]!.numRowsTotal)).toEqual([1, 1, 1]);
+  });
+
+  it("Spark's window(current_timestamp(), ...): a processing-time window in Spark's syntax", async () => {
+    const query = `SELECT window.start, window.end, count(*) AS bids FROM bid GROUP BY window(current_timestamp(), '10 seconds')`;
+    const batches = await runScenario(
+      scenario(query, [bids('2024-06-01 00:00:00', 1, 2), bids('2024-06-01 00:00:00', 3), { add: { bid: [] } }], {
+        interval: '5 seconds',
+      }),
+    );
+    expect(rowsPerBatch(batches)).toEqual([[], [], [[clock(0), clock(10), 3]]]);
+  });
+
+  it("StreamingAggregationSuite's 'prune results by current_time, complete mode', across a restart", async () => {
+    // Spark: a 10-second trigger on a manual clock; each batch keeps the keys at most 10 s older than its timestamp.
+    // Here the clock's seconds count from 2024-01-01, and the first step (no rows) runs at 0 s, as Spark's clock
+    // starts; the clock does not run while the query is stopped, so the batch after the restart runs at 40 s, not 100.
+    const query = `SELECT value, count(*) FROM events GROUP BY value
+      HAVING value >= datediff('second', TIMESTAMP '2024-01-01', current_timestamp()) - 10`;
+    const batches = await runScenario({
+      ...valueEvents(
+        query,
+        [
+          { add: { events: [] } },
+          values(0, 5, 5, 10),
+          values(15, 15, 20),
+          values(0, 85),
+          { restart: true },
+          values(85, 90, 100, 105),
+        ],
+        {
+          outputMode: 'complete',
+        },
+      ),
+      trigger: { kind: 'processingTime', interval: '10 seconds' },
+    });
+    expect(rowsPerBatch(batches).slice(1)).toEqual([
+      [
+        [0, 1],
+        [5, 2],
+        [10, 1],
+      ],
+      [
+        [10, 1],
+        [15, 2],
+        [20, 1],
+      ],
+      [
+        [20, 1],
+        [85, 1],
+      ],
+      [
+        [85, 2],
+        [90, 1],
+        [100, 1],
+        [105, 1],
+      ],
+    ]);
+  });
+
+  it('EXPLAIN: the window is closed by the processing time, with no watermark, following Flink', async () => {
+    const { startScenario } = await import('./harness');
+    const [info] = (await startScenario(scenario(Q12, []))).describe();
+    const aggregate = info!.pipeline.find((operator) => operator.kind === 'aggregate')!;
+    expect(aggregate.state!.evictedWhen).toBe('window_end <= processing time');
+    expect(aggregate.watermark).toBeNull();
+    expect(aggregate.follows!.form).toBe('processing-time window');
+  });
+
+  it('refuses a processing-time window in a session, a window Top-N and a window join', async () => {
+    const session = `WITH B AS (SELECT *, PROCTIME() AS p_time FROM bid)
+      SELECT bidder, count(*) FROM TABLE(SESSION(TABLE B PARTITION BY bidder, DESCRIPTOR(p_time), INTERVAL '5' SECONDS))
+      GROUP BY bidder, window_start, window_end`;
+    await expect(runScenario(scenario(session, []))).rejects.toThrow(
+      /processing-time window .* not in a session window/,
+    );
+    const topN = `WITH B AS (SELECT *, PROCTIME() AS p_time FROM bid)
+      SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY bidder) AS rownum
+        FROM TABLE(TUMBLE(TABLE B, DESCRIPTOR(p_time), INTERVAL '10' SECONDS))) WHERE rownum <= 1`;
+    await expect(runScenario(scenario(topN, []))).rejects.toThrow(/must be over the stream’s watermarked event time/);
+    const join = `WITH B AS (SELECT *, PROCTIME() AS p_time FROM bid)
+      SELECT * FROM (SELECT * FROM TABLE(TUMBLE(TABLE B, DESCRIPTOR(p_time), INTERVAL '10' SECONDS))) L
+      JOIN (SELECT * FROM TABLE(TUMBLE(TABLE ask, DESCRIPTOR(ts), INTERVAL '10' SECONDS))) R
+      ON L.window_start = R.window_start AND L.window_end = R.window_end AND L.bidder = R.bidder`;
+    const asks = { ...scenario(join, []), sources: [BID, { ...BID, name: 'ask' }] };
+    await expect(runScenario(asks)).rejects.toThrow(/not in a window join/);
+  });
+});

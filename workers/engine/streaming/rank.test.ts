@@ -1,0 +1,285 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { BatchReport } from '../../protocol';
+import { describeFailure } from '../failures';
+import { random, runScenario, startScenario } from './harness';
+
+/** RankITCase's table T: (category, shopId, num), an append-only stream without event time. */
+const T = {
+  name: 'T',
+  columns: [
+    ['category', 'VARCHAR'],
+    ['shopId', 'INTEGER'],
+    ['num', 'INTEGER'],
+  ],
+};
+
+/** RankITCase.testTopN's rows. */
+const TOP_N_DATA = [
+  ['book', 1, 12],
+  ['book', 2, 19],
+  ['book', 4, 11],
+  ['fruit', 4, 33],
+  ['fruit', 3, 44],
+  ['fruit', 5, 22],
+];
+
+const topN = (where: string, order = 'num DESC', select = '*') => `SELECT ${select}
+  FROM (
+    SELECT category, shopId, num,
+      ROW_NUMBER() OVER (PARTITION BY category ORDER BY ${order}) as rank_num
+    FROM T)
+  WHERE ${where}`;
+
+/** One step per row, as Flink's failing source hands them over one by one, with a restart from the checkpoint. */
+const oneByOne = (rows: unknown[][], restartAfter = 3) =>
+  rows.flatMap((row, i) => [{ add: { T: [row] } }, ...(i + 1 === restartAfter ? [{ restart: true }] : [])]);
+
+const scenario = (query: string, steps: unknown[], outputMode = 'update') => ({
+  version: 1,
+  sources: [T],
+  query,
+  outputMode,
+  steps,
+});
+
+const rowsPerBatch = (batches: BatchReport[]) => batches.map((batch) => batch.rows);
+
+/** The result table an upsert sink keeps: the last row of each key (the first `keys` columns by default). */
+function upserted(batches: BatchReport[], key: (row: unknown[]) => unknown[]): string[] {
+  const rows = new Map<string, unknown[]>();
+  for (const row of batches.flatMap((batch) => batch.rows)) rows.set(JSON.stringify(key(row)), row);
+  return [...rows.values()].map((row) => row.join(',')).sort();
+}
+const byCategoryAndRank = (row: unknown[]) => [row[0], row.at(-1)];
+
+/** A complete-mode run as a changelog, as Flink prints one: what each batch's result deletes (-D), then inserts (+I). */
+function changelog(batches: BatchReport[]): string[] {
+  let before: string[] = [];
+  return batches.flatMap((batch) => {
+    const after = batch.rows.map((row) => row.join(','));
+    const changes = [
+      ...before.filter((row) => !after.includes(row)).map((row) => `-D(${row})`),
+      ...after.filter((row) => !before.includes(row)).map((row) => `+I(${row})`),
+    ];
+    before = after;
+    return changes;
+  });
+}
+
+describe("Flink's unbounded Top-N over an append-only stream (topn.md, RankITCase)", () => {
+  it('RankITCase.testTopN, a row at a time across a restart: each batch emits the ranks it changed', async () => {
+    const batches = await runScenario(scenario(topN('rank_num <= 2'), oneByOne(TOP_N_DATA)));
+    expect(batches[0]!.columns).toEqual(['category', 'shopId', 'num', 'rank_num']);
+    // 19 takes rank 1 from 12, which moves to rank 2 (Flink: -U/+U of rank 1, +I of rank 2); 11 and 22 come third.
+    expect(rowsPerBatch(batches)).toEqual([
+      [['book', 1, 12, 1]],
+      [
+        ['book', 1, 12, 2],
+        ['book', 2, 19, 1],
+      ],
+      [],
+      [['fruit', 4, 33, 1]],
+      [
+        ['fruit', 3, 44, 1],
+        ['fruit', 4, 33, 2],
+      ],
+      [],
+    ]);
+    expect(upserted(batches, byCategoryAndRank)).toEqual([
+      'book,1,12,2',
+      'book,2,19,1',
+      'fruit,3,44,1',
+      'fruit,4,33,2',
+    ]);
+    // The state keeps each category's top 2 only: the third row of each is dropped.
+    expect(batches.map((batch) => batch.progress.stateOperators[0]!.numRowsTotal)).toEqual([1, 2, 2, 3, 4, 4]);
+    expect(batches.flatMap((batch) => Object.values(batch.lateRows).flat())).toEqual([]);
+  });
+
+  it.each([
+    ['testTop1', 'rank_num = 1', ['book,2,19,1', 'fruit,3,44,1']],
+    ['testTop2', 'rank_num = 2', ['book,1,12,2', 'fruit,4,33,2']],
+  ])('RankITCase.%s: only rank N comes out', async (_, where, expected) => {
+    const batches = await runScenario(scenario(topN(where), oneByOne(TOP_N_DATA)));
+    expect(upserted(batches, byCategoryAndRank)).toEqual(expected);
+    expect(batches.flatMap((batch) => batch.rows).every((row) => row.at(-1) === Number(where.at(-1)))).toBe(true);
+  });
+
+  it('RankITCase.testTopNWithUpsertSink: ordered ascending, in one batch', async () => {
+    const batches = await runScenario(scenario(topN('rank_num <= 2', 'num ASC'), [{ add: { T: TOP_N_DATA } }]));
+    expect(upserted(batches, byCategoryAndRank)).toEqual([
+      'book,1,12,2',
+      'book,4,11,1',
+      'fruit,4,33,2',
+      'fruit,5,22,1',
+    ]);
+  });
+
+  // RankITCase.testTopNWithoutRowNumber: the rank number left out of the output, Flink's "No Ranking Output
+  // Optimization": a row enters the ranking (+I) and the one it pushes out leaves it (-D), and rank changes of the
+  // others are not sent. In complete mode each batch writes the whole ranking; its changes are Flink's changelog.
+  it('RankITCase.testTopNWithoutRowNumber: in complete mode, rows enter and leave the top N as Flink’s changelog', async () => {
+    const rows = [...TOP_N_DATA.slice(0, 3), ['book', 5, 20], ...TOP_N_DATA.slice(3), ['fruit', 1, 40]];
+    const query = topN('rank_num <= 2', 'num DESC', 'category, num, shopId');
+    const batches = await runScenario(scenario(query, oneByOne(rows, 4), 'complete'));
+    expect(changelog(batches)).toEqual([
+      '+I(book,12,1)',
+      '+I(book,19,2)',
+      '-D(book,12,1)',
+      '+I(book,20,5)',
+      '+I(fruit,33,4)',
+      '+I(fruit,44,3)',
+      '-D(fruit,33,4)',
+      '+I(fruit,40,1)',
+    ]);
+    expect(
+      batches
+        .at(-1)!
+        .rows.map((row) => row.join(','))
+        .sort(),
+    ).toEqual(['book,19,2', 'book,20,5', 'fruit,40,1', 'fruit,44,3']);
+    const run = await startScenario(scenario(query, [], 'complete'));
+    expect(run.describe()[0]!.keyColumns).toEqual(['category', 'num', 'shopId']);
+    expect(run.describe()[0]!.pipeline.find((operator) => operator.kind === 'rank')!.emits).toBe('retractions');
+  });
+
+  it('complete mode with the rank number: the whole ranking every batch, keyed by category and rank', async () => {
+    const batches = await runScenario(scenario(topN('rank_num <= 2'), oneByOne(TOP_N_DATA), 'complete'));
+    expect(batches[2]!.rows).toEqual([
+      ['book', 1, 12, 2],
+      ['book', 2, 19, 1],
+    ]);
+    expect(batches.at(-1)!.rows.map((row) => row.join(','))).toEqual([
+      'book,1,12,2',
+      'book,2,19,1',
+      'fruit,3,44,1',
+      'fruit,4,33,2',
+    ]);
+  });
+
+  it('a global Top-N (no PARTITION BY), and rows of equal rank in the order they arrived', async () => {
+    const query = 'SELECT * FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY num DESC) AS r FROM T) WHERE r <= 2';
+    const tied = [
+      ['a', 1, 5],
+      ['b', 2, 5],
+      ['c', 3, 5],
+      ['d', 4, 6],
+    ];
+    const batches = await runScenario(scenario(query, oneByOne(tied, 2)));
+    // Flink's AppendOnlyTopNFunction puts a row after those of the same sort key: c ties the full top 2 and stays out.
+    expect(rowsPerBatch(batches)).toEqual([
+      [['a', 1, 5, 1]],
+      [['b', 2, 5, 2]],
+      [],
+      [
+        ['a', 1, 5, 2],
+        ['d', 4, 6, 1],
+      ],
+    ]);
+  });
+
+  it('EXPLAIN, the keys and the state view: a rank that follows Flink, keyed by partition and rank number', async () => {
+    const run = await startScenario(scenario(topN('rank_num <= 2'), [{ add: { T: TOP_N_DATA } }]));
+    const [info] = run.describe();
+    expect(info!.keyColumns).toEqual(['category', 'rank_num']);
+    expect(info!.pipeline.find((operator) => operator.kind === 'rank')).toMatchObject({
+      id: 'rank',
+      inputs: ['T'],
+      keys: ['category'],
+      state: { holds: "each partition's top 2 rows by num DESC, ranked", evictedWhen: null },
+      watermark: null,
+      emits: 'updates',
+      follows: { engine: 'Flink', form: 'Top-N' },
+    });
+    Array.from(run.steps());
+    const page = run.statePage({ query: 'query', operator: 'rank', offset: 0, limit: 10 });
+    expect(page.columns).toEqual(['category', 'shopId', 'num', 'rank']);
+    expect(page.rows).toEqual([
+      ['book', 1, 12, 2],
+      ['book', 2, 19, 1],
+      ['fruit', 3, 44, 1],
+      ['fruit', 4, 33, 2],
+    ]);
+  });
+
+  it('refuses append mode and RANK in Flink’s words, update mode without the rank number, and queries over it', async () => {
+    const refusal = (query: string, outputMode = 'update') =>
+      runScenario(scenario(query, [], outputMode)).catch((error: unknown) => describeFailure(error).message);
+    expect(await refusal(topN('rank_num <= 2'), 'append')).toContain(
+      'Flink says: "Table sink doesn\'t support consuming update and delete changes which is produced by node Rank(strategy=[AppendFastStrategy], rankType=[ROW_NUMBER], rankRange=[rankStart=1, rankEnd=2], partitionBy=[category], orderBy=[num DESC])"',
+    );
+    expect(await refusal(topN('rank_num <= 2').replace('ROW_NUMBER()', 'RANK()'))).toContain(
+      'Flink says: "Currently, we only support ROW_NUMBER as the over window function."',
+    );
+    expect(await refusal(topN('rank_num <= 2', 'num DESC', 'category, num'))).toContain(
+      'No Ranking Output Optimization',
+    );
+    expect(await refusal(topN('rank_num <= 2', 'num DESC', 'shopId, num, rank_num'))).toContain(
+      'the output must select category',
+    );
+    expect(await refusal(`SELECT category FROM (${topN('rank_num <= 2')})`)).toContain(
+      'A query over a Top-N’s rows is not supported yet',
+    );
+  });
+
+  // RankITCase.testTopNWithGroupBy ranks an aggregation's updates (Flink's RetractableTopNFunction). Update mode is
+  // refused; in complete mode every batch ranks the aggregation's whole result, which comes to Flink's rows.
+  it('RankITCase.testTopNWithGroupBy: over an updating aggregation, in complete mode only', async () => {
+    const rows = [
+      ['book', 1, 11],
+      ['book', 2, 19],
+      ['book', 4, 13],
+      ['book', 1, 11],
+      ['fruit', 4, 33],
+      ['fruit', 5, 12],
+      ['fruit', 3, 44],
+      ['fruit', 5, 22],
+    ];
+    const query = `SELECT * FROM (
+        SELECT category, shopId, num, ROW_NUMBER() OVER (PARTITION BY category ORDER BY num DESC) as rank_num
+        FROM (SELECT category, shopId, sum(num) as num FROM T GROUP BY category, shopId))
+      WHERE rank_num <= 2`;
+    await expect(runScenario(scenario(query, oneByOne(rows)))).rejects.toThrow(/update mode emits only the rows/);
+    const batches = await runScenario(scenario(query, oneByOne(rows), 'complete'));
+    expect(batches.at(-1)!.rows.map((row) => row.join(','))).toEqual([
+      'book,1,22,1',
+      'book,2,19,2',
+      'fruit,3,44,1',
+      'fruit,5,34,2',
+    ]);
+  });
+});
+
+/** A Nexmark bid: [ts, auction, bidder, price, channel, url]. */
+type Bid = [string, number, number, number, string, string];
+
+describe('Nexmark q19 (Auction TOP-10 Price), as examples/nexmark/q19.json writes it', () => {
+  it('the top 10 bids of every auction by price, across batches and a restart, against a sort of all bids', async () => {
+    const next = random(19);
+    // Few prices, so that ties are many: Flink ranks a later bid of an equal price after the earlier ones.
+    const bids = Array.from({ length: 600 }, (_, i): Bid => {
+      const ts = `2015-07-15 00:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`;
+      return [ts, Math.floor(next() * 25), Math.floor(next() * 50), 100 * Math.ceil(next() * 30), 'Google', 'u'];
+    });
+    const document = JSON.parse(readFileSync(new URL('../../../examples/nexmark/q19.json', import.meta.url), 'utf8'));
+    const steps = Array.from({ length: 6 }, (_, n) => ({ add: { bid: bids.slice(n * 100, n * 100 + 100) } }));
+    const source = { ...document.sources[0] };
+    delete source.generator;
+    const batches = await runScenario({
+      version: 1,
+      sources: [source],
+      query: document.query,
+      outputMode: document.outputMode,
+      steps: [...steps.slice(0, 3), { restart: true }, ...steps.slice(3)],
+    });
+    const expected = [...new Set(bids.map((bid) => bid[1]))].flatMap((auction) =>
+      bids
+        .filter((bid) => bid[1] === auction)
+        .sort((a, b) => b[3] - a[3])
+        .slice(0, 10)
+        .map((bid, i) => [...bid, i + 1].join(',')),
+    );
+    expect(upserted(batches, (row) => [row[1], row.at(-1)])).toEqual(expected.sort());
+  });
+});

@@ -1,0 +1,179 @@
+/**
+ * Flink's unbounded Top-N over an append-only stream (topn.md; AppendOnlyTopNFunction):
+ * `SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER ([PARTITION BY k] ORDER BY x DESC) AS rownum FROM stream)
+ * WHERE rownum <= N [AND ...]`. Spark has no such form; Tideline runs it as Flink does, in update or complete mode.
+ */
+import type { OutputMode, SourceSpec } from '../scenario';
+import { selectClauses } from '../sql/select';
+import {
+  applyEdits,
+  closingBracket,
+  identifierName,
+  isColumnNamed,
+  isSymbol,
+  isWord,
+  splitTopLevel,
+  textOf,
+  type Edit,
+  type Token,
+} from '../sql/tokens';
+import { quote } from '../sql/windows';
+import { streamInFrom, type Analysis } from './analysis';
+import { conjuncts } from './join';
+import type { Staged } from './plan';
+import { FlinkRuleError, PlanError, SPARK_MESSAGES } from './rules';
+
+export interface RankPlan extends Staged {
+  kind: 'rank';
+  sources: string[];
+  alias: string;
+  /** The batch's rows that pass the ranking query's WHERE, with the stream's columns. */
+  input: string;
+  partitionBy: string[];
+  /** The ranking's ORDER BY, as the query writes it. */
+  orderBy: string;
+  /** Rows of equal rank by their arrival (`__seq`): the first to arrive first, unless a deduplication keeps the last. */
+  ties: string;
+  /** Flink's rank range: the rows ranked `start` to `end` come out, and the state keeps each partition's top `end`. */
+  range: { start: number; end: number };
+  /** A deduplication that keeps each partition's last row (N = 1, ordered by the event time DESC). */
+  keepsLast: boolean;
+  /**
+   * The rank number's column, when the query's output carries it: each change of the ranking is then an update of
+   * a (partition, rank) row. Without it, Flink's "No Ranking Output Optimization": rows enter and leave the top N.
+   */
+  rankNumber: string | null;
+  /** The output columns named as the partition's columns: with the rank number, a result row's key. */
+  partitionColumns: string[];
+  /** The user's query over ranked rows, the table `RANKED_TABLE` under the stream's alias, each row's rank in `__rank`. */
+  output: string;
+  /** Whether the query orders its rows itself (ORDER BY). */
+  ordered: boolean;
+}
+
+/** The ranked rows in `RankPlan.output`, replaced by the operator's own table. */
+export const RANKED_TABLE = '__ranked';
+
+/**
+ * An unbounded Top-N's plan, or null when the query ranks no stream's rows with ROW_NUMBER and a bound on the rank:
+ * then Spark's rule on window functions refuses it.
+ */
+export function planRank(analysis: Analysis, source: SourceSpec, outputMode: OutputMode): RankPlan | null {
+  const { sql, clauses, tableFunctions } = analysis;
+  if (!clauses?.where || tableFunctions.length > 0 || !isSymbol(clauses.from[0], '(')) return null;
+  const inner = selectClauses(clauses.from.slice(1, closingBracket(clauses.from, 0)));
+  const stream = inner && streamInFrom(inner.from, source.name, analysis.sources);
+  if (!inner || !stream?.range || inner.from.length > 3 || inner.groupBy) return null;
+  const over = inner.select.findIndex(
+    (token, i) => isWord(token, 'ROW_NUMBER', 'RANK', 'DENSE_RANK') && isWord(inner.select[i + 3], 'OVER'),
+  );
+  if (over < 0) return null;
+  const close = closingBracket(inner.select, over + 4);
+  const rownum = inner.select[close + (isWord(inner.select[close + 1], 'AS') ? 2 : 1)];
+  const range = rownum && rankRange(clauses.where, identifierName(rownum));
+  if (!range) return null;
+  const at = inner.select[over]!.start;
+  if (!isWord(inner.select[over], 'ROW_NUMBER'))
+    throw new FlinkRuleError(
+      `Tideline runs a ranking over a stream as Flink runs a Top-N, which ranks by ROW_NUMBER only, not ${inner.select[over]!.text.toUpperCase()}.`,
+      'Rank by ROW_NUMBER() OVER (...), or rank per window over a window TVF, where Flink also has RANK and DENSE_RANK.',
+      'Currently, we only support ROW_NUMBER as the over window function.',
+      SPARK_MESSAGES.nonTimeWindow,
+      at,
+    );
+  const spec = inner.select.slice(over + 5, close);
+  const orderAt = spec.findIndex((token, i) => isWord(token, 'ORDER') && isWord(spec[i + 1], 'BY'));
+  if (orderAt < 0)
+    throw new PlanError(
+      'A Top-N ranks the rows of each partition in an order: ROW_NUMBER() OVER needs an ORDER BY.',
+      'Order the ranking: ROW_NUMBER() OVER (PARTITION BY ... ORDER BY price DESC).',
+      SPARK_MESSAGES.nonTimeWindow,
+      at,
+    );
+  const partition = isWord(spec[0], 'PARTITION') ? splitTopLevel(spec.slice(2, orderAt)) : [];
+  const order = spec.slice(orderAt + 2);
+  const keys = splitTopLevel(order);
+  const keepsLast =
+    range.end === 1 &&
+    keys.length === 1 &&
+    isWord(order.at(-1), 'DESC') &&
+    source.eventTime !== undefined &&
+    isColumnNamed(keys[0]!.slice(0, -1), source.eventTime);
+  const rankNumber = outputsRank(clauses.select, identifierName(rownum)) ? rownum.text : null;
+  checkRankMode(outputMode, rankNumber, textOf(sql, partition.flat()), textOf(sql, order), range);
+  const edits: Edit[] = [
+    { start: inner.from[0]!.start, end: inner.from.at(-1)!.end, text: `${RANKED_TABLE} AS ${quote(stream.alias)}` },
+    { start: inner.select[over]!.start, end: inner.select[close]!.end, text: '__rank' },
+    ...splitTopLevel(inner.select)
+      .filter((item) => isSymbol(item.at(-1), '*'))
+      .map((item) => ({ start: item.at(-1)!.end, end: item.at(-1)!.end, text: ' EXCLUDE (__seq, __rank)' })),
+  ];
+  return {
+    kind: 'rank',
+    sources: [source.name],
+    alias: stream.alias,
+    input: `SELECT * FROM ${textOf(sql, inner.from)}${inner.where ? ` WHERE ${textOf(sql, inner.where)}` : ''}`,
+    partitionBy: partition.map((part) => textOf(sql, part)),
+    orderBy: textOf(sql, order),
+    // As Flink's deduplication keeps the last row of equal event time, and its Top-N the first.
+    ties: keepsLast ? '__seq DESC' : '__seq',
+    range,
+    keepsLast,
+    rankNumber,
+    partitionColumns: partition
+      .filter((part) => part.length === 1 || part.length === 3)
+      .map((part) => identifierName(part.at(-1)!)),
+    output: applyEdits(sql, edits),
+    ordered: clauses.orderBy !== undefined,
+  };
+}
+
+/** Flink's ConstantRankRange from the WHERE: `rownum <= N` (or `< N + 1`), `rownum = N`, a lower bound `rownum > M`. */
+function rankRange(where: Token[], rownum: string): { start: number; end: number } | null {
+  let start = 1;
+  let end: number | null = null;
+  for (const [name, operator, bound, ...rest] of conjuncts(where)) {
+    if (rest.length || !name || identifierName(name) !== rownum || !/^\d+$/.test(bound?.text ?? '')) continue;
+    const n = Number(bound!.text);
+    if (isSymbol(operator, '<=')) end = n;
+    else if (isSymbol(operator, '<')) end = n - 1;
+    else if (isSymbol(operator, '=')) [start, end] = [n, n];
+    else if (isSymbol(operator, '>=')) start = n;
+    else if (isSymbol(operator, '>')) start = n + 1;
+  }
+  return end === null || end < start || end < 1 ? null : { start: Math.max(start, 1), end };
+}
+
+/** Whether the outer select list carries the rank number: `*`, or an item naming it. */
+function outputsRank(select: Token[], rownum: string): boolean {
+  return splitTopLevel(select).some(
+    (item) =>
+      (item.length === 1 && isSymbol(item[0], '*')) ||
+      item.some((token) => (token.kind === 'word' || token.kind === 'quoted') && identifierName(token) === rownum),
+  );
+}
+
+/**
+ * Flink's Top-N emits updates (and, without the rank number, deletions): an append-only sink cannot take them.
+ * Tideline's update mode replaces result rows by key and has no deletions, so it needs the rank number.
+ */
+function checkRankMode(
+  outputMode: OutputMode,
+  rankNumber: string | null,
+  partitionBy: string,
+  orderBy: string,
+  range: { start: number; end: number },
+): void {
+  if (outputMode === 'append')
+    throw new FlinkRuleError(
+      'A Top-N changes its result as rows arrive (a new row can push another out of the top N, or down a rank), and Tideline follows Flink: append mode cannot hold it.',
+      'Use update mode (each batch, the rows whose rank changed) or complete mode (the whole ranking every batch).',
+      `Table sink doesn't support consuming update and delete changes which is produced by node Rank(strategy=[AppendFastStrategy], rankType=[ROW_NUMBER], rankRange=[rankStart=${range.start}, rankEnd=${range.end}], partitionBy=[${partitionBy}], orderBy=[${orderBy}])`,
+      SPARK_MESSAGES.nonTimeWindow,
+    );
+  if (outputMode === 'update' && !rankNumber)
+    throw new PlanError(
+      "Without the rank number in its output, Flink's Top-N sends a row that leaves the top N as a deletion (No Ranking Output Optimization), and update mode, as Spark's, only replaces rows by their key: it has no deletions.",
+      'Select the rank number (the result is then keyed by the partition and the rank, as Flink keys it), or use complete mode.',
+    );
+}
