@@ -17,6 +17,14 @@ import {
 } from '../sql/tokens';
 import { quote, sparkWindow, windowedRelation, type WindowSpec } from '../sql/windows';
 import { streamInFrom, withoutAlias, type AggregateCall, type Analysis, type StreamReference } from './analysis';
+import {
+  expansion,
+  groupingCallEdits,
+  groupingSetsOf,
+  keyInSets,
+  SET_COLUMN,
+  type GroupingSets,
+} from './grouping-sets';
 import { lateFrom } from './operators/statements';
 import type {
   AggregatePlan,
@@ -31,7 +39,7 @@ import type {
 import {
   checkAggregation,
   checkAppendNeedsWatermark,
-  checkProcessingTimeWindow,
+  checkGroupingSets,
   checkSession,
   checkWindowColumn,
   PlanError,
@@ -47,12 +55,14 @@ export function planAggregation(
   const clauses = analysis.clauses!;
   const source = analysis.sources.get(analysis.used[0]!.toLowerCase())!;
   const grouping = groupingOf(analysis, source, catalog);
-  const { window, keys, edits, windowEdits, inputRelation } = grouping;
+  const { window, keys, edits, windowEdits, inputRelation, sets } = grouping;
   const { sql } = analysis;
+  if (sets) checkGroupingSets(window, sets, outputMode);
   const rewritten = (part: Token[] | undefined, using = edits) =>
     part && applyEdits(sql, using).slice(...shifted(sql, using, part));
   const whereSql = clauses.where ? ` WHERE ${textOf(sql, clauses.where)}` : '';
-  const groupSql = keys.length ? ` GROUP BY ${keys.map((key) => key.expression).join(', ')}` : '';
+  const groupedBy = sets ? textOf(sql, clauses.groupBy!) : keys.map((key) => key.expression).join(', ');
+  const groupSql = keys.length ? ` GROUP BY ${groupedBy}` : '';
   const havingSql = clauses.having ? ` HAVING ${rewritten(clauses.having, windowEdits)}` : '';
   const alias = grouping.from?.alias ?? source.name;
   const reference = `SELECT ${rewritten(clauses.select, windowEdits)} FROM ${inputRelation}${whereSql}${groupSql}${havingSql}`;
@@ -64,7 +74,6 @@ export function planAggregation(
     (item) =>
       !analysis.aggregateCalls.some((call) => call.start >= item[0]!.start && call.end <= item[item.length - 1]!.end),
   );
-  if (window?.processingTime) checkProcessingTimeWindow(window, 'aggregate');
   if (window?.kind === 'session') {
     checkSession(window, keys.length, source, outputMode);
     const partitionBy =
@@ -99,7 +108,7 @@ export function planAggregation(
   }
   const eventTime = eventTimeOf(window, keys, source);
   checkAppendNeedsWatermark(eventTime, source, outputMode);
-  const panes = window && panesOf(window, grouping, clauses.where && textOf(sql, clauses.where), source);
+  const panes = window && !sets && panesOf(window, grouping, clauses.where && textOf(sql, clauses.where), source);
   return {
     kind: 'aggregate',
     sources: analysis.used,
@@ -115,11 +124,16 @@ export function planAggregation(
     ...(clauses.orderBy && { orderBy: rewritten(clauses.orderBy) }),
     ...(clauses.limit && { limit: textOf(sql, clauses.limit) }),
     eventTime,
-    ...(window?.processingTime && { processingTime: true }),
     lateFrom: lateFrom(source, alias),
     keyItems,
     eventTimeItems,
     ...(panes && { panes }),
+    ...(sets && {
+      groupingSets: {
+        expansion: expansion(sets),
+        keys: splitTopLevel(clauses.groupBy!).map((key) => textOf(sql, key)),
+      },
+    }),
   };
 }
 
@@ -177,6 +191,8 @@ function sessionMerge(window: WindowSpec, grouping: Grouping, partitionBy: strin
 
 interface Grouping {
   window: WindowSpec | undefined;
+  /** GROUPING SETS, ROLLUP or CUBE: the sets, whose number `__set` is the last key. */
+  sets: GroupingSets | undefined;
   from: StreamReference | null;
   /** FROM over the batch, its windows assigned. */
   inputRelation: string;
@@ -206,13 +222,20 @@ function groupingOf(analysis: Analysis, source: SourceSpec, catalog: Catalog): G
       )
       .map(withoutAlias);
   }
-  keysTokens = keysTokens.map((key) => resolveKeyReference(key, selectItems));
-  const keys: GroupKey[] = keysTokens.map((key, i) => ({
-    expression: key[0]!.start < 0 ? key[0]!.text : textOf(sql, key),
-    column: isColumnReference(key) ? quote(identifierName(key[key.length - 1]!)) : `__k${i}`,
-  }));
+  const resolve = (key: Token[]) => resolveKeyReference(key, selectItems);
+  const sets = groupingSetsOf(keysTokens, resolve);
+  keysTokens = sets
+    ? [...sets.keys, [{ kind: 'word', text: SET_COLUMN, start: -1, end: -1 }]]
+    : keysTokens.map(resolve);
+  const keys: GroupKey[] = keysTokens.map((key, i) => {
+    const expression = key[0]!.start < 0 ? key[0]!.text : textOf(sql, key);
+    return {
+      expression: sets && i < sets.keys.length ? keyInSets(expression, i, sets) : expression,
+      column: isColumnReference(key) ? quote(identifierName(key[key.length - 1]!)) : `__k${i}`,
+    };
+  });
   const { window, inputRelation } = spark;
-  return { window, inputRelation, from, keys, ...stateColumns(analysis, keys, keysTokens, window) };
+  return { window, sets, inputRelation, from, keys, ...stateColumns(analysis, keys, keysTokens, window, sets) };
 }
 
 /** Spark: GROUP BY window(ts, ...) assigns windows to the stream's rows and groups by the `window` struct. */
@@ -265,10 +288,18 @@ function sparkWindowKeys(analysis: Analysis, source: SourceSpec, from: StreamRef
 }
 
 /** Each aggregate call as a partial state column, and the edits that read the state back in the select list. */
-function stateColumns(analysis: Analysis, keys: GroupKey[], keysTokens: Token[][], window: WindowSpec | undefined) {
+function stateColumns(
+  analysis: Analysis,
+  keys: GroupKey[],
+  keysTokens: Token[][],
+  window: WindowSpec | undefined,
+  sets: GroupingSets | undefined,
+) {
   const { sql, tokens, aggregateCalls } = analysis;
   const clauses = analysis.clauses!;
   const edits: Edit[] = [];
+  const selected = tokens.filter((token) => token.start >= clauses.select[0]!.start);
+  if (sets) edits.push(...groupingCallEdits(sql, selected, sets));
   const aggregates: PartialAggregate[] = [];
   for (const call of aggregateCalls) {
     const text = sql.slice(call.start, call.end);
@@ -423,7 +454,7 @@ function shifted(sql: string, edits: Edit[], part: Token[]): [number, number] {
 }
 
 function eventTimeOf(window: WindowSpec | undefined, keys: GroupKey[], source: SourceSpec): AggregatePlan['eventTime'] {
-  if (window && !window.processingTime && !windowCarriesWatermark(window, source)) return null;
+  if (window && !windowCarriesWatermark(window, source)) return null;
   if (window?.syntax === 'flink') {
     return keys.some((key) => key.column === '"window_end"') ? { input: 'window_end', state: '"window_end"' } : null;
   }

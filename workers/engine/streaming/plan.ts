@@ -118,6 +118,11 @@ export interface AggregatePlan extends Staged {
   eventTimeItems: boolean[];
   /** A sliding or cumulating window aggregated by panes; absent when it cannot be. */
   panes?: PanePlan;
+  /**
+   * GROUPING SETS, ROLLUP or CUBE (Flink's, in a window aggregation): the join that repeats each row once per set
+   * for aggregating (not for reporting late rows), and the GROUP BY's items as EXPLAIN shows them.
+   */
+  groupingSets?: { expansion: string; keys: string[] };
 }
 
 /**

@@ -17,6 +17,7 @@ import {
 import { QueryShapeError, type WindowSpec } from '../sql/windows';
 import { streamsUsed, type Analysis } from './analysis';
 import type { DedupPlan } from './dedup';
+import type { GroupingSets } from './grouping-sets';
 import type { StagePlan } from './plan';
 import type { WindowRankShape } from './window-rank';
 
@@ -73,6 +74,12 @@ export class FlinkRuleError extends PlanError {
 
 /** The forms Spark refuses on a stream that Tideline runs by Flink's rules, as the UI shows them. */
 export const FLINK_RULES = {
+  groupingSets: {
+    engine: 'Flink',
+    form: 'GROUPING SETS',
+    rule: 'Runs as Flink runs GROUPING SETS, ROLLUP and CUBE in a window aggregation: each row is aggregated once per grouping set, each set’s groups kept apart in the state with NULL for the keys the set leaves out, and every window comes out once, when the watermark passes its end.',
+    spark: SPARK_MESSAGES.groupingSets,
+  },
   over: {
     engine: 'Flink',
     form: 'OVER aggregation',
@@ -322,14 +329,6 @@ export function checkAggregation(analysis: Analysis, outputMode: OutputMode): vo
       'Remove LIMIT, or switch to complete mode.',
       outputMode === 'update' ? SPARK_MESSAGES.limitUpdate : undefined,
     );
-  const grouping = clauses.groupBy?.find((token) => isWord(token, 'GROUPING', 'ROLLUP', 'CUBE'));
-  if (grouping)
-    throw new PlanError(
-      'GROUPING SETS, ROLLUP and CUBE aggregate each row into several groupings at once; a streaming aggregation keeps one.',
-      'Group by one set of keys; run one query per grouping if you need several.',
-      SPARK_MESSAGES.groupingSets,
-      grouping.start,
-    );
   const ranking = [...clauses.select, ...(clauses.having ?? []), ...(clauses.orderBy ?? [])].find(
     (token, i, all) => isWord(token, 'OVER') && isSymbol(all[i + 1], '('),
   );
@@ -340,6 +339,40 @@ export function checkAggregation(analysis: Analysis, outputMode: OutputMode): vo
       'Rank in a query over the aggregation, per window: SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY ...) AS rownum FROM (<aggregation>)) WHERE rownum <= 3 (window Top-N).',
       SPARK_MESSAGES.nonTimeWindow,
       windowed.start,
+    );
+}
+
+/**
+ * GROUPING SETS, ROLLUP and CUBE, which Spark refuses on a stream, run as Flink runs them in a window aggregation:
+ * over a window TVF's window_start and window_end in every set, each window emitted once, when it closes.
+ */
+export function checkGroupingSets(window: WindowSpec | undefined, grouping: GroupingSets, outputMode: OutputMode) {
+  const refuse = (message: string, hint: string) => {
+    throw new PlanError(message, hint, SPARK_MESSAGES.groupingSets, grouping.at);
+  };
+  const tvfHint =
+    "Group a window TVF by its window and the sets: FROM TABLE(TUMBLE(TABLE s, DESCRIPTOR(ts), INTERVAL '10' MINUTES)) GROUP BY window_start, window_end, GROUPING SETS ((k), ()).";
+  if (window?.syntax !== 'flink')
+    refuse(
+      'Spark refuses GROUPING SETS, ROLLUP and CUBE on a stream, and Tideline follows Spark outside a window TVF; Flink runs them in a window aggregation over TUMBLE, HOP or CUMULATE, and Tideline does as Flink does there.',
+      tvfHint,
+    );
+  if (window!.kind === 'session')
+    refuse(
+      'Tideline runs GROUPING SETS, ROLLUP and CUBE as Flink runs them in a window aggregation over TUMBLE, HOP or CUMULATE, not yet over SESSION.',
+      tvfHint,
+    );
+  const everywhere = (name: string) =>
+    grouping.keys.some((key, i) => isColumnNamed(key, name) && grouping.sets.every((set) => set[i]));
+  if (!everywhere('window_start') || !everywhere('window_end'))
+    refuse(
+      'Flink: "Window aggregations with GROUPING SETS require both the window_start and window_end columns have to be in the GROUP BY clause, but not in the GROUPING SETS clause."',
+      'GROUP BY window_start, window_end, GROUPING SETS (...).',
+    );
+  if (outputMode !== 'append')
+    refuse(
+      'Flink emits a window aggregation with GROUPING SETS once per window, when the watermark passes its end, and Tideline follows Flink: it runs only in append mode.',
+      'Use append mode.',
     );
 }
 

@@ -59,7 +59,7 @@ export class AggregateOperator implements StreamOperator {
     if (this.distincts.length)
       run_.query(`CREATE OR REPLACE TABLE ${tables.distinct} AS ${this.distinctValues('FALSE')}`);
     this.description = describeOperator(id, 'aggregate', inputs, {
-      keys: plan.keys.map((key) => key.expression),
+      keys: plan.groupingSets?.keys ?? plan.keys.map((key) => key.expression),
       window: plan.window,
       state: {
         holds: 'a partial aggregate per key',
@@ -74,6 +74,7 @@ export class AggregateOperator implements StreamOperator {
           : null,
       emits: outputMode === 'append' ? 'append' : 'updates',
       ...(this.distincts.length && { follows: FLINK_RULES.distinct }),
+      ...(plan.groupingSets && { follows: FLINK_RULES.groupingSets }),
       ...(plan.processingTime && { follows: FLINK_RULES.processingTime }),
     });
   }
@@ -107,8 +108,18 @@ export class AggregateOperator implements StreamOperator {
 
   /** The batch's rows: FROM and WHERE of the user's query, and any further conditions. */
   private batchRows(...conditions: (string | undefined)[]): string {
+    return this.rowsFrom(this.plan.from, conditions);
+  }
+
+  /** The batch's rows as they are grouped: each once per grouping set, when there are sets. */
+  private groupedRows(...conditions: (string | undefined)[]): string {
+    const sets = this.plan.groupingSets;
+    return this.rowsFrom(sets ? `${this.plan.from} ${sets.expansion}` : this.plan.from, conditions);
+  }
+
+  private rowsFrom(from: string, conditions: (string | undefined)[]): string {
     const where = [this.plan.where && `(${this.plan.where})`, ...conditions].filter(Boolean).join(' AND ');
-    return `FROM ${this.plan.from}${where ? ` WHERE ${where}` : ''}`;
+    return `FROM ${from}${where ? ` WHERE ${where}` : ''}`;
   }
 
   /**
@@ -123,7 +134,7 @@ export class AggregateOperator implements StreamOperator {
         const values = this.distincts.map(
           ({ distinct: other }) => `${other!.index === index ? value : 'NULL'} AS __v${other!.index}`,
         );
-        const rows = this.batchRows(condition, filter && `(${filter})`);
+        const rows = this.groupedRows(condition, filter && `(${filter})`);
         return `SELECT DISTINCT ${[...keys, `${index} AS __d`, ...values].join(', ')} ${rows}`;
       })
       .join(' UNION ALL ');
@@ -136,7 +147,7 @@ export class AggregateOperator implements StreamOperator {
       ...aggregates.map((a) => `${a.call}${a.merge === 'combine' ? ' EXPORT_STATE' : ''} AS ${a.column}`),
     ];
     const groupBy = keys.length ? ` GROUP BY ${keys.map((key) => key.expression).join(', ')}` : '';
-    return `SELECT ${columns.join(', ')} ${this.batchRows(condition)}${groupBy}`;
+    return `SELECT ${columns.join(', ')} ${this.groupedRows(condition)}${groupBy}`;
   }
 
   /**
@@ -181,7 +192,7 @@ export class AggregateOperator implements StreamOperator {
       late = db.lateRows(plan.lateFrom, this.batchRows(isLate), lateWatermark, this.id, { distinct: overlapping });
       if (late.length > 0) {
         const keys = plan.keys.map((key) => key.expression).join(', ') || '1';
-        droppedKeys = db.count(`SELECT DISTINCT ${keys} ${this.batchRows(isLate)}`);
+        droppedKeys = db.count(`SELECT DISTINCT ${keys} ${this.groupedRows(isLate)}`);
       }
     }
 
