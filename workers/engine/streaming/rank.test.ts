@@ -179,6 +179,64 @@ describe("Flink's unbounded Top-N over an append-only stream (topn.md, RankITCas
     ]);
   });
 
+  // DeduplicateITCase.testLastRowOnRowtime: ROW_NUMBER() ... ORDER BY rowtime DESC = 1 keeps each b's last row, a
+  // later row of equal rowtime replacing the earlier (DeduplicateFunctionHelper); the rank number left out, the
+  // partition is the key. Flink's changelog, rebuilt from the batches as an upsert sink sees them.
+  it('DeduplicateITCase.testLastRowOnRowtime: the top 1 by the event time DESC keeps the last row, keyed by partition', async () => {
+    const rowtime = (ms: number) => `1970-01-01 00:00:00.${String(ms).padStart(3, '0')}`;
+    const data: [number, number, string][] = [
+      [1, 1, 'Hi'],
+      [1, 3, 'Hello'],
+      [1, 2, 'Hello world'],
+      [2, 3, 'I am fine.'],
+      [2, 6, 'Comment#1'],
+      [3, 5, 'Comment#2'],
+      [3, 4, 'Comment#2'],
+      [4, 4, 'Comment#3'],
+    ];
+    const source = {
+      name: 'T',
+      columns: [
+        ['a', 'INTEGER'],
+        ['b', 'BIGINT'],
+        ['c', 'VARCHAR'],
+        ['rowtime', 'TIMESTAMP'],
+      ],
+      eventTime: 'rowtime',
+      watermark: '0 seconds',
+    };
+    const query = `SELECT a, b, c, rowtime FROM (
+        SELECT *, ROW_NUMBER() OVER (PARTITION BY b ORDER BY rowtime DESC) as rowNum FROM T)
+      WHERE rowNum = 1`;
+    const steps = oneByOne(
+      data.map((row) => [...row, rowtime(row[1])]),
+      4,
+    );
+    const run = await startScenario({ version: 1, sources: [source], query, outputMode: 'update', steps });
+    expect(run.describe()[0]!.keyColumns).toEqual(['b']);
+    const upserts = new Map<unknown, string>();
+    const changes = [...run.steps()].flatMap((batch) =>
+      batch.rows.flatMap((row) => {
+        const text = `${row.slice(0, 3).join(',')},1970-01-01T${String(row[3]).slice(11)}`;
+        const before = upserts.get(row[1]);
+        upserts.set(row[1], text);
+        return before ? [`-U(${before})`, `+U(${text})`] : [`+I(${text})`];
+      }),
+    );
+    expect(changes).toEqual([
+      '+I(1,1,Hi,1970-01-01T00:00:00.001)',
+      '+I(1,3,Hello,1970-01-01T00:00:00.003)',
+      '+I(1,2,Hello world,1970-01-01T00:00:00.002)',
+      '-U(1,3,Hello,1970-01-01T00:00:00.003)',
+      '+U(2,3,I am fine.,1970-01-01T00:00:00.003)',
+      '+I(2,6,Comment#1,1970-01-01T00:00:00.006)',
+      '+I(3,5,Comment#2,1970-01-01T00:00:00.005)',
+      '+I(3,4,Comment#2,1970-01-01T00:00:00.004)',
+      '-U(3,4,Comment#2,1970-01-01T00:00:00.004)',
+      '+U(4,4,Comment#3,1970-01-01T00:00:00.004)',
+    ]);
+  });
+
   it('EXPLAIN, the keys and the state view: a rank that follows Flink, keyed by partition and rank number', async () => {
     const run = await startScenario(scenario(topN('rank_num <= 2'), [{ add: { T: TOP_N_DATA } }]));
     const [info] = run.describe();

@@ -155,7 +155,8 @@ function outputsRank(select: Token[], rownum: string): boolean {
 
 /**
  * Flink's Top-N emits updates (and, without the rank number, deletions): an append-only sink cannot take them.
- * Tideline's update mode replaces result rows by key and has no deletions, so it needs the rank number.
+ * Tideline's update mode replaces result rows by key and has no deletions, so it needs the rank number, unless the
+ * range is the top 1 (a deduplication), whose rows the partition keys alone.
  */
 function checkRankMode(
   outputMode: OutputMode,
@@ -171,9 +172,9 @@ function checkRankMode(
       `Table sink doesn't support consuming update and delete changes which is produced by node Rank(strategy=[AppendFastStrategy], rankType=[ROW_NUMBER], rankRange=[rankStart=${range.start}, rankEnd=${range.end}], partitionBy=[${partitionBy}], orderBy=[${orderBy}])`,
       SPARK_MESSAGES.nonTimeWindow,
     );
-  if (outputMode === 'update' && !rankNumber)
+  if (outputMode === 'update' && !rankNumber && range.end > 1)
     throw new PlanError(
       "Without the rank number in its output, Flink's Top-N sends a row that leaves the top N as a deletion (No Ranking Output Optimization), and update mode, as Spark's, only replaces rows by their key: it has no deletions.",
-      'Select the rank number (the result is then keyed by the partition and the rank, as Flink keys it), or use complete mode.',
+      'Select the rank number (the result is then keyed by the partition and the rank, as Flink keys it), rank the top 1 only (keyed by the partition), or use complete mode.',
     );
 }

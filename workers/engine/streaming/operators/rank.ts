@@ -41,20 +41,20 @@ export class RankOperator implements StreamOperator {
     this.description = describeOperator(id, 'rank', inputs, {
       keys: plan.partitionBy,
       state: { holds: `${top} by ${plan.orderBy}, ranked`, evictedWhen: null },
-      emits: plan.rankNumber ? 'updates' : 'retractions',
+      emits: plan.rankNumber || plan.range.end === 1 ? 'updates' : 'retractions',
       follows: FLINK_RULES.rank,
     });
   }
 
   /**
-   * A result row's key: its partition and rank number, as Flink keys a Top-N's result; without the rank number,
-   * the whole row, which enters and leaves the ranking as it is.
+   * A result row's key, as Flink's unique keys of a Top-N: its partition and rank number; the partition alone for
+   * the top 1 (a deduplication); without either, the whole row, which enters and leaves the ranking as it is.
    */
   private keyColumns(names: string[]): boolean[] {
     const { plan } = this;
     const { rankNumber, partitionColumns } = plan;
-    if (!rankNumber) return names.map(() => true);
-    const keys = [...partitionColumns, rankNumber];
+    const keys = rankNumber ? [...partitionColumns, rankNumber] : plan.range.end === 1 ? partitionColumns : null;
+    if (!keys) return names.map(() => true);
     const missing = keys.filter((key) => !names.some((name) => sameName(name, key)));
     if (this.outputMode === 'update' && (missing.length > 0 || partitionColumns.length < plan.partitionBy.length))
       throw new PlanError(
