@@ -13,6 +13,7 @@ import q7 from '../../examples/nexmark/q7.json';
 import q8 from '../../examples/nexmark/q8.json';
 import q9 from '../../examples/nexmark/q9.json';
 import q11 from '../../examples/nexmark/q11.json';
+import q12 from '../../examples/nexmark/q12.json';
 import q13 from '../../examples/nexmark/q13.json';
 import q14 from '../../examples/nexmark/q14.json';
 import q15 from '../../examples/nexmark/q15.json';
@@ -69,6 +70,7 @@ export const EXAMPLES: readonly Example[] = [
   example('nexmark-q8', 'Nexmark Q8: monitor new users', q8),
   example('nexmark-q9', 'Nexmark Q9: winning bids', q9),
   example('nexmark-q11', 'Nexmark Q11: user sessions', q11),
+  example('nexmark-q12', 'Nexmark Q12: processing time windows', q12),
   example('nexmark-q13', 'Nexmark Q13: bounded side input join', q13),
   example('nexmark-q14', 'Nexmark Q14: calculation', q14),
   example('nexmark-q15', 'Nexmark Q15: bidding statistics report', q15),

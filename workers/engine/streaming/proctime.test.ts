@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { BatchReport } from '../../protocol';
-import { runScenario, valueEvents, values } from './harness';
+import { LiveRun } from '../live';
+import { openNodeDatabase } from '../node';
+import { parseScenario } from '../validate';
+import { runScenario, startScenario, valueEvents, values } from './harness';
 
 /** A time of the simulated clock, which starts at 2024-01-01 00:00:00: `seconds` of processing time. */
 const clock = (seconds: number) =>
@@ -157,7 +161,6 @@ describe('processing time on the simulated clock', () => {
   });
 
   it('EXPLAIN: the window is closed by the processing time, with no watermark, following Flink', async () => {
-    const { startScenario } = await import('./harness');
     const [info] = (await startScenario(scenario(Q12, []))).describe();
     const aggregate = info!.pipeline.find((operator) => operator.kind === 'aggregate')!;
     expect(aggregate.state!.evictedWhen).toBe('window_end <= processing time');
@@ -182,5 +185,37 @@ describe('processing time on the simulated clock', () => {
       ON L.window_start = R.window_start AND L.window_end = R.window_end AND L.bidder = R.bidder`;
     const asks = { ...scenario(join, []), sources: [BID, { ...BID, name: 'ask' }] };
     await expect(runScenario(asks)).rejects.toThrow(/not in a window join/);
+  });
+
+  it('examples/nexmark/q12.json: each closed window’s counts per bidder are the bids each batch read in it', async () => {
+    const q12 = JSON.parse(readFileSync(new URL('../../../examples/nexmark/q12.json', import.meta.url), 'utf8'));
+    const raw = { name: 'raw', query: 'SELECT bidder FROM bid', outputMode: 'append' };
+    const { query, outputMode } = q12;
+    const run = LiveRun.start(
+      await openNodeDatabase(),
+      parseScenario({
+        ...q12,
+        query: undefined,
+        outputMode: undefined,
+        queries: [{ name: 'q12', query, outputMode }, raw],
+      }),
+    );
+    const expected = new Map<string, number>();
+    const emitted: unknown[][] = [];
+    // Batches at 1 s to 34 s of processing time: the windows of 0-10 s, 10-20 s and 20-30 s close.
+    for (let second = 1; second <= 34; second++) {
+      for (const report of run.batchAt(second * 1000, 0)) {
+        if (report.query === 'q12') emitted.push(...report.rows);
+        else if (second < 30)
+          for (const [bidder] of report.rows) {
+            const key = `${bidder as number} ${clock(Math.floor(second / 10) * 10)}`;
+            expected.set(key, (expected.get(key) ?? 0) + 1);
+          }
+      }
+    }
+    const counted = new Map(emitted.map(([bidder, count, start]) => [`${bidder as number} ${start as string}`, count]));
+    expect(emitted.length).toBe(counted.size);
+    expect(counted).toEqual(expected);
+    expect(new Set(emitted.map((row) => row[3]))).toEqual(new Set([clock(10), clock(20), clock(30)]));
   });
 });
