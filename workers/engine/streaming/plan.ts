@@ -7,6 +7,7 @@ import { analyse, findAggregates } from './analysis';
 import { planDedup, withWatermarkDelay, type DedupPlan } from './dedup';
 import { JoinShapeError, planJoin, type JoinPlan } from './join';
 import { planOver, type OverPlan } from './over';
+import { planRank, type RankPlan } from './rank';
 import { planWindowRank, type WindowRankPlan } from './window-rank';
 import { withProcessingTime } from '../sql/proctime';
 import type { LateRowSource } from './operators/statements';
@@ -191,7 +192,7 @@ export interface ChainedPlan extends Staged {
 
 /** One operator's plan: the typed facts it runs by. */
 export type OperatorPlan =
-  StatelessPlan | AggregatePlan | SessionPlan | DedupPlan | JoinPlan | OverPlan | WindowRankPlan;
+  StatelessPlan | AggregatePlan | SessionPlan | DedupPlan | JoinPlan | OverPlan | WindowRankPlan | RankPlan;
 
 /** A stage of a query's pipeline: an operator's plan, or a chained one still to be planned. */
 export type StagePlan = OperatorPlan | ChainedPlan;
@@ -269,6 +270,11 @@ function planStages(
     split && !ranksRows(split.inner) && planStages(split.inner, sources, outputMode, catalog, prefix, true);
   if (split && upstream && upstream.stages.some((stage) => stage.kind !== 'stateless')) {
     const last = upstream.stages.at(-1)!;
+    if (last.kind === 'rank')
+      throw new PlanError(
+        'A query over a Top-N’s rows is not supported yet: they are changes to a ranking, not rows to go on with.',
+        'Select, filter and order in the Top-N’s own outer query: SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER (...) AS rownum FROM stream) WHERE rownum <= N.',
+      );
     const inputTable = `${prefix}_stage${upstream.stages.length}`;
     const aggregating = last.kind === 'aggregate' || last.kind === 'session';
     const chained = split.over(inputTable);
@@ -307,14 +313,16 @@ function planStages(
 
 /**
  * A subquery that ranks a stream's rows (ROW_NUMBER() OVER ...) is no query of its own: with the `rownum = 1`
- * around it, it is Flink's deduplication, planned as one operator.
+ * around it, it is Flink's deduplication, with `rownum <= N` its Top-N, planned as one operator.
  */
 function ranksRows(sql: string): boolean {
   const clauses = selectClauses(significant(sql));
   return (
     clauses !== null &&
     !isSymbol(clauses.from[0], '(') &&
-    clauses.select.some((token, i) => isWord(token, 'ROW_NUMBER') && isWord(clauses.select[i + 3], 'OVER'))
+    clauses.select.some(
+      (token, i) => isWord(token, 'ROW_NUMBER', 'RANK', 'DENSE_RANK') && isWord(clauses.select[i + 3], 'OVER'),
+    )
   );
 }
 
@@ -425,6 +433,8 @@ function planSingle(
   if (!analysis.grouped) {
     const ranked = stream && planWindowRank(analysis, stream, outputMode);
     if (ranked) return ranked;
+    const topN = stream && planRank(analysis, stream, outputMode);
+    if (topN) return topN;
     const over = stream && planOver(analysis, stream, outputMode, catalog);
     if (over) return over;
     checkStateless(analysis, outputMode);

@@ -98,6 +98,12 @@ export const FLINK_RULES = {
     rule: 'Runs as Flink runs a window Top-N (or window deduplication) on a window TVF: each window’s rows are kept, pruned to the top N of each partition, and come out once, when the watermark passes the window’s end; a row of a closed window is late and dropped.',
     spark: SPARK_MESSAGES.nonTimeWindow,
   },
+  rank: {
+    engine: 'Flink',
+    form: 'Top-N',
+    rule: 'Runs as Flink runs a Top-N over an append-only stream: the state keeps each partition’s top N rows, and each batch emits the rows whose rank changed (update mode, keyed by the partition and the rank number) or the whole ranking (complete mode); no row is late.',
+    spark: SPARK_MESSAGES.nonTimeWindow,
+  },
   processingTime: {
     engine: 'Flink',
     form: 'processing-time window',
