@@ -261,14 +261,17 @@ describe("Flink's unbounded Top-N over an append-only stream (topn.md, RankITCas
     ]);
   });
 
-  it('refuses append mode and RANK in Flink’s words, update mode without the rank number, and queries over it', async () => {
+  it('refuses append mode, RANK and no rank end in Flink’s words, update mode without the rank number, and queries over it', async () => {
     const refusal = (query: string, outputMode = 'update') =>
       runScenario(scenario(query, [], outputMode)).catch((error: unknown) => describeFailure(error).message);
     expect(await refusal(topN('rank_num <= 2'), 'append')).toContain(
       'Flink says: "Table sink doesn\'t support consuming update and delete changes which is produced by node Rank(strategy=[AppendFastStrategy], rankType=[ROW_NUMBER], rankRange=[rankStart=1, rankEnd=2], partitionBy=[category], orderBy=[num DESC])"',
     );
     expect(await refusal(topN('rank_num <= 2').replace('ROW_NUMBER()', 'RANK()'))).toContain(
-      'Flink says: "Currently, we only support ROW_NUMBER as the over window function."',
+      'Flink says: "RANK() on streaming table is not supported currently"',
+    );
+    expect(await refusal(topN('rank_num > 2'))).toContain(
+      'Flink says: "Rank end is not specified. Currently rank only support TopN, which means the rank end must be specified."',
     );
     expect(await refusal(topN('rank_num <= 2', 'num DESC', 'category, num'))).toContain(
       'No Ranking Output Optimization',

@@ -70,17 +70,27 @@ export function planRank(analysis: Analysis, source: SourceSpec, outputMode: Out
   if (over < 0) return null;
   const close = closingBracket(inner.select, over + 4);
   const rownum = inner.select[close + (isWord(inner.select[close + 1], 'AS') ? 2 : 1)];
-  const range = rownum && rankRange(clauses.where, identifierName(rownum));
-  if (!range) return null;
+  const bounds = rownum && rankRange(clauses.where, identifierName(rownum));
+  if (!bounds) return null;
   const at = inner.select[over]!.start;
-  if (!isWord(inner.select[over], 'ROW_NUMBER'))
+  const ranking = inner.select[over]!.text.toUpperCase();
+  if (ranking !== 'ROW_NUMBER')
     throw new FlinkRuleError(
-      `Tideline runs a ranking over a stream as Flink runs a Top-N, which ranks by ROW_NUMBER only, not ${inner.select[over]!.text.toUpperCase()}.`,
-      'Rank by ROW_NUMBER() OVER (...), or rank per window over a window TVF, where Flink also has RANK and DENSE_RANK.',
-      'Currently, we only support ROW_NUMBER as the over window function.',
+      `Tideline runs a ranking over a stream as Flink runs a Top-N, which ranks by ROW_NUMBER only, not ${ranking}.`,
+      'Rank by ROW_NUMBER() OVER (...).',
+      `${ranking}() on streaming table is not supported currently`,
       SPARK_MESSAGES.nonTimeWindow,
       at,
     );
+  if (bounds.end === null)
+    throw new FlinkRuleError(
+      `A Top-N keeps the top N rows of each partition: the outer query must bound ${rownum.text} from above.`,
+      `Bound the rank: WHERE ${rownum.text} <= 10.`,
+      'Rank end is not specified. Currently rank only support TopN, which means the rank end must be specified.',
+      SPARK_MESSAGES.nonTimeWindow,
+      at,
+    );
+  const range = { start: bounds.start, end: bounds.end };
   const spec = inner.select.slice(over + 5, close);
   const orderAt = spec.findIndex((token, i) => isWord(token, 'ORDER') && isWord(spec[i + 1], 'BY'));
   if (orderAt < 0)
@@ -128,20 +138,26 @@ export function planRank(analysis: Analysis, source: SourceSpec, outputMode: Out
   };
 }
 
-/** Flink's ConstantRankRange from the WHERE: `rownum <= N` (or `< N + 1`), `rownum = N`, a lower bound `rownum > M`. */
-function rankRange(where: Token[], rownum: string): { start: number; end: number } | null {
+/**
+ * Flink's ConstantRankRange from the WHERE: `rownum <= N` (or `< N + 1`), `rownum = N`, a lower bound `rownum > M`;
+ * its end null when only a lower bound is given, and null when the WHERE bounds the rank by no number.
+ */
+function rankRange(where: Token[], rownum: string): { start: number; end: number | null } | null {
   let start = 1;
   let end: number | null = null;
+  let bounded = false;
   for (const [name, operator, bound, ...rest] of conjuncts(where)) {
     if (rest.length || !name || identifierName(name) !== rownum || !/^\d+$/.test(bound?.text ?? '')) continue;
     const n = Number(bound!.text);
+    bounded = true;
     if (isSymbol(operator, '<=')) end = n;
     else if (isSymbol(operator, '<')) end = n - 1;
     else if (isSymbol(operator, '=')) [start, end] = [n, n];
     else if (isSymbol(operator, '>=')) start = n;
     else if (isSymbol(operator, '>')) start = n + 1;
   }
-  return end === null || end < start || end < 1 ? null : { start: Math.max(start, 1), end };
+  if (!bounded || (end !== null && end < Math.max(start, 1))) return null;
+  return { start: Math.max(start, 1), end };
 }
 
 /** Whether the outer select list carries the rank number: `*`, or an item naming it. */

@@ -147,7 +147,7 @@ describe("Flink's window deduplication (window-deduplication.md)", () => {
 });
 
 describe('window Top-N: Tideline follows Flink, as Spark has no such form', () => {
-  it('refuses other output modes, rankings not per window, unbounded ranks, SESSION windows and no watermark', async () => {
+  it('refuses other output modes, rankings not per window, unbounded ranks, RANK and DENSE_RANK, SESSION windows and no watermark', async () => {
     const refusal = (query: string, outputMode = 'append') => runScenario(scenario(query, [], outputMode));
     await expect(refusal(TOP_3, 'update')).rejects.toThrow(/Flink emits a window Top-N once per window/);
     await expect(refusal(TOP_3, 'complete')).rejects.toThrow(/only in append mode/);
@@ -163,6 +163,11 @@ describe('window Top-N: Tideline follows Flink, as Spark has no such form', () =
         ),
       ),
     ).rejects.toThrow(/not yet after SESSION/);
+    // StreamExecWindowRank refuses the other rankings.
+    for (const ranking of ['RANK', 'DENSE_RANK'])
+      await expect(refusal(TOP_3.replace('ROW_NUMBER', ranking))).rejects.toMatchObject({
+        flink: `${ranking}() function is not supported on Window TopN currently, only ROW_NUMBER() is supported.`,
+      });
     const unwatermarked = { ...scenario(TOP_3, []), sources: [{ ...FLINK_BID, watermark: undefined }] };
     await expect(runScenario(unwatermarked)).rejects.toThrow(/over the stream’s watermarked event time/);
   });

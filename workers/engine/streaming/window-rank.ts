@@ -22,7 +22,7 @@ import { streamInFrom, type Analysis } from './analysis';
 import { conjuncts, lastWindowEnd } from './join';
 import { lateFrom, type LateRowSource } from './operators/statements';
 import type { Staged } from './plan';
-import { checkWindowRank } from './rules';
+import { checkWindowRank, FlinkRuleError, SPARK_MESSAGES } from './rules';
 
 export interface WindowRankPlan extends Staged {
   kind: 'windowRank';
@@ -72,8 +72,19 @@ export function planWindowRank(analysis: Analysis, source: SourceSpec, outputMod
   const relation = inner && isSymbol(inner.from[0], '(') ? inner.from.slice(0, closingBracket(inner.from, 0) + 1) : [];
   const aliased = inner?.from.slice(relation.length) ?? [];
   if (!inner || relation.length === 0 || aliased.length > 2) return null;
-  const over = inner.select.findIndex((token, i) => isWord(token, 'ROW_NUMBER') && isWord(inner.select[i + 3], 'OVER'));
+  const over = inner.select.findIndex(
+    (token, i) => isWord(token, 'ROW_NUMBER', 'RANK', 'DENSE_RANK') && isWord(inner.select[i + 3], 'OVER'),
+  );
   if (over < 0) return null;
+  const ranking = inner.select[over]!.text.toUpperCase();
+  if (ranking !== 'ROW_NUMBER')
+    throw new FlinkRuleError(
+      `Tideline runs a ranking over a window TVF as Flink runs a window Top-N, which ranks by ROW_NUMBER only, not ${ranking}.`,
+      'Rank by ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY ...); rows of equal rank come in the order they arrived.',
+      `${ranking}() function is not supported on Window TopN currently, only ROW_NUMBER() is supported.`,
+      SPARK_MESSAGES.nonTimeWindow,
+      inner.select[over]!.start,
+    );
   const close = closingBracket(inner.select, over + 4);
   const spec = inner.select.slice(over + 5, close);
   const orderAt = spec.findIndex((token, i) => isWord(token, 'ORDER') && isWord(spec[i + 1], 'BY'));
