@@ -75,4 +75,15 @@ describe('golden outputs', () => {
       expect(hashes).toEqual(GOLDEN[kind]);
     });
   }
+
+  it('keeps a batch as it was after the next batches are made (their memory is reused)', () => {
+    const generator = createGenerator(plain('nexmark_bid'));
+    const first = generator.generate(0, 20_000);
+    const copy = first.ipc.slice();
+    const times = first.eventTimesMicros.slice();
+    generator.generate(20_000, 40_000);
+    createGenerator(plain('clicks')).generate(0, 30_000);
+    expect(Buffer.from(first.ipc).equals(Buffer.from(copy))).toBe(true);
+    expect(first.eventTimesMicros).toEqual(times);
+  });
 });

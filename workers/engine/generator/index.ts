@@ -10,7 +10,7 @@
  * any chunking with the same bytes.
  */
 import type { ColumnSpec, GeneratorSpec, TableSpec } from '../scenario';
-import { Int64Column, toArrowIPC } from './arrow';
+import { Int64Column, scratch, toArrowIPC } from './arrow';
 import { clicks } from './clicks';
 import { Clock } from './clock';
 import { GeneratorConfigError, validateSpec, type GeneratorConfig } from './config';
@@ -101,12 +101,12 @@ class Generator implements EventGenerator {
     const batch: Batch = {
       from,
       length: n,
-      global: new Float64Array(n),
-      bases: new Uint32Array(n),
-      nominalMicros: new Float64Array(n),
-      eventMicros: new Float64Array(n),
+      global: new Float64Array(scratch.take(n * 8), 0, n),
+      bases: new Uint32Array(scratch.take(n * 4), 0, n),
+      nominalMicros: new Float64Array(scratch.take(n * 8), 0, n),
+      eventMicros: new Float64Array(scratch.take(n * 8), 0, n),
     };
-    const ts = new Int64Column(n);
+    const ts = new Int64Column(n, true);
     for (let r = 0; r < n; r++) {
       const i = this.stream.globalIndex(from + r);
       const base = this.random.base(i);
@@ -121,8 +121,12 @@ class Generator implements EventGenerator {
       batch.eventMicros[r] = time;
       ts.set(r, time);
     }
-    const ipc = toArrowIPC(this.columns, [ts.data(), ...this.stream.fill(batch)], n);
-    return { ipc, rowCount: n, eventTimesMicros: ts.values };
+    try {
+      const ipc = toArrowIPC(this.columns, [ts.data(), ...this.stream.fill(batch)], n);
+      return { ipc, rowCount: n, eventTimesMicros: ts.values };
+    } finally {
+      scratch.reclaim();
+    }
   }
 
   dimensionTables(): TableSpec[] {

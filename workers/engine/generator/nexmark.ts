@@ -191,8 +191,9 @@ function fillBids(batch: Batch) {
   const auctions = new Int64Column(n);
   const bidders = new Int64Column(n);
   const prices = new Int64Column(n);
-  const channels = new StringColumnBuilder(n, 12);
-  const urls = new StringColumnBuilder(n, 64);
+  const channels = new StringColumnBuilder(n, 14);
+  // 43 + 12 characters of text, an auction id of up to 8 digits and a channel of up to 4: rarely grown.
+  const urls = new StringColumnBuilder(n, 80);
   for (let r = 0; r < n; r++) {
     const i = batch.global[r]!;
     const base = batch.bases[r]!;

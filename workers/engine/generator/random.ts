@@ -54,9 +54,12 @@ export function field(base: number, f: number): number {
   return fmix32((base + Math.imul(f + 1, GOLDEN)) | 0);
 }
 
+/** 2^-32: multiplying by it is exactly dividing by 2^32, and cheaper. */
+const INVERSE_TWO_32 = 1 / TWO_32;
+
 /** Field `f` of an index hash as a uniform number in [0, 1). */
 export function unitField(base: number, f: number): number {
-  return fmix32((base + Math.imul(f + 1, GOLDEN)) | 0) / TWO_32;
+  return fmix32((base + Math.imul(f + 1, GOLDEN)) | 0) * INVERSE_TWO_32;
 }
 
 /** Picks an index from cumulative weights (ascending, last = 1) with a uniform `u` in [0, 1). */
