@@ -40,6 +40,7 @@ import {
   checkAggregation,
   checkAppendNeedsWatermark,
   checkGroupingSets,
+  checkProcessingTimeWindow,
   checkSession,
   checkWindowColumn,
   PlanError,
@@ -74,6 +75,7 @@ export function planAggregation(
     (item) =>
       !analysis.aggregateCalls.some((call) => call.start >= item[0]!.start && call.end <= item[item.length - 1]!.end),
   );
+  if (window?.processingTime) checkProcessingTimeWindow(window, 'aggregate');
   if (window?.kind === 'session') {
     checkSession(window, keys.length, source, outputMode);
     const partitionBy =
@@ -124,6 +126,7 @@ export function planAggregation(
     ...(clauses.orderBy && { orderBy: rewritten(clauses.orderBy) }),
     ...(clauses.limit && { limit: textOf(sql, clauses.limit) }),
     eventTime,
+    ...(window?.processingTime && { processingTime: true }),
     lateFrom: lateFrom(source, alias),
     keyItems,
     eventTimeItems,
@@ -454,7 +457,7 @@ function shifted(sql: string, edits: Edit[], part: Token[]): [number, number] {
 }
 
 function eventTimeOf(window: WindowSpec | undefined, keys: GroupKey[], source: SourceSpec): AggregatePlan['eventTime'] {
-  if (window && !windowCarriesWatermark(window, source)) return null;
+  if (window && !window.processingTime && !windowCarriesWatermark(window, source)) return null;
   if (window?.syntax === 'flink') {
     return keys.some((key) => key.column === '"window_end"') ? { input: 'window_end', state: '"window_end"' } : null;
   }
