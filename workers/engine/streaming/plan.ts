@@ -10,6 +10,7 @@ import { planOver, type OverPlan } from './over';
 import { planRank, type RankPlan } from './rank';
 import { planWindowRank, type WindowRankPlan } from './window-rank';
 import { withProcessingTime } from '../sql/proctime';
+import { planSessionRows } from './session-tvf';
 import type { LateRowSource } from './operators/statements';
 import {
   checkAfterAggregation,
@@ -161,6 +162,8 @@ export interface SessionPlan extends Staged {
   distinct: boolean;
   /** Open sessions kept as their bounds and partial aggregates; absent when an aggregate does not merge. */
   merging?: SessionMerge;
+  /** Flink's SESSION table function without an aggregation: each row comes out with its session once it closes. */
+  rowsOnly?: boolean;
 }
 
 /**
@@ -438,6 +441,8 @@ function planSingle(
     const over = stream && planOver(analysis, stream, outputMode, catalog);
     if (over) return over;
     checkStateless(analysis, outputMode);
+    const sessionRows = stream && planSessionRows(analysis, stream);
+    if (sessionRows) return sessionRows;
     return { kind: 'stateless', sources: used, sql, ordered: true };
   }
   return planAggregation(analysis, outputMode, catalog);

@@ -104,6 +104,12 @@ export const FLINK_RULES = {
     rule: 'Runs as Flink runs a Top-N over an append-only stream: the state keeps each partition’s top N rows, and each batch emits the rows whose rank changed (update mode, keyed by the partition and the rank number) or the whole ranking (complete mode); no row is late.',
     spark: SPARK_MESSAGES.nonTimeWindow,
   },
+  sessionRows: {
+    engine: 'Flink',
+    form: 'SESSION window table function',
+    rule: 'Runs as Flink runs the SESSION window table function without an aggregation: each row comes out once, with its session’s window_start, window_end and window_time, when the watermark passes the session’s end; a row whose own session has ended at or before the watermark is late and dropped.',
+    spark: SPARK_MESSAGES.nonTimeWindow,
+  },
   processingTime: {
     engine: 'Flink',
     form: 'processing-time window',
@@ -161,11 +167,6 @@ export function checkStateless(analysis: Analysis, outputMode: OutputMode): void
       SPARK_MESSAGES.nonTimeWindow,
     );
   }
-  if (analysis.tableFunctions[0]?.spec.kind === 'session')
-    throw new PlanError(
-      'A SESSION window needs an aggregation.',
-      'Add GROUP BY window_start, window_end and an aggregate such as count(*).',
-    );
   if (outputMode === 'complete') {
     throw new PlanError(
       'Complete mode re-emits a whole result table, and a query without aggregation has none: its result grows forever.',
@@ -393,6 +394,16 @@ export function checkWindowColumn(window: WindowSpec | undefined, source: Source
     throw new PlanError(
       `The window's time column ${column[0]} is of type ${column[1]}, not a timestamp.`,
       `Window by a TIMESTAMP column${source.eventTime ? ` such as ${source.eventTime}` : ''}, or convert it (e.g. to_timestamp(${column[0]}) in a subquery).`,
+    );
+}
+
+/** Flink's SESSION table function without an aggregation: its rows come out as the watermark closes their sessions. */
+export function checkSessionRows(window: WindowSpec, source: SourceSpec): void {
+  if (window.processingTime) checkProcessingTimeWindow(window, 'session window');
+  if (!windowCarriesWatermark(window, source))
+    throw new PlanError(
+      'A SESSION window’s rows come out once the watermark passes their session’s end, when no later row can join it: the window must be over the stream’s watermarked event time.',
+      `Window by the event time${source.eventTime ? ` ${source.eventTime}` : ''}${source.watermark ? '' : `, and give the source ${source.name} a watermark (e.g. "watermark": "10 seconds")`}.`,
     );
 }
 

@@ -60,6 +60,7 @@ export class SessionOperator implements StreamOperator {
       watermark: { eventTime: plan.lateFrom.eventTimeColumn!, dropsLate: outputMode !== 'complete' },
       emits: outputMode === 'append' ? 'append' : 'updates',
       ...(plan.distinct && { follows: FLINK_RULES.distinct }),
+      ...(plan.rowsOnly && { follows: FLINK_RULES.sessionRows }),
     });
   }
 
