@@ -17,7 +17,7 @@ function valuesHash(ipc: Uint8Array): string {
     for (const data of table.getChildAt(c)!.data as Data[]) {
       if (data.valueOffsets)
         hash.update(new Uint8Array(data.valueOffsets.buffer, data.valueOffsets.byteOffset, (data.length + 1) * 4));
-      const values = data.values as ArrayLike<number> & ArrayBufferView;
+      const values = data.values as ArrayBufferView & { BYTES_PER_ELEMENT: number };
       const width = data.type.typeId === 6 ? 0 : values.BYTES_PER_ELEMENT; // Bool: bytes, packed bits
       const end = data.valueOffsets
         ? data.valueOffsets[data.length]!
