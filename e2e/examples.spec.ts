@@ -6,11 +6,12 @@ import { expect, openPlayground, stepOnce, test } from './fixtures';
  * --batches N` prints it: rows, or (Q11's sessions never go 10 seconds without a bid) none yet. Those that emit
  * from their second batch on are stepped twice. Q4 chains a join, whose watermark stands 5 seconds back, and
  * windows: its first windows close in the ninth batch. Q8's window join, as Flink's, emits a window's matches when the
- * watermark closes it: in the fourth batch.
+ * watermark closes it: in the fourth batch. Q12's processing-time windows close when the run's clock reaches their end:
+ * the first at 10 s, in the eleventh batch (the first runs at 0 s). Q19's Top-N emits its rank changes every batch.
  *
  * The unit tests (examples/nexmark.test.ts) run every example in the engine; here the page plays one of each
- * shape: a projection, a join feeding windows, a Top-N of sliding windows, a window join, sessions, a static side
- * input, the latest bid as a struct, and string functions.
+ * shape: a projection, a join feeding windows, a Top-N of sliding windows, a window join, sessions, processing-time
+ * windows, a static side input, the last bid and a Top-N with updates, and string functions.
  */
 const NEXMARK: { id: string; rows: 'some' | 'none'; steps?: number }[] = [
   { id: 'q0', rows: 'some', steps: 2 },
@@ -18,8 +19,10 @@ const NEXMARK: { id: string; rows: 'some' | 'none'; steps?: number }[] = [
   { id: 'q5', rows: 'some' },
   { id: 'q8', rows: 'some', steps: 4 },
   { id: 'q11', rows: 'none' },
+  { id: 'q12', rows: 'some', steps: 11 },
   { id: 'q13', rows: 'some', steps: 2 },
   { id: 'q18', rows: 'some', steps: 2 },
+  { id: 'q19', rows: 'some', steps: 2 },
   { id: 'q22', rows: 'some', steps: 2 },
 ];
 /** Every Nexmark example in examples/nexmark/, in the order the menu should offer them. */
