@@ -4,13 +4,22 @@
  * inline or as a named `WINDOW w AS (...)`. Each row is emitted once the watermark passes its event time.
  */
 import type { OutputMode, SourceSpec } from '../scenario';
-import { applyEdits, closingBracket, identifierName, isSymbol, isWord, splitTopLevel, textOf } from '../sql/tokens';
+import {
+  applyEdits,
+  closingBracket,
+  identifierName,
+  isSymbol,
+  isWord,
+  significant,
+  splitTopLevel,
+  textOf,
+} from '../sql/tokens';
 import type { Edit, Token } from '../sql/tokens';
 import { quote } from '../sql/windows';
-import { streamInFrom, type Analysis } from './analysis';
+import { streamInFrom, streamsUsed, type Analysis } from './analysis';
 import { lateFrom, type LateRowSource } from './operators/statements';
 import type { Catalog, Staged } from './plan';
-import { checkOverQuery, checkOverWindow, PlanError } from './rules';
+import { checkOverQuery, checkOverWindow, FlinkRuleError, PlanError, SPARK_MESSAGES } from './rules';
 
 /** The rows an OVER window aggregates: those within a time range of the current row, or the n rows before it. */
 export type OverFrame = { kind: 'range'; precedingUs: bigint; text: string } | { kind: 'rows'; preceding: number };
@@ -114,6 +123,42 @@ export function planOver(
     }`,
     lateFrom: { ...lateFrom(source, alias), eventTimeColumn: source.eventTime! },
   };
+}
+
+const RANKINGS = new Set(['row_number', 'rank', 'dense_rank']);
+const WINDOW_TVFS = ['TUMBLE', 'HOP', 'CUMULATE', 'SESSION'];
+
+/**
+ * Window functions over a join of two streams (not windowed by a TVF). Tideline runs OVER aggregations and Top-N
+ * over one stream, not yet over a join's rows: run batch by batch over the join's output, they gave wrong answers.
+ * An OVER aggregation over a ranking of a join (Nexmark q6) Flink itself refuses: the ranking updates and deletes
+ * rows, and Flink's OVER aggregation consumes insertions only (FLINK-19059).
+ */
+export function checkWindowFunctionsOverJoin(sql: string, sources: SourceSpec[]): void {
+  const tokens = significant(sql);
+  const overs = tokens.flatMap((token, i) => (isWord(token, 'OVER') ? [i] : []));
+  const byName = new Map(sources.map((source) => [source.name.toLowerCase(), source]));
+  // Window TVFs: Flink's window joins and window Top-N, whose rows come a whole window at a time.
+  const windowed = tokens.some((token, i) => isWord(token, ...WINDOW_TVFS) && isSymbol(tokens[i + 1], '('));
+  if (overs.length === 0 || windowed || streamsUsed(tokens, byName).length < 2) return;
+  const ranks = overs.filter((i) => RANKINGS.has(functionBefore(tokens, i)));
+  const at = tokens[overs[0]!]!.start;
+  if (ranks.length > 0 && ranks.length < overs.length)
+    throw new FlinkRuleError(
+      'An OVER aggregation over a ranking of a join would read the ranking’s updates and deletions as rows: Flink’s OVER aggregation consumes insertions only, so Flink does not run this query (Nexmark q6), and Tideline follows Flink.',
+      'Find each auction’s winning price per window with a window aggregation over the join (as examples/nexmark/q9.json does), and average it per seller in a window aggregation over that.',
+      "StreamPhysicalOverAggregate doesn't support consuming update and delete changes which is produced by node Rank(...)",
+      SPARK_MESSAGES.nonTimeWindow,
+      at,
+    );
+  throw new PlanError(
+    ranks.length > 0
+      ? 'Tideline runs a ranking (Flink’s Top-N) over one stream, not yet over a join of two streams.'
+      : 'Tideline runs an OVER aggregation over one stream, not yet over a join of two streams.',
+    'Window the join and aggregate its windows, or rank or aggregate one stream on its own.',
+    SPARK_MESSAGES.nonTimeWindow,
+    at,
+  );
 }
 
 /** The query's `WINDOW w AS (...), ...` clause: each name's window, and where the clause is in the text. */

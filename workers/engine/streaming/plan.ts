@@ -6,7 +6,7 @@ import { planAggregation } from './aggregation';
 import { analyse, findAggregates } from './analysis';
 import { planDedup, withWatermarkDelay, type DedupPlan } from './dedup';
 import { JoinShapeError, planJoin, type JoinPlan } from './join';
-import { planOver, type OverPlan } from './over';
+import { checkWindowFunctionsOverJoin, planOver, type OverPlan } from './over';
 import { planRank, type RankPlan } from './rank';
 import { planWindowRank, type WindowRankPlan } from './window-rank';
 import { withProcessingTime } from '../sql/proctime';
@@ -268,6 +268,7 @@ function planStages(
   prefix: string,
   feedsAnother = false,
 ): QueryPlan {
+  if (!feedsAnother) checkWindowFunctionsOverJoin(sql, sources);
   const split = splitUpstream(sql);
   const upstream =
     split && !ranksRows(split.inner) && planStages(split.inner, sources, outputMode, catalog, prefix, true);
