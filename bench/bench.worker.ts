@@ -25,7 +25,7 @@ import type {
   ThroughputResult,
   TsLoopFigures,
 } from './protocol';
-import { absolute, openBindings } from './duckdb';
+import { absolute, openBindings } from '../workers/duckdb-browser';
 import { median, percentiles, round } from './stats';
 import { tsLoopFor } from './tsloop';
 import { campaignRows, sqlOver, TRIGGERS, workloadNamed, type TriggerName, type Workload } from './workloads';

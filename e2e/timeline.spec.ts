@@ -18,6 +18,10 @@ test('session windows are drawn on the timeline as outlined, hatched bands', asy
   expect(box!.height).toBeGreaterThan(0);
   const stroke = await sessions.first().evaluate((rect) => getComputedStyle(rect).stroke);
   const [r, g, b] = stroke.match(/\d+/g)!.map(Number);
-  expect(Math.max(r!, g!, b!) - Math.min(r!, g!, b!)).toBeLessThan(30);
+  const channelSpread = Math.max(r!, g!, b!) - Math.min(r!, g!, b!);
+  expect(
+    channelSpread,
+    `the outline ${stroke} is grey: its red, green and blue differ by less than 30 of 255`,
+  ).toBeLessThan(30);
   await timeline.screenshot({ path: testInfo.outputPath('timeline-sessions.png') });
 });

@@ -1,7 +1,6 @@
 import * as Comlink from 'comlink';
-import { createDuckDB, getPlatformFeatures, VoidLogger, BROWSER_RUNTIME } from '@duckdb/duckdb-wasm/browser-blocking';
-import ehModule from '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url';
-import mvpModule from '@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm?url';
+import { getPlatformFeatures } from '@duckdb/duckdb-wasm/browser-blocking';
+import { absolute, openBindings } from './duckdb-browser';
 import { Database, dieOfTrap } from './engine/database';
 import { clusterScript } from './engine/cluster';
 import { describeFailure } from './engine/failures';
@@ -20,17 +19,7 @@ const started = performance.now();
 
 async function open(): Promise<{ database: Database; session: LiveSession; info: EngineInfo }> {
   const features = await getPlatformFeatures();
-  const bindings = await createDuckDB(
-    {
-      mvp: { mainModule: absolute(mvpModule), mainWorker: '' },
-      eh: { mainModule: absolute(ehModule), mainWorker: '' },
-    },
-    new VoidLogger(),
-    BROWSER_RUNTIME,
-  );
-  await bindings.instantiate(() => {});
-  bindings.open({});
-  const database = new Database(bindings, absolute(import.meta.env.BASE_URL + 'extensions'));
+  const database = new Database(await openBindings(), absolute(import.meta.env.BASE_URL + 'extensions'));
   const info: EngineInfo = {
     duckdbVersion: database.version,
     bundle: features.wasmExceptions ? 'eh' : 'mvp',
@@ -43,10 +32,6 @@ async function open(): Promise<{ database: Database; session: LiveSession; info:
   });
   const session = new LiveSession(database, REAL_TIMERS, new GeneratorFeed(generator));
   return { database, session, info };
-}
-
-function absolute(url: string): string {
-  return new URL(url, self.location.href).href;
 }
 
 const ready = open();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchReport } from '../../protocol';
-import { april15 as t, FLINK_BID, runScenario, startScenario } from './harness';
+import { april15 as t, bidScenario as scenario, runScenario, startScenario } from './harness';
 
 /** The Bid table of Flink's window-agg.md, whose GROUPING SETS example these tests follow. */
 const BIDS = [
@@ -22,14 +22,6 @@ const bySupplier = (
 ) => `SELECT window_start, window_end, supplier_id, SUM(price) as price
   FROM ${from}
   GROUP BY window_start, window_end, ${grouping}`;
-
-const scenario = (query: string, steps: unknown[], outputMode = 'append') => ({
-  version: 1,
-  sources: [FLINK_BID],
-  query,
-  outputMode,
-  steps,
-});
 
 const rowsPerBatch = (batches: BatchReport[]) => batches.map((batch) => batch.rows);
 const sorted = (rows: unknown[][]) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));

@@ -95,6 +95,14 @@ export const FLINK_BID = {
   eventTime: 'bidtime',
   watermark: '1 second',
 };
+/** A scripted scenario over Flink's Bid table: the docs' examples of window aggregations and rankings. */
+export const bidScenario = (query: string, steps: unknown[], outputMode = 'append') => ({
+  version: 1,
+  sources: [FLINK_BID],
+  query,
+  outputMode,
+  steps,
+});
 export const FLINK_BIDS = [
   [april15('08:05'), 4.0, 'A', 'supplier1'],
   [april15('08:06'), 4.0, 'C', 'supplier2'],

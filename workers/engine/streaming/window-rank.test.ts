@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchReport } from '../../protocol';
-import { april15 as t, FLINK_BID, FLINK_BIDS, runScenario, startScenario } from './harness';
+import { april15 as t, bidScenario as scenario, FLINK_BID, FLINK_BIDS, runScenario, startScenario } from './harness';
 
 const TVF = "TABLE(TUMBLE(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '10' MINUTES))";
 
@@ -18,14 +18,6 @@ const dedup = (order: string, where = 'rownum <= 1') => `SELECT *
       ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY ${order}) as rownum
     FROM ${TVF}
   ) WHERE ${where}`;
-
-const scenario = (query: string, steps: unknown[], outputMode = 'append') => ({
-  version: 1,
-  sources: [FLINK_BID],
-  query,
-  outputMode,
-  steps,
-});
 
 /** The docs' bids in two batches with a restart from the checkpoint between them, then `late`, then the end. */
 const docsSteps = (late: unknown[]) => [
