@@ -133,3 +133,31 @@ test('an engine that stops again right after a restart does not get the scenario
   await expect(page.getByRole('status', { name: 'Run status' })).toContainText(/[1-9]\d* batch/);
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
 });
+
+test('an engine that dies while it starts: a Run pressed meanwhile goes ahead on the new engine', async ({ page }) => {
+  // The first engine's wasm is held back, so that it is still starting when it dies; the second gets it at once.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let wasmRequests = 0;
+  await page.route('**/*.wasm', async (route) => {
+    if (++wasmRequests === 1) await held;
+    await route.continue();
+  });
+  const first = page.waitForEvent('worker', (worker) => worker.url().includes('engine'));
+  await page.goto('./');
+  await expect(page.getByRole('status', { name: 'Engine status' })).toContainText('Starting the engine');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const status = page.getByRole('status', { name: 'Run status' });
+  await expect(status).toContainText('Run goes ahead once the engine has started');
+  await (
+    await first
+  ).evaluate(() =>
+    setTimeout(() => {
+      throw new Error('boom');
+    }),
+  );
+  release();
+  await expect(page.getByRole('alert')).toContainText('The engine stopped (Uncaught Error: boom)', ENGINE_START);
+  await expect(status).toContainText(/running.*[1-9]\d* batch/, ENGINE_START);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+});

@@ -68,6 +68,9 @@ async function slotFor(key: string | undefined): Promise<CheckpointSlot | undefi
 }
 
 const api: EngineApi = {
+  async alive() {
+    return true;
+  },
   async info() {
     return (await ready).info;
   },

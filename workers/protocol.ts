@@ -36,6 +36,9 @@ export type QueryOutcome =
   | { ok: false; error: EngineError };
 
 export interface EngineApi {
+  /** Answers at once, even while DuckDB-Wasm still downloads and compiles: the UI's heartbeat asks it. */
+  alive(): Promise<true>;
+  /** Answers once DuckDB-Wasm is open. */
   info(): Promise<EngineInfo>;
   /** Runs one SQL statement against the engine's database (static tables, the streams' last batch). */
   query(sql: string): Promise<QueryOutcome>;

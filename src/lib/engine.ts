@@ -71,6 +71,8 @@ export function startEngine(onDeath: (reason: string) => void, liveness = LIVENE
     event.preventDefault();
     die(event.message || 'an uncaught error in the engine worker');
   });
+  // The heartbeat asks a question that waits for nothing, so a slow start (DuckDB-Wasm compiling on a busy
+  // machine) is not taken for a hang; only a worker whose event loop is stuck leaves it unanswered.
   const heartbeat = setInterval(() => {
     if (asking) return;
     asking = true;
@@ -80,7 +82,7 @@ export function startEngine(onDeath: (reason: string) => void, liveness = LIVENE
       clearTimeout(timer);
       asking = false;
     };
-    api.info().then(answered, answered);
+    api.alive().then(answered, answered);
   }, liveness.heartbeatMs);
   // An error the early worker threw before anyone listened still counts.
   if (taken?.error) {

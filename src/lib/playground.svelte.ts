@@ -168,11 +168,16 @@ export class Playground {
       this.live.reset(null);
       this.started = false;
     }
-    this.info = await this.engine.info();
-    if (!reload) return;
-    const resumed = await this.load(false, true);
-    this.restarted = { reason, reloaded: true, resumed: this.lastResume };
-    if (resumed && this.lastResume?.ok && wasRunning) await this.engine.play();
+    try {
+      this.info = await this.engine.info();
+      if (!reload) return;
+      const resumed = await this.load(false, true);
+      this.restarted = { reason, reloaded: true, resumed: this.lastResume };
+      if (resumed && this.lastResume?.ok && wasRunning) await this.engine.play();
+    } finally {
+      // If the first engine died while it started, `init` never ends: a press waiting for it goes to this one.
+      this.engineIsStarted();
+    }
   }
 
   /** Loads, one-off queries or a press waiting for the engine to start: the controls wait. */
@@ -225,9 +230,13 @@ export class Playground {
       this.info = await this.engine.info();
       await this.load(false);
     } finally {
-      this.engineHasStarted = true;
-      this.markEngineStarted();
+      this.engineIsStarted();
     }
+  }
+
+  private engineIsStarted(): void {
+    this.engineHasStarted = true;
+    this.markEngineStarted();
   }
 
   /**
