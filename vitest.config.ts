@@ -33,6 +33,10 @@ export default mergeConfig(
       environment: 'node',
       // Worker threads, not processes: measured, the same tests take 13% less CPU (202 s of user time, not 232).
       pool: 'threads',
+      // Files that run on one worker share its modules, and so the test fixtures' one Node database (each run
+      // starts in a fresh schema): measured, 139 CPU-seconds for the unit tests, not 205 with a database and
+      // every module loaded again per file. A file that fakes timers, stubs globals or spies restores them.
+      isolate: false,
       testTimeout: 30_000,
       sequence: { sequencer: SlowFirst },
     },
