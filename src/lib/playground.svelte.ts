@@ -116,6 +116,8 @@ export class Playground {
   private models: LiveModel[] = [];
   private frame = 0;
   private liveDirty = false;
+  /** The scenario document the engine's run was loaded from, as JSON. */
+  private loadedDocument: string | null = null;
   private latestStatus: LiveStatus | null = null;
   private latestError: EngineError | null = null;
   private version = 0;
@@ -253,17 +255,31 @@ export class Playground {
     }
   }
 
-  /** Run: a query that reads no stream runs once; one that reads a stream loads the scenario and plays. */
+  /**
+   * Run: a query that reads no stream runs once; one that reads a stream plays. A paused run of the scenario as
+   * shown plays on; an edited scenario, or a finished or failed run, is loaded again first.
+   */
   async run(): Promise<void> {
     await this.whenEngineStarted('run');
     if (streamsRead(this.sql, this.streams).length === 0) {
       await this.runOnce(this.sql);
       return;
     }
-    if (await this.load(true)) {
+    if (this.pausedAsShown() || (await this.load(true))) {
+      this.started = true;
       this.showing = 'live';
       await this.engine.play();
     }
+  }
+
+  /** Whether the engine holds a paused, unfailed run of the very scenario the page shows. */
+  private pausedAsShown(): boolean {
+    return (
+      this.state === 'paused' &&
+      this.error === null &&
+      this.query !== null &&
+      this.loadedDocument === JSON.stringify(this.document())
+    );
   }
 
   async pause(): Promise<void> {
@@ -272,7 +288,7 @@ export class Playground {
 
   async step(): Promise<void> {
     await this.whenEngineStarted('step');
-    if (!this.query && !(await this.load(true))) return;
+    if (!this.pausedAsShown() && !(await this.load(true))) return;
     this.started = true;
     this.showing = 'live';
     await this.engine.step();
@@ -441,8 +457,9 @@ export class Playground {
     const generation = this.generation;
     this.working++;
     this.lastResume = undefined;
+    const document = this.document();
     try {
-      const outcome = await this.engine.load(this.document(), listener, {
+      const outcome = await this.engine.load(document, listener, {
         checkpointKey: this.checkpointKey,
         resume,
         files: this.dataFiles,
@@ -455,6 +472,7 @@ export class Playground {
         return false;
       }
       this.awaitingFreshRun = false;
+      this.loadedDocument = JSON.stringify(document);
       this.lastResume = outcome.resumed;
       if (outcome.resumed?.ok && this.sameQueries(outcome.queries)) {
         // The run goes on where the views stand: they stay, and `started` with them.
