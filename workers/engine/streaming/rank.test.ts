@@ -45,12 +45,16 @@ const scenario = (query: string, steps: unknown[], outputMode = 'update') => ({
 
 const rowsPerBatch = (batches: BatchReport[]) => batches.map((batch) => batch.rows);
 
-/** The result table an upsert sink keeps: the last row of each key (the first `keys` columns by default). */
-function upserted(batches: BatchReport[], key: (row: unknown[]) => unknown[]): string[] {
+/** The result table an upsert sink keeps after each batch: the last row of each key. */
+function upsertedAfterEach(batches: BatchReport[], key: (row: unknown[]) => unknown[]): string[][] {
   const rows = new Map<string, unknown[]>();
-  for (const row of batches.flatMap((batch) => batch.rows)) rows.set(JSON.stringify(key(row)), row);
-  return [...rows.values()].map((row) => row.join(',')).sort();
+  return batches.map((batch) => {
+    for (const row of batch.rows) rows.set(JSON.stringify(key(row)), row);
+    return [...rows.values()].map((row) => row.join(',')).sort();
+  });
 }
+const upserted = (batches: BatchReport[], key: (row: unknown[]) => unknown[]) =>
+  upsertedAfterEach(batches, key).at(-1) ?? [];
 const byCategoryAndRank = (row: unknown[]) => [row[0], row.at(-1)];
 
 /** A complete-mode run as a changelog, as Flink prints one: what each batch's result deletes (-D), then inserts (+I). */
@@ -309,6 +313,75 @@ describe("Flink's unbounded Top-N over an append-only stream (topn.md, RankITCas
       'fruit,3,44,1',
       'fruit,5,34,2',
     ]);
+  });
+});
+
+/** Rows of T in arrival order, ranked as Flink's Top-N ranks them: per category by num DESC, ties by arrival. */
+function topNOf(rows: unknown[][], n: number): unknown[][] {
+  const sorted = [...rows].sort((a, b) => (b[2] as number) - (a[2] as number));
+  return [...new Set(rows.map((row) => row[0]))].flatMap((category) =>
+    sorted
+      .filter((row) => row[0] === category)
+      .slice(0, n)
+      .map((row, i) => [...row, i + 1]),
+  );
+}
+
+// In Flink the outer WHERE of a Top-N is a Calc over the Rank's changelog (FlinkLogicalRankRule takes the rank
+// range out of the condition and leaves the rest above the Rank): the result table is the filter of the ranking.
+describe('A WHERE over a Top-N’s rows beside its rank bound: the result is the filter of the ranking, batch by batch', () => {
+  const next = random(15);
+  const rows = Array.from({ length: 120 }, () => [
+    ['a', 'b', 'c'][Math.floor(next() * 3)],
+    1 + Math.floor(next() * 5),
+    1 + Math.floor(next() * 12),
+  ]);
+  const steps = Array.from({ length: 12 }, (_, n) => ({ add: { T: rows.slice(n * 10, n * 10 + 10) } }));
+  const withRestart = [...steps.slice(0, 5), { restart: true }, ...steps.slice(5)];
+  const so = (batch: number) => rows.slice(0, batch * 10 + 10);
+  const text = (table: unknown[][]) => table.map((row) => row.join(',')).sort();
+
+  it('refuses in update mode a filter on a column the ranking’s updates change: the replaced rank would stay', async () => {
+    // Rank 1 of book goes from shop 1 to shop 4, which the filter rejects: Flink's result loses (book, 1).
+    const query = topN('rank_num <= 2 AND shopId < 3');
+    const error = await runScenario(
+      scenario(query, [{ add: { T: [['book', 1, 12]] } }, { add: { T: [['book', 4, 19]] } }]),
+    ).catch((failure: unknown) => failure as { at?: number });
+    expect(error).toMatchObject({ at: query.indexOf('shopId <') });
+    expect(describeFailure(error).message).toMatch(
+      /^The outer WHERE filters the ranked rows on shopId, .* Spark says: "Non-time-based windows/,
+    );
+  });
+
+  it('complete mode: each batch’s ranking, filtered on a column of the rows', async () => {
+    const batches = await runScenario(scenario(topN('rank_num <= 3 AND shopId < 3'), withRestart, 'complete'));
+    expect(batches.map((batch) => text(batch.rows))).toEqual(
+      steps.map((_, n) => text(topNOf(so(n), 3).filter((row) => (row[1] as number) < 3))),
+    );
+  });
+
+  it('update mode: a filter on the partition and the rank number, which no update changes', async () => {
+    const batches = await runScenario(
+      scenario(topN("rank_num <= 3 AND category <> 'b' AND rank_num <> 2"), withRestart),
+    );
+    expect(upsertedAfterEach(batches, byCategoryAndRank)).toEqual(
+      steps.map((_, n) => text(topNOf(so(n), 3).filter((row) => row[0] !== 'b' && row[3] !== 2))),
+    );
+  });
+
+  it('update mode: a filter inside the ranking’s subquery ranks only the rows that pass', async () => {
+    const query = topN('rank_num <= 3').replace('FROM T', 'FROM T WHERE shopId < 3');
+    const batches = await runScenario(scenario(query, withRestart));
+    expect(upsertedAfterEach(batches, byCategoryAndRank)).toEqual(
+      steps.map((_, n) =>
+        text(
+          topNOf(
+            so(n).filter((row) => (row[1] as number) < 3),
+            3,
+          ),
+        ),
+      ),
+    );
   });
 });
 

@@ -10,6 +10,7 @@ import {
   closingBracket,
   identifierName,
   isColumnNamed,
+  sameName,
   isSymbol,
   isWord,
   splitTopLevel,
@@ -111,6 +112,13 @@ export function planRank(analysis: Analysis, source: SourceSpec, outputMode: Out
     isColumnNamed(keys[0]!.slice(0, -1), source.eventTime);
   const rankNumber = outputsRank(clauses.select, identifierName(rownum)) ? rownum.text : null;
   checkRankMode(outputMode, rankNumber, textOf(sql, partition.flat()), textOf(sql, order), range);
+  const partitionColumns = partition
+    .filter((part) => part.length === 1 || part.length === 3)
+    .map((part) => identifierName(part.at(-1)!));
+  if (outputMode === 'update') {
+    const rowColumns = [...source.columns.map(([name]) => name), ...splitTopLevel(inner.select).map(outputName)];
+    checkFilterOnKeys(clauses.where, rowColumns, [...partitionColumns, identifierName(rownum)]);
+  }
   const edits: Edit[] = [
     { start: inner.from[0]!.start, end: inner.from.at(-1)!.end, text: `${RANKED_TABLE} AS ${quote(stream.alias)}` },
     { start: inner.select[over]!.start, end: inner.select[close]!.end, text: '__rank' },
@@ -130,9 +138,7 @@ export function planRank(analysis: Analysis, source: SourceSpec, outputMode: Out
     range,
     keepsLast,
     rankNumber,
-    partitionColumns: partition
-      .filter((part) => part.length === 1 || part.length === 3)
-      .map((part) => identifierName(part.at(-1)!)),
+    partitionColumns,
     output: applyEdits(sql, edits),
     ordered: clauses.orderBy !== undefined,
   };
@@ -158,6 +164,31 @@ function rankRange(where: Token[], rownum: string): { start: number; end: number
   }
   if (!bounded || (end !== null && end < Math.max(start, 1))) return null;
   return { start: Math.max(start, 1), end };
+}
+
+/** The name a select item's column goes by: its alias or its column's. */
+function outputName(item: Token[]): string {
+  const last = item.at(-1);
+  return last && (last.kind === 'word' || last.kind === 'quoted') ? identifierName(last) : '';
+}
+
+/**
+ * In Flink the outer WHERE is a Calc over the ranking's changelog: when a rank's row is replaced by one the filter
+ * rejects, the update's -U passes and its +U does not, so the result loses that rank. Update mode replaces rows by
+ * key and has no deletions, so the stale row would stay: the WHERE may only read the key, which no update changes.
+ */
+function checkFilterOnKeys(where: Token[], rowColumns: string[], keys: string[]): void {
+  const reads = (token: Token) =>
+    (token.kind === 'word' || token.kind === 'quoted') &&
+    rowColumns.some((name) => sameName(name, identifierName(token)));
+  const column = where.find((token) => reads(token) && !keys.some((key) => sameName(key, identifierName(token))));
+  if (column)
+    throw new PlanError(
+      `The outer WHERE filters the ranked rows on ${column.text}, and Flink applies it to the Top-N's changes (a Calc after the Rank): when a rank's row is replaced by one the filter rejects, that rank leaves the result (its -U passes, its +U does not). Tideline's update mode replaces result rows by their key (the partition and the rank number) and has no deletions, so the replaced row would stay in the result.`,
+      'Filter in the ranking subquery (then only the rows that pass are ranked), filter on the partition columns or the rank number only, or use complete mode (the whole ranking every batch, filtered).',
+      SPARK_MESSAGES.nonTimeWindow,
+      column.start,
+    );
 }
 
 /** Whether the outer select list carries the rank number: `*`, or an item naming it. */
