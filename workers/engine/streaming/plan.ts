@@ -442,7 +442,7 @@ function planSingle(
     const over = stream && planOver(analysis, stream, outputMode, catalog);
     if (over) return over;
     checkStateless(analysis, outputMode);
-    const sessionRows = stream && planSessionRows(analysis, stream);
+    const sessionRows = stream && planSessionRows(analysis, stream, outputMode);
     if (sessionRows) return sessionRows;
     return { kind: 'stateless', sources: used, sql, ordered: true };
   }

@@ -398,8 +398,13 @@ export function checkWindowColumn(window: WindowSpec | undefined, source: Source
 }
 
 /** Flink's SESSION table function without an aggregation: its rows come out as the watermark closes their sessions. */
-export function checkSessionRows(window: WindowSpec, source: SourceSpec): void {
+export function checkSessionRows(window: WindowSpec, source: SourceSpec, outputMode: OutputMode): void {
   if (window.processingTime) checkProcessingTimeWindow(window, 'session window');
+  if (outputMode === 'update')
+    throw new PlanError(
+      'Flink’s SESSION window table function without an aggregation is append-only: each row comes out once, when the watermark passes its session’s end, and is never updated. Tideline follows Flink: it runs only in append mode.',
+      'Use append mode (the same rows, each once), or aggregate the sessions (GROUP BY window_start, window_end) in append mode.',
+    );
   if (!windowCarriesWatermark(window, source))
     throw new PlanError(
       'A SESSION window’s rows come out once the watermark passes their session’s end, when no later row can join it: the window must be over the stream’s watermarked event time.',

@@ -110,10 +110,15 @@ describe("Flink's SESSION window table function without an aggregation (window-t
     expect(session.follows!.form).toBe('SESSION window table function');
   });
 
-  it('refuses it without a watermark, in complete mode, and over processing time', async () => {
+  // Flink's TVF emits an append-only stream (window-tvf.md: the rows come out as the session closes), which an upsert
+  // result keyed by nothing would replace batch by batch: update mode is refused, as for the window Top-N on a TVF.
+  it('refuses it without a watermark, in complete and update mode, and over processing time', async () => {
     const unwatermarked = { ...scenario(sessions(''), []), sources: [{ ...BID, watermark: undefined }] };
     await expect(runScenario(unwatermarked)).rejects.toThrow(/must be over the stream’s watermarked event time/);
     await expect(runScenario(scenario(sessions(''), [], 'complete'))).rejects.toThrow(/Complete mode/);
+    await expect(runScenario(scenario(sessions(' PARTITION BY item'), [], 'update'))).rejects.toThrow(
+      /SESSION window table function without an aggregation is append-only: .* it runs only in append mode/,
+    );
     const proctime = `WITH B AS (SELECT *, PROCTIME() AS p FROM Bid) SELECT * FROM TABLE(SESSION(TABLE B, DESCRIPTOR(p), INTERVAL '5' MINUTES))`;
     await expect(runScenario(scenario(proctime, []))).rejects.toThrow(/not in a session window/);
   });

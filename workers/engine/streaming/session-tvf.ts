@@ -3,7 +3,7 @@
  * session's window_start, window_end and window_time once the watermark passes the session's end, when no later row
  * can join the session any more. It runs on the session operator, keeping the open sessions' rows.
  */
-import type { SourceSpec } from '../scenario';
+import type { OutputMode, SourceSpec } from '../scenario';
 import { quote } from '../sql/windows';
 import type { Analysis } from './analysis';
 import { lateFrom } from './operators/statements';
@@ -11,10 +11,10 @@ import type { SessionPlan } from './plan';
 import { checkSessionRows } from './rules';
 
 /** `SELECT ... FROM TABLE(SESSION(TABLE s [PARTITION BY k], DESCRIPTOR(ts), gap)) [WHERE ...]`; null for any other. */
-export function planSessionRows(analysis: Analysis, stream: SourceSpec): SessionPlan | null {
+export function planSessionRows(analysis: Analysis, stream: SourceSpec, outputMode: OutputMode): SessionPlan | null {
   const window = analysis.tableFunctions[0]?.spec;
   if (window?.kind !== 'session') return null;
-  checkSessionRows(window, stream);
+  checkSessionRows(window, stream, outputMode);
   const alias = stream.name;
   return {
     kind: 'session',
