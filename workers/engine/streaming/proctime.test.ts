@@ -31,6 +31,17 @@ const Q12 = `WITH B AS (SELECT *, PROCTIME() AS p_time FROM bid)
   FROM TABLE(TUMBLE(TABLE B, DESCRIPTOR(p_time), INTERVAL '10' SECOND))
   GROUP BY bidder, window_start, window_end`;
 
+/** Bids over six steps of 4 s with a restart, the first window closing at the fourth, the second at the last. */
+const Q12_STEPS = [
+  bids('2024-06-01 00:00:00', 1, 1, 2), // processing time 0 s
+  bids('2024-06-01 00:00:05', 1), // 4 s
+  { restart: true },
+  bids('2020-01-01 00:00:00', 2), // 8 s: long behind the watermark
+  bids('2024-06-01 00:00:06', 1), // 12 s: the window [0 s, 10 s) closes
+  bids('2024-06-01 00:00:07', 3), // 16 s
+  { add: { bid: [] } }, // 20 s: [10 s, 20 s) closes
+];
+
 const scenario = (query: string, steps: unknown[], { outputMode = 'append', interval = '4 seconds' } = {}) => ({
   version: 1,
   sources: [BID],
@@ -58,17 +69,7 @@ describe('processing time on the simulated clock', () => {
 
   it('Nexmark q12: each window comes out once the clock passes its end, across a restart, and no row is late', async () => {
     // Event times are no processing times: a bid whose event time is far behind the watermark still counts.
-    const batches = await runScenario(
-      scenario(Q12, [
-        bids('2024-06-01 00:00:00', 1, 1, 2), // processing time 0 s
-        bids('2024-06-01 00:00:05', 1), // 4 s
-        { restart: true },
-        bids('2020-01-01 00:00:00', 2), // 8 s: long behind the watermark
-        bids('2024-06-01 00:00:06', 1), // 12 s: the window [0 s, 10 s) closes
-        bids('2024-06-01 00:00:07', 3), // 16 s
-        { add: { bid: [] } }, // 20 s: [10 s, 20 s) closes
-      ]),
-    );
+    const batches = await runScenario(scenario(Q12, Q12_STEPS));
     expect(batches.at(-1)!.columns).toEqual(['bidder', 'bid_count', 'starttime', 'endtime']);
     expect(rowsPerBatch(batches)).toEqual([
       [],
@@ -158,6 +159,44 @@ describe('processing time on the simulated clock', () => {
         [105, 1],
       ],
     ]);
+  });
+
+  // Calcite's SqlParserTest.testTableFunctionTumbleWithSubQueryParam passes a subquery as the table argument, as
+  // Flink's WindowJoinTest does (`tumble((select * from M ...), descriptor(mts), ...)`): q12's view written in place.
+  it.each([['(SELECT *, PROCTIME() AS p_time FROM bid)'], ['TABLE (SELECT *, PROCTIME() AS p_time FROM bid)']])(
+    'Nexmark q12 with its view as the TVF’s subquery argument %s: the WITH form’s rows',
+    async (argument) => {
+      const inline = Q12.replace(/^WITH B AS \(.*\)\n/, '').replace('TABLE B', argument);
+      expect(inline).not.toContain('WITH');
+      const batches = await runScenario(scenario(inline, Q12_STEPS));
+      const expected = await runScenario(scenario(Q12, Q12_STEPS));
+      expect(rowsPerBatch(batches)).toEqual(rowsPerBatch(expected));
+      expect(rowsPerBatch(batches).flat()).toHaveLength(4);
+    },
+  );
+
+  // Spark's withColumn("p", current_timestamp()) then groupBy(window($"p", ...)): the column is the batch's time.
+  it.each([['PROCTIME()'], ['current_timestamp()']])(
+    'a derived table with %s AS p, grouped by window(p, ...): the rows of window(current_timestamp(), ...)',
+    async (clockCall) => {
+      const derived = `SELECT bidder, count(*) AS bids, B.window.start FROM (SELECT *, ${clockCall} AS p FROM bid) B
+        GROUP BY bidder, window(B.p, '10 seconds')`;
+      const direct = `SELECT bidder, count(*) AS bids, window.start FROM bid GROUP BY bidder, window(current_timestamp(), '10 seconds')`;
+      const batches = await runScenario(scenario(derived, Q12_STEPS));
+      const expected = await runScenario(scenario(direct, Q12_STEPS));
+      expect(rowsPerBatch(batches)).toEqual(rowsPerBatch(expected));
+      expect(rowsPerBatch(batches)[3]).toEqual([
+        [1, 3, clock(0)],
+        [2, 2, clock(0)],
+      ]);
+    },
+  );
+
+  it('a derived table’s processing-time column read beside the window is not taken for an attribute', async () => {
+    const query = `SELECT max(p), count(*) FROM (SELECT *, PROCTIME() AS p FROM bid) B GROUP BY window(p, '10 seconds')`;
+    await expect(runScenario(scenario(query, Q12_STEPS))).rejects.toThrow(
+      /window\(\.\.\.\) groups the rows of a stream named in FROM/,
+    );
   });
 
   it('EXPLAIN: the window is closed by the processing time, with no watermark, following Flink', async () => {
