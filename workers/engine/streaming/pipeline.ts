@@ -192,6 +192,7 @@ function upstreamOutput(db: Statements, operator: StreamOperator, plan: Operator
     columns,
     eventTimes,
     aggregated: plan.kind === 'aggregate' || plan.kind === 'session',
+    keys: columns.filter((_, i) => operator.keyItems?.[i]).map(([name]) => name),
   };
 }
 

@@ -7,7 +7,7 @@ import { analyse, findAggregates } from './analysis';
 import { planDedup, withWatermarkDelay, type DedupPlan } from './dedup';
 import { JoinShapeError, planJoin, type JoinPlan } from './join';
 import { checkWindowFunctionsOverJoin, planOver, type OverPlan } from './over';
-import { planRank, type RankPlan } from './rank';
+import { checkRankedHaving, planRank, rankUpdates, type RankPlan } from './rank';
 import { planWindowRank, type WindowRankPlan } from './window-rank';
 import { withProcessingTime } from '../sql/proctime';
 import { planSessionRows } from './session-tvf';
@@ -269,6 +269,8 @@ function planStages(
   feedsAnother = false,
 ): QueryPlan {
   if (!feedsAnother) checkWindowFunctionsOverJoin(sql, sources);
+  const ranked = outputMode === 'update' && !feedsAnother && topNOverAggregation(sql, sources, catalog, prefix);
+  if (ranked) return ranked;
   const split = splitUpstream(sql);
   const upstream =
     split && !ranksRows(split.inner) && planStages(split.inner, sources, outputMode, catalog, prefix, true);
@@ -313,6 +315,25 @@ function planStages(
   }
   const plan = planSingle(sql, sources, outputMode, catalog, prefix, feedsAnother);
   return { sources: plan.sources, stages: [plan] };
+}
+
+/**
+ * Flink's Top-N over an updating aggregation (RetractableTopNFunction), in update mode:
+ * `SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER (...) AS rownum FROM (<aggregation>)) WHERE rownum <= N`, the
+ * aggregation then the ranking of the rows it updates; null for any other query.
+ */
+function topNOverAggregation(sql: string, sources: SourceSpec[], catalog: Catalog, prefix: string): QueryPlan | null {
+  const topN = splitUpstream(sql);
+  const ranking = topN && splitUpstream(topN.inner);
+  const inputTable = `${prefix}_stage1`;
+  if (!ranking || !ranksRows(ranking.over(inputTable))) return null;
+  const upstream = planStages(ranking.inner, sources, 'update', catalog, prefix, true);
+  const [aggregation, ...rest] = upstream.stages;
+  // A ranking of a window aggregation's windows is Flink's window Top-N, in append mode.
+  if (aggregation?.kind !== 'aggregate' || aggregation.window || rest.length) return null;
+  checkRankedHaving(aggregation.having);
+  const stages = [aggregation, { kind: 'chained' as const, sql: topN.with(ranking.over(inputTable)), inputTable }];
+  return { sources: upstream.sources, stages };
 }
 
 /**
@@ -474,11 +495,21 @@ export function outputEventTimes(stage: StagePlan, names: string[]): string[] {
  */
 export function planChained(
   stage: ChainedPlan,
-  upstream: { id: string; columns: ColumnSpec[]; eventTimes: string[]; aggregated: boolean },
+  upstream: { id: string; columns: ColumnSpec[]; eventTimes: string[]; aggregated: boolean; keys: string[] },
   outputMode: OutputMode,
   catalog: Catalog,
   prefix: string,
 ): OperatorPlan {
+  if (upstream.aggregated && outputMode === 'update') {
+    const plan = planSingle(
+      stage.sql,
+      [{ name: stage.inputTable, columns: upstream.columns }],
+      outputMode,
+      catalog,
+      prefix,
+    );
+    if (plan.kind === 'rank') return { ...rankUpdates(plan, upstream.keys), inputTable: stage.inputTable };
+  }
   const tokens = significant(stage.sql);
   const names = (keep: (token: Token, i: number) => boolean) =>
     new Set(

@@ -287,32 +287,180 @@ describe("Flink's unbounded Top-N over an append-only stream (topn.md, RankITCas
       'A query over a Top-N’s rows is not supported yet',
     );
   });
+});
 
-  // RankITCase.testTopNWithGroupBy ranks an aggregation's updates (Flink's RetractableTopNFunction). Update mode is
-  // refused; in complete mode every batch ranks the aggregation's whole result, which comes to Flink's rows.
-  it('RankITCase.testTopNWithGroupBy: over an updating aggregation, in complete mode only', async () => {
-    const rows = [
-      ['book', 1, 11],
-      ['book', 2, 19],
-      ['book', 4, 13],
-      ['book', 1, 11],
-      ['fruit', 4, 33],
-      ['fruit', 5, 12],
-      ['fruit', 3, 44],
-      ['fruit', 5, 22],
-    ];
-    const query = `SELECT * FROM (
-        SELECT category, shopId, num, ROW_NUMBER() OVER (PARTITION BY category ORDER BY num DESC) as rank_num
-        FROM (SELECT category, shopId, sum(num) as num FROM T GROUP BY category, shopId))
-      WHERE rank_num <= 2`;
-    await expect(runScenario(scenario(query, oneByOne(rows)))).rejects.toThrow(/update mode emits only the rows/);
-    const batches = await runScenario(scenario(query, oneByOne(rows), 'complete'));
-    expect(batches.at(-1)!.rows.map((row) => row.join(','))).toEqual([
+/** RankITCase.testTopNWithGroupBy's rows, also those of testTopNthWithGroupBy. */
+const GROUP_BY_DATA = [
+  ['book', 1, 11],
+  ['book', 2, 19],
+  ['book', 4, 13],
+  ['book', 1, 11],
+  ['fruit', 4, 33],
+  ['fruit', 5, 12],
+  ['fruit', 3, 44],
+  ['fruit', 5, 22],
+];
+
+/** A Top-N over an aggregation of T: `ranked` ranked by `order` per category, over `aggregation` grouped by shop. */
+const topNOverAggregation = (aggregation: string, order: string, where: string, select = '*') => `SELECT ${select}
+  FROM (
+    SELECT *, ROW_NUMBER() OVER (PARTITION BY category ORDER BY ${order}) AS rank_num
+    FROM (SELECT category, shopId, ${aggregation} FROM T GROUP BY category, shopId))
+  WHERE ${where}`;
+
+// Flink ranks an updating aggregation's rows with RetractableTopNFunction: the state keeps every row of each
+// partition, an update replaces its group's row, and the ranks it changes come out, keyed by partition and rank.
+describe("Flink's Top-N over an updating aggregation in update mode (RetractableTopNFunction, RankITCase)", () => {
+  it('RankITCase.testTopNWithGroupBy, a row at a time across a restart: each batch the ranks it changed', async () => {
+    const query = topNOverAggregation('sum(num) AS num', 'num DESC', 'rank_num <= 2');
+    const batches = await runScenario(scenario(query, oneByOne(GROUP_BY_DATA)));
+    expect(rowsPerBatch(batches)).toEqual([
+      [['book', 1, 11, 1]],
+      [
+        ['book', 1, 11, 2],
+        ['book', 2, 19, 1],
+      ],
+      [['book', 4, 13, 2]],
+      // Shop 1's sum goes to 22: it takes rank 1, and 19 goes back to rank 2 (13 leaves the top 2).
+      [
+        ['book', 1, 22, 1],
+        ['book', 2, 19, 2],
+      ],
+      [['fruit', 4, 33, 1]],
+      [['fruit', 5, 12, 2]],
+      [
+        ['fruit', 3, 44, 1],
+        ['fruit', 4, 33, 2],
+      ],
+      [['fruit', 5, 34, 2]],
+    ]);
+    expect(upserted(batches, byCategoryAndRank)).toEqual([
       'book,1,22,1',
       'book,2,19,2',
       'fruit,3,44,1',
       'fruit,5,34,2',
     ]);
+    // Every group of the aggregation is kept by the ranking: one out of the top N can come back.
+    expect(batches.at(-1)!.progress.stateOperators.map((state) => state.numRowsTotal)).toEqual([6, 6]);
+    const [info] = (await startScenario(scenario(query, []))).describe();
+    expect(info!.keyColumns).toEqual(['category', 'rank_num']);
+    expect(info!.pipeline.map((operator) => [operator.id, operator.emits, operator.follows?.form])).toEqual([
+      ['T', 'append', undefined],
+      ['aggregate', 'updates', undefined],
+      ['rank', 'updates', 'Top-N over an aggregation'],
+      ['sink', 'updates', undefined],
+    ]);
+    const complete = await runScenario(scenario(query, oneByOne(GROUP_BY_DATA), 'complete'));
+    expect(complete.at(-1)!.rows.map((row) => row.join(','))).toEqual(upserted(batches, byCategoryAndRank));
+  });
+
+  it('RankITCase.testTopNthWithGroupBy: only rank 2 comes out', async () => {
+    const query = topNOverAggregation('sum(num) AS num', 'num DESC', 'rank_num = 2');
+    const batches = await runScenario(scenario(query, oneByOne(GROUP_BY_DATA)));
+    expect(upserted(batches, byCategoryAndRank)).toEqual(['book,2,19,2', 'fruit,5,34,2']);
+  });
+
+  it('RankITCase.testUnarySortTopNOnString: the top 3 by max(price) of strings, ascending', async () => {
+    const prices = [
+      [11, '100'],
+      [11, '200'],
+      [12, '400'],
+      [12, '600'],
+      [10, '600'],
+      [10, '700'],
+      [9, '800'],
+      [9, '900'],
+      [10, '500'],
+      [8, '110'],
+      [8, '120'],
+      [7, '812'],
+      [9, '300'],
+      [6, '900'],
+      [7, '50'],
+      [11, '800'],
+      [7, '50'],
+      [8, '200'],
+      [6, '700'],
+      [5, '800'],
+      [4, '910'],
+      [3, '110'],
+      [2, '900'],
+      [1, '700'],
+    ];
+    const source = { ...T, columns: [T.columns[0], T.columns[1], ['price', 'VARCHAR']] };
+    const query = topNOverAggregation('max(price) AS max_price', 'max_price ASC', 'rank_num <= 3');
+    const steps = oneByOne(
+      prices.map((row) => ['book', ...row]),
+      12,
+    );
+    const batches = await runScenario({ ...scenario(query, steps), sources: [source] });
+    expect(upserted(batches, byCategoryAndRank)).toEqual(['book,12,600,3', 'book,3,110,1', 'book,8,200,2']);
+  });
+
+  it('RankITCase.testTopNWithGroupByCount: keyed by category and rank number, selected first', async () => {
+    const sells = [
+      ...[1, 2, 4, 1, 1, 3, 2, 4, 1, 4, 4, 4].map((shop, i) => ['book', shop, 1001 + i]),
+      ...[4, 5, 3, 4, 5, 5].map((shop, i) => ['fruit', shop, 1013 + i]),
+    ];
+    const query = topNOverAggregation(
+      'count(num) AS sells',
+      'sells DESC',
+      'rank_num <= 4',
+      'category, rank_num, sells, shopId',
+    );
+    const run = await startScenario(scenario(query, oneByOne(sells, 9)));
+    expect(run.describe()[0]!.keyColumns).toEqual(['category', 'rank_num']);
+    expect(upserted([...run.steps()], (row) => [row[0], row[1]])).toEqual([
+      'book,1,5,4',
+      'book,2,4,1',
+      'book,3,2,2',
+      'book,4,1,3',
+      'fruit,1,3,5',
+      'fruit,2,2,4',
+      'fruit,3,1,3',
+    ]);
+  });
+
+  // RankTest.testTopNOrderByCountAndOtherField's shape: ORDER BY count DESC, then a key, so no two rows tie.
+  it('count(*) ordered by the count and the shop: the upserted result is the ranking of the counts after every batch', async () => {
+    const next = random(151);
+    const rows = Array.from({ length: 150 }, () => [['a', 'b'][Math.floor(next() * 2)], 1 + Math.floor(next() * 8), 0]);
+    const steps = Array.from({ length: 10 }, (_, n) => ({ add: { T: rows.slice(n * 15, n * 15 + 15) } }));
+    const query = topNOverAggregation('count(*) AS count_c', 'count_c DESC, shopId ASC', 'rank_num <= 3');
+    const batches = await runScenario(scenario(query, [...steps.slice(0, 4), { restart: true }, ...steps.slice(4)]));
+    const expected = steps.map((_, n) => {
+      const counts = new Map<string, [unknown, number, number]>();
+      for (const [category, shop] of rows.slice(0, n * 15 + 15)) {
+        const key = `${category},${shop}`;
+        const count = counts.get(key)?.[2] ?? 0;
+        counts.set(key, [category, shop as number, count + 1]);
+      }
+      const ranked = [...counts.values()].sort((x, y) => y[2] - x[2] || x[1] - y[1]);
+      return ['a', 'b'].flatMap((category) =>
+        ranked
+          .filter((row) => row[0] === category)
+          .slice(0, 3)
+          .map((row, i) => [...row, i + 1].join(',')),
+      );
+    });
+    expect(upsertedAfterEach(batches, byCategoryAndRank)).toEqual(expected.map((table) => table.sort()));
+  });
+
+  it('refuses a partition that is not of the group keys, and HAVING, which would empty a rank', async () => {
+    const refusal = (query: string) =>
+      runScenario(scenario(query, [])).catch((error: unknown) => describeFailure(error).message);
+    const byTotal = `SELECT * FROM (
+        SELECT *, ROW_NUMBER() OVER (PARTITION BY num ORDER BY shopId) AS rank_num
+        FROM (SELECT category, shopId, sum(num) AS num FROM T GROUP BY category, shopId))
+      WHERE rank_num <= 2`;
+    expect(await refusal(byTotal)).toContain(
+      "must be partitioned by the aggregation's group keys (category, shopId), not num",
+    );
+    const having = topNOverAggregation('sum(num) AS num', 'num DESC', 'rank_num <= 2').replace(
+      'GROUP BY category, shopId',
+      'GROUP BY category, shopId HAVING sum(num) < 30',
+    );
+    expect(await refusal(having)).toContain('A Top-N over an aggregation with HAVING in update mode is not supported');
   });
 });
 

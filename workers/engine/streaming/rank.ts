@@ -2,6 +2,7 @@
  * Flink's unbounded Top-N over an append-only stream (topn.md; AppendOnlyTopNFunction):
  * `SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER ([PARTITION BY k] ORDER BY x DESC) AS rownum FROM stream)
  * WHERE rownum <= N [AND ...]`. Spark has no such form; Tideline runs it as Flink does, in update or complete mode.
+ * Over an updating aggregation's rows in update mode, as Flink's RetractableTopNFunction (`rankUpdates`).
  */
 import type { OutputMode, SourceSpec } from '../scenario';
 import { selectClauses } from '../sql/select';
@@ -50,6 +51,11 @@ export interface RankPlan extends Staged {
   output: string;
   /** Whether the query orders its rows itself (ORDER BY). */
   ordered: boolean;
+  /**
+   * Over an updating aggregation's rows, its group keys: a row replaces the one of the same key, and the state keeps
+   * every row (Flink's RetractableTopNFunction). Null over an append-only stream.
+   */
+  upsertKey: string[] | null;
 }
 
 /** The ranked rows in `RankPlan.output`, replaced by the operator's own table. */
@@ -141,6 +147,7 @@ export function planRank(analysis: Analysis, source: SourceSpec, outputMode: Out
     partitionColumns,
     output: applyEdits(sql, edits),
     ordered: clauses.orderBy !== undefined,
+    upsertKey: null,
   };
 }
 
@@ -164,6 +171,36 @@ function rankRange(where: Token[], rownum: string): { start: number; end: number
   }
   if (!bounded || (end !== null && end < Math.max(start, 1))) return null;
   return { start: Math.max(start, 1), end };
+}
+
+/**
+ * A Top-N over an updating aggregation's rows in update mode, as Flink's RetractableTopNFunction: each row the
+ * aggregation updates replaces its group's row, and the ranks it changes come out, keyed by partition and rank number.
+ * A group stays in its partition only if the partition is of its keys: else Flink retracts it from the partition it
+ * leaves, and a rank can empty, which update mode cannot say.
+ */
+export function rankUpdates(plan: RankPlan, groupKeys: string[]): RankPlan {
+  const expression = plan.partitionColumns.length < plan.partitionBy.length;
+  const unkeyed = expression
+    ? plan.partitionBy.join(', ')
+    : plan.partitionColumns.find((column) => !groupKeys.some((key) => sameName(key, column)));
+  if (unkeyed !== undefined)
+    throw new PlanError(
+      `A Top-N over an aggregation in update mode must be partitioned by the aggregation's group keys (${groupKeys.join(', ')}), not ${unkeyed}: a group whose ${unkeyed} changes would leave its partition, and Flink retracts it there (RetractableTopNFunction), which empties a rank; update mode has no deletions.`,
+      'Partition by group keys of the inner aggregation, or use complete mode.',
+      SPARK_MESSAGES.nonTimeWindow,
+    );
+  return { ...plan, upsertKey: groupKeys };
+}
+
+/** A group that HAVING drops leaves a ranking over the aggregation: Flink retracts it, update mode cannot. */
+export function checkRankedHaving(having: string | undefined): void {
+  if (having)
+    throw new PlanError(
+      'A Top-N over an aggregation with HAVING in update mode is not supported: a group HAVING drops leaves the ranking, which Flink retracts and update mode cannot.',
+      'Filter the ranked rows by their rank only, or use complete mode.',
+      SPARK_MESSAGES.nonTimeWindow,
+    );
 }
 
 /** The name a select item's column goes by: its alias or its column's. */

@@ -104,6 +104,12 @@ export const FLINK_RULES = {
     rule: 'Runs as Flink runs a Top-N over an append-only stream: the state keeps each partition’s top N rows, and each batch emits the rows whose rank changed (update mode, keyed by the partition and the rank number) or the whole ranking (complete mode); no row is late.',
     spark: SPARK_MESSAGES.nonTimeWindow,
   },
+  rankOverUpdates: {
+    engine: 'Flink',
+    form: 'Top-N over an aggregation',
+    rule: 'Runs as Flink runs a Top-N over an updating aggregation (RetractableTopNFunction): the state keeps every row the aggregation emitted, each update replaces its group’s row, and each batch emits the ranks whose row changed, keyed by the partition and the rank number (update mode), or the whole ranking (complete mode).',
+    spark: SPARK_MESSAGES.nonTimeWindow,
+  },
   sessionRows: {
     engine: 'Flink',
     form: 'SESSION window table function',

@@ -11,7 +11,9 @@ import type { Statements } from './statements';
  * Flink's unbounded Top-N over an append-only stream (AppendOnlyTopNFunction): the state keeps each partition's top
  * N rows with their rank, as a row that falls out of the top N can never come back. Each batch ranks the partitions
  * it touched anew; in update mode the rows whose rank changed come out (a new row at its rank, and each row it pushed
- * down at its new one), in complete mode the whole ranking. Rows are never late: a Top-N has no time.
+ * down at its new one), in complete mode the whole ranking. Rows are never late: a Top-N has no time. Over an
+ * updating aggregation (RetractableTopNFunction) a row replaces its group's, and the state keeps every row: one that
+ * falls out of the top N can come back when the rows above it change.
  */
 export class RankOperator implements StreamOperator {
   readonly description;
@@ -37,12 +39,16 @@ export class RankOperator implements StreamOperator {
     this.reference = this.output(tables.state);
     this.keyItems = this.keyColumns(db.columnsOf(this.reference));
     const { start, end } = plan.range;
-    const top = start === end ? `each partition's rank ${end}` : `each partition's top ${end} rows`;
+    const top = plan.upsertKey
+      ? `each partition's rows, one per ${plan.upsertKey.join(', ')},`
+      : start === end
+        ? `each partition's rank ${end}`
+        : `each partition's top ${end} rows`;
     this.description = describeOperator(id, 'rank', inputs, {
       keys: plan.partitionBy,
       state: { holds: `${top} by ${plan.orderBy}, ranked`, evictedWhen: null },
       emits: plan.rankNumber || plan.range.end === 1 ? 'updates' : 'retractions',
-      follows: FLINK_RULES.rank,
+      follows: plan.upsertKey ? FLINK_RULES.rankOverUpdates : FLINK_RULES.rank,
     });
   }
 
@@ -69,6 +75,13 @@ export class RankOperator implements StreamOperator {
     return this.plan.output.replace(RANKED_TABLE, table);
   }
 
+  /** Removes the rows the batch's input replaces: those of the same group key. */
+  private replaceUpdated(keys: string[]): void {
+    const { state, input } = this.tables;
+    const same = keys.map((key) => `${state}.${quote(key)} IS NOT DISTINCT FROM u.${quote(key)}`).join(' AND ');
+    this.db.query(`DELETE FROM ${state} WHERE EXISTS (SELECT 1 FROM ${input} AS u WHERE ${same})`);
+  }
+
   stateViews(): StateView[] {
     return [
       {
@@ -88,6 +101,7 @@ export class RankOperator implements StreamOperator {
     );
     let [removed, changed] = [0, 0];
     if (added > 0) {
+      if (plan.upsertKey) this.replaceUpdated(plan.upsertKey);
       db.query(`INSERT INTO ${state} SELECT * FROM ${input}`);
       const partition = plan.partitionBy.join(', ');
       const touchedOnly = plan.partitionBy.length
@@ -98,12 +112,14 @@ export class RankOperator implements StreamOperator {
         `CREATE OR REPLACE TEMP TABLE ${touched} AS SELECT __seq, __rank, row_number() OVER (${over}) AS __new FROM ${state} AS ${alias}${touchedOnly}`,
       );
       const { end } = plan.range;
-      removed = db.changed(`DELETE FROM ${state} WHERE __seq IN (SELECT __seq FROM ${touched} WHERE __new > ${end})`);
+      if (!plan.upsertKey)
+        removed = db.changed(`DELETE FROM ${state} WHERE __seq IN (SELECT __seq FROM ${touched} WHERE __new > ${end})`);
       changed = db.changed(
-        `CREATE OR REPLACE TEMP TABLE ${emitted} AS SELECT s.* EXCLUDE (__rank), r.__new AS __rank FROM ${state} AS s JOIN ${touched} AS r USING (__seq) WHERE r.__new IS DISTINCT FROM r.__rank`,
+        `CREATE OR REPLACE TEMP TABLE ${emitted} AS SELECT s.* EXCLUDE (__rank), r.__new AS __rank FROM ${state} AS s JOIN ${touched} AS r USING (__seq) WHERE r.__new IS DISTINCT FROM r.__rank AND r.__new <= ${end}`,
       );
-      if (changed > 0)
-        db.query(`UPDATE ${state} SET __rank = e.__rank FROM ${emitted} AS e WHERE ${state}.__seq = e.__seq`);
+      db.query(
+        `UPDATE ${state} SET __rank = r.__new FROM ${touched} AS r WHERE ${state}.__seq = r.__seq AND r.__new IS DISTINCT FROM r.__rank`,
+      );
     }
     if (this.outputMode === 'complete') emit({ sql: this.output(state), ordered: plan.ordered });
     else emit(changed > 0 ? { sql: this.output(emitted), ordered: plan.ordered } : null);
