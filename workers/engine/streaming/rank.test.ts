@@ -446,6 +446,26 @@ describe("Flink's Top-N over an updating aggregation in update mode (Retractable
     expect(upsertedAfterEach(batches, byCategoryAndRank)).toEqual(expected.map((table) => table.sort()));
   });
 
+  it('groups of equal count updated in one batch rank in the order of their keys, the earlier updated first', async () => {
+    const query = topNOverAggregation('count(*) AS count_c', 'count_c DESC', 'rank_num <= 3');
+    const shops = (...ids: number[]) => ({ add: { T: ids.map((shopId) => ['a', shopId, 0]) } });
+    const batches = await runScenario(scenario(query, [shops(300, 2, 1000000, 45, 7), shops(45), shops(2)]));
+    expect(rowsPerBatch(batches)).toEqual([
+      [
+        ['a', 2, 1, 1],
+        ['a', 7, 1, 2],
+        ['a', 45, 1, 3],
+      ],
+      [
+        ['a', 2, 1, 2],
+        ['a', 7, 1, 3],
+        ['a', 45, 2, 1],
+      ],
+      // Shop 2 ties shop 45 at 2, and comes after it, its update being the later (RetractableTopNFunction's order).
+      [['a', 2, 2, 2]],
+    ]);
+  });
+
   it('refuses a partition that is not of the group keys, and HAVING, which would empty a rank', async () => {
     const refusal = (query: string) =>
       runScenario(scenario(query, [])).catch((error: unknown) => describeFailure(error).message);

@@ -95,9 +95,11 @@ export class RankOperator implements StreamOperator {
     const { db, plan } = this;
     const { state, input, touched, emitted } = this.tables;
     const alias = quote(plan.alias);
-    // Rows of equal rank keep the order they arrived in: the batch's, after the batches before.
+    // Rows of equal rank keep the order they arrived in: the batch's, after the batches before. An aggregation's
+    // updates of one batch have no order of their own: they take their keys'.
+    const arrival = plan.upsertKey ? `ORDER BY ${plan.upsertKey.map(quote).join(', ')}` : '';
     const added = db.changed(
-      `CREATE OR REPLACE TEMP TABLE ${input} AS SELECT *, (${batch.batchId}::BIGINT << 32) + row_number() OVER () AS __seq, NULL::BIGINT AS __rank FROM (${plan.input})`,
+      `CREATE OR REPLACE TEMP TABLE ${input} AS SELECT *, (${batch.batchId}::BIGINT << 32) + row_number() OVER (${arrival}) AS __seq, NULL::BIGINT AS __rank FROM (${plan.input})`,
     );
     let [removed, changed] = [0, 0];
     if (added > 0) {
