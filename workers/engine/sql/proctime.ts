@@ -121,7 +121,7 @@ function processingTimeView(query: string, sources: SourceSpec[]): View | null {
   const tokens = significant(query);
   if (!isWord(tokens[0], 'WITH') || !isWord(tokens[2], 'AS') || !isSymbol(tokens[3], '(')) return null;
   const close = closingBracket(tokens, 3);
-  const view = attributed(tokens.slice(4, close), sources);
+  const view = close > 0 && attributed(tokens.slice(4, close), sources);
   if (!view) return null;
   const name = identifierName(tokens[1]!);
   const rest = tokens.slice(close + 1);
@@ -149,7 +149,7 @@ function inlineProcessingTime(query: string, sources: SourceSpec[]): View | null
     const from = argument ? i + (isWord(tokens[i + 2], 'TABLE') ? 3 : 2) : i + 1;
     if (!(argument || isWord(token, 'FROM')) || !isSymbol(tokens[from], '(')) return;
     const close = closingBracket(tokens, from);
-    const view = attributed(tokens.slice(from + 1, close), sources, !argument);
+    const view = close > 0 && attributed(tokens.slice(from + 1, close), sources, !argument);
     if (!view) return;
     const replaced = { start: tokens[argument ? i + 2 : from]!.start, end: tokens[close]!.end };
     if (argument) {

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { BatchReport } from '../../protocol';
 import { LiveRun } from '../live';
+import { withProcessingTime } from '../sql/proctime';
 import { openNodeDatabase } from '../node';
+import type { SourceSpec } from '../scenario';
 import { parseScenario } from '../validate';
 import { runScenario, startScenario, valueEvents, values } from './harness';
 
@@ -191,6 +193,16 @@ describe('processing time on the simulated clock', () => {
       ]);
     },
   );
+
+  it('an unclosed view is no view: its stream gets no attribute, and DuckDB’s parser places the error', () => {
+    const bid: SourceSpec = { name: 'bid', columns: [['ts', 'TIMESTAMP']] };
+    for (const query of [
+      'SELECT * FROM TABLE(TUMBLE((SELECT *, PROCTIME() AS p FROM bid x',
+      'WITH B AS (SELECT *, PROCTIME() AS p FROM bid x',
+      'SELECT * FROM (SELECT *, PROCTIME() AS p FROM bid x',
+    ])
+      expect(withProcessingTime(query, [bid]).sources).toEqual([bid]);
+  });
 
   it('a derived table’s processing-time column read beside the window is not taken for an attribute', async () => {
     const query = `SELECT max(p), count(*) FROM (SELECT *, PROCTIME() AS p FROM bid) B GROUP BY window(p, '10 seconds')`;
