@@ -16,6 +16,7 @@ import {
   type Edit,
   type Token,
 } from './tokens';
+import { QueryShapeError } from './windows';
 
 /**
  * Processing time 0 of a run: the generators' default start, so that at speed 1 a generated row's processing time
@@ -149,7 +150,14 @@ function inlineProcessingTime(query: string, sources: SourceSpec[]): View | null
     const from = argument ? i + (isWord(tokens[i + 2], 'TABLE') ? 3 : 2) : i + 1;
     if (!(argument || isWord(token, 'FROM')) || !isSymbol(tokens[from], '(')) return;
     const close = closingBracket(tokens, from);
-    const view = close > 0 && attributed(tokens.slice(from + 1, close), sources, !argument);
+    const body = tokens.slice(from + 1, close);
+    const view = close > 0 && attributed(body, sources, !argument);
+    if (argument && close > 0 && !view && body.some((_, at) => isWord(body[at], 'PROCTIME') && clockCall(body, at)))
+      throw new QueryShapeError(
+        'A window table function takes a processing-time attribute from a subquery only as (SELECT *, PROCTIME() AS p FROM stream): Tideline reads it as the stream with the attribute p.',
+        'Filter and compute over the windowed rows instead: ... FROM TABLE(TUMBLE(TABLE (SELECT *, PROCTIME() AS p FROM bid), DESCRIPTOR(p), ...)) WHERE ...',
+        tokens[from]!.start,
+      );
     if (!view) return;
     const replaced = { start: tokens[argument ? i + 2 : from]!.start, end: tokens[close]!.end };
     if (argument) {

@@ -204,6 +204,18 @@ describe('processing time on the simulated clock', () => {
       expect(withProcessingTime(query, [bid]).sources).toEqual([bid]);
   });
 
+  it('refuses a TVF’s subquery argument that gives the attribute in any other form, where it stands', async () => {
+    const query = Q12.replace(/^WITH B AS \(.*\)\n\s*/, '').replace(
+      'TABLE B',
+      'TABLE (SELECT *, PROCTIME() AS p_time FROM bid WHERE bidder > 1)',
+    );
+    const error = await runScenario(scenario(query, Q12_STEPS)).catch((failure: unknown) => failure);
+    expect(error).toMatchObject({
+      message: expect.stringMatching(/only as \(SELECT \*, PROCTIME\(\) AS p FROM stream\)/),
+      at: query.indexOf('(SELECT'),
+    });
+  });
+
   it('a derived table’s processing-time column read beside the window is not taken for an attribute', async () => {
     const query = `SELECT max(p), count(*) FROM (SELECT *, PROCTIME() AS p FROM bid) B GROUP BY window(p, '10 seconds')`;
     await expect(runScenario(scenario(query, Q12_STEPS))).rejects.toThrow(
