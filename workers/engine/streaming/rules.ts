@@ -107,7 +107,7 @@ export const FLINK_RULES = {
   rankOverUpdates: {
     engine: 'Flink',
     form: 'Top-N over an aggregation',
-    rule: 'Runs as Flink runs a Top-N over an updating aggregation (RetractableTopNFunction): the state keeps every row the aggregation emitted, each update replaces its group’s row, and each batch emits the ranks whose row changed, keyed by the partition and the rank number (update mode), or the whole ranking (complete mode).',
+    rule: 'Runs as Flink runs a Top-N over an updating aggregation (RetractableTopNFunction): the state keeps every row the aggregation emitted, each update replaces its group’s row, and each batch emits the ranks whose row changed, keyed by the partition and the rank number (update mode; complete mode ranks the aggregation’s whole result every batch).',
     spark: SPARK_MESSAGES.nonTimeWindow,
   },
   sessionRows: {
