@@ -369,3 +369,26 @@ FROM (
     }
   });
 });
+
+// UnsupportedOperationsSuite "LeftAnti join with stream-stream relations" (NOT IN is the anti join Spark rewrites it
+// to) and StreamingJoinSuite "stream stream inner join without equality predicate", over Nexmark's two streams.
+describe("Spark's join refusals on the command line", () => {
+  it('refuses NOT IN over a stream and a join of two streams without a key equality, in Spark’s words', async () => {
+    const q9 = JSON.parse(readFileSync('examples/nexmark/q9.json', 'utf8'));
+    for (const [query, spark] of [
+      [
+        'SELECT B.auction, B.price FROM bid B WHERE B.auction NOT IN (SELECT id FROM auction)',
+        'LeftAnti joins with a streaming DataFrame/Dataset on the right are not supported',
+      ],
+      [
+        'SELECT A.id, B.price FROM auction A JOIN bid B ON B.ts BETWEEN A.ts AND A.expires',
+        'Stream-stream join without equality predicate is not supported',
+      ],
+    ]) {
+      const { status, lines } = await cli(['-'], JSON.stringify({ ...q9, query, ui: undefined }));
+      expect(status).toBe(1);
+      expect(lines).toHaveLength(1);
+      expect(lines[0].error.message).toContain(`Spark says: "${spark}"`);
+    }
+  });
+});

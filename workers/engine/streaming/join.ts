@@ -93,6 +93,9 @@ interface Bound {
   hi?: bigint;
 }
 
+/** Spark's StreamingJoinStrategy: a join of two streams without a key equality has no plan. */
+const NO_EQUALITY = 'Stream-stream join without equality predicate is not supported';
+
 const SPARK_JOIN_TYPES: Record<JoinType, string> = {
   inner: 'Inner',
   left: 'LeftOuter',
@@ -132,6 +135,12 @@ export function planJoin(
     throw new JoinShapeError(
       'A stream in a subquery of WHERE is joined only as Flink’s window semi or anti join: both streams windowed by the same window table function, the subquery equating their window_start and window_end.',
       'Window both streams, or join them in FROM: ... FROM a LEFT SEMI JOIN b ON <keys> AND <event-time range>.',
+    );
+  if (!window && !equatesSides(condition, sides))
+    throw new JoinShapeError(
+      'A join of two streams finds each row’s matches by its keys: the ON condition must equate a column of one stream with a column of the other.',
+      'Add a key equality: ... ON a.key = b.key AND <event-time range>.',
+      NO_EQUALITY,
     );
   const retain = window ? window.retain : intervalRetention(sql, condition, sides, type, durationOf);
   const longest = retain.reduce<bigint>((max, us) => (us !== null && us > max ? us : max), 0n);
@@ -180,6 +189,7 @@ function fromJoin(from: Token[], streams: SourceSpec[]): JoinForm | null {
     throw new JoinShapeError(
       'A join of two streams needs an ON condition.',
       'Write ... JOIN b ON a.key = b.key AND <event-time range>.',
+      isWord(from[joinAt - 1], 'CROSS') ? NO_EQUALITY : undefined,
     );
   const sides = bothSides(sideOf(from.slice(0, keywordAt), streams), sideOf(from.slice(joinAt + 1, onAt), streams));
   const keyword = { start: from[keywordAt]!.start, end: from[joinAt]!.end };
@@ -385,6 +395,16 @@ export function lastWindowEnd(spec: WindowSpec): string {
   const unit = spec.kind === 'hop' ? spec.slideUs : spec.sizeUs;
   const ts = `epoch_us(${quote(spec.timeColumn)})`;
   return `${ts} - (((${ts} - ${spec.offsetUs}) % ${unit}) + ${unit}) % ${unit} + ${spec.sizeUs}`;
+}
+
+/** Whether a conjunct of the condition equates the two sides (Spark's ExtractEquiJoinKeys finds a join key). */
+function equatesSides(condition: Token[], sides: SideReference[]): boolean {
+  return conjuncts(condition).some((conjunct) => {
+    const operands = splitTopLevel(conjunct, '=');
+    if (operands.length !== 2) return false;
+    const [left, right] = operands.map((operand) => [...sidesRead(operand, sides)]);
+    return left!.length === 1 && right!.length === 1 && left![0]! >= 0 && right![0]! >= 0 && left![0] !== right![0];
+  });
 }
 
 /** Each side's conjuncts of the condition that read that side alone (Spark's JoinConditionSplitPredicates). */

@@ -301,6 +301,7 @@ function planStages(
       };
     }
     if (aggregating) {
+      if (aggregates(chained, catalog)) checkChain(last, outputMode);
       checkAfterAggregation(chained, outputMode);
       const stages = [...upstream.stages.slice(0, -1), { ...last, keyItems: [] }, afterStage(chained, inputTable)];
       return { sources: upstream.sources, stages };
@@ -359,13 +360,12 @@ function afterStage(sql: string, inputTable: string): StatelessPlan {
 
 /** Whether a query over a stage is a stateful operator of its own: an aggregation or a deduplication. */
 function keepsState(sql: string, catalog: Catalog): boolean {
+  return aggregates(sql, catalog) || selectClauses(significant(sql))?.distinct === true;
+}
+
+function aggregates(sql: string, catalog: Catalog): boolean {
   const tokens = significant(sql);
-  const clauses = selectClauses(tokens);
-  return (
-    clauses?.groupBy !== undefined ||
-    clauses?.distinct === true ||
-    findAggregates(tokens, catalog.aggregateFunctions).length > 0
-  );
+  return selectClauses(tokens)?.groupBy !== undefined || findAggregates(tokens, catalog.aggregateFunctions).length > 0;
 }
 
 /** The upstream query and the query over it: `FROM (SELECT ...)`, or a single `WITH name AS (SELECT ...)`. */

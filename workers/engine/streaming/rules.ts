@@ -41,6 +41,9 @@ export const SPARK_MESSAGES = {
   exceptRight: 'Except on a streaming DataFrame/Dataset on the right is not supported',
   intersect: 'Intersect of streaming DataFrames/Datasets is not supported',
   noStream: 'Queries without streaming sources cannot be executed with writeStream.start()',
+  leftAntiStreamRight: 'LeftAnti joins with a streaming DataFrame/Dataset on the right are not supported',
+  monotonicallyIncreasingId:
+    'Expression(s): monotonically_increasing_id() is not supported with streaming DataFrames/Datasets',
   globalWatermark:
     'Detected pattern of possible \'correctness\' issue due to global watermark. The query contains stateful operation which can emit rows older than the current watermark plus allowed late record delay, which are "late rows" in downstream stateful operations and these rows can be discarded.',
 };
@@ -135,10 +138,11 @@ export function checkJoin(analysis: Analysis, outputMode: OutputMode): void {
     );
   }
   if (outputMode !== 'append') {
+    const mode = outputMode === 'update' ? 'Update' : 'Complete';
     throw new PlanError(
       'A join of two streams emits each match once, as it is found: it has only append mode.',
       'Use append mode.',
-      'Join between two streaming DataFrames/Datasets is not supported in Update/Complete output mode, only in Append output mode',
+      `Join between two streaming DataFrames/Datasets is not supported in ${mode} output mode, only in Append output mode`,
     );
   }
 }
@@ -478,7 +482,7 @@ export function checkAppendNeedsWatermark(eventTime: unknown, source: SourceSpec
 export function checkChain(upstream: StagePlan, outputMode: OutputMode): void {
   if ((upstream.kind === 'aggregate' || upstream.kind === 'session') && outputMode !== 'append') {
     throw new PlanError(
-      'A stateful operator over a streaming aggregation runs only in append mode: in update mode the aggregation re-emits rows the watermark has passed, and the next operator would drop them as late.',
+      `A stateful operator over a streaming aggregation runs only in append mode: in ${outputMode} mode the aggregation re-emits rows the watermark has passed, and the next operator would drop them as late.`,
       'Use append mode: each window reaches the next operator once, when it closes.',
       SPARK_MESSAGES.globalWatermark,
     );
@@ -518,9 +522,19 @@ export function checkAfterAggregation(after: string, outputMode: OutputMode): vo
   });
 }
 
-/** Clauses Spark refuses on any streaming query: OFFSET, sampling; LIMIT without an aggregation. */
+/** Clauses Spark refuses on any streaming query: OFFSET, sampling, monotonically_increasing_id(); LIMIT without an aggregation. */
 export function checkClauses(analysis: Analysis, outputMode: OutputMode): void {
   const { clauses, tokens } = analysis;
+  const numbered = tokens.find(
+    (token, i) => isWord(token, 'MONOTONICALLY_INCREASING_ID') && isSymbol(tokens[i + 1], '('),
+  );
+  if (numbered)
+    throw new PlanError(
+      'monotonically_increasing_id() numbers the rows of each batch by partition: a row’s id would depend on how the stream was cut into batches.',
+      'Identify rows by their own columns, such as a key and the event time.',
+      SPARK_MESSAGES.monotonicallyIncreasingId,
+      numbered.start,
+    );
   if (clauses?.offset)
     throw new PlanError(
       'OFFSET skips the first rows of a result, and a stream has no first rows to skip.',
@@ -632,8 +646,39 @@ const JOIN_WORDS = [
   'POSITIONAL',
 ];
 
+/**
+ * A stream read by a subquery of `[NOT] IN` or `[NOT] EXISTS`. Beside a static FROM it is no streaming query in
+ * Spark (a subquery is no child of the plan, which reads only the table); beside a stream under NOT, the anti join
+ * Spark rewrites it to has the stream on the right. Flink's window anti join, both streams windowed, runs.
+ */
+function checkSubqueryPredicates(analysis: Analysis): void {
+  const { tokens, clauses } = analysis;
+  if (!clauses) return;
+  const outer = readsStream(clauses.from, analysis);
+  tokens.forEach((token, i) => {
+    if (!isWord(token, 'IN', 'EXISTS') || !isSymbol(tokens[i + 1], '(') || !isWord(tokens[i + 2], 'SELECT')) return;
+    if (!readsStream(tokens.slice(i + 2, closingBracket(tokens, i + 1)), analysis)) return;
+    const predicate = `${isWord(tokens[i - 1], 'NOT') ? 'NOT ' : ''}${token.text.toUpperCase()}`;
+    if (!outer)
+      throw new PlanError(
+        `This query’s FROM reads only static tables, and a stream only in a subquery of ${predicate}: it is no streaming query, and each batch would test the table against that batch’s rows alone.`,
+        'Read the stream in FROM, with the table joined to it: FROM stream [SEMI|ANTI] JOIN table ON ....',
+        SPARK_MESSAGES.noStream,
+        token.start,
+      );
+    if (predicate.startsWith('NOT') && analysis.tableFunctions.length < 2)
+      throw new PlanError(
+        `${predicate} over a stream is an anti join with that stream on the right: a row emitted now could be contradicted by a later row of the subquery’s stream.`,
+        'Window both streams by the same window table function and equate their windows in the subquery (Flink’s window anti join), or test the stream against a static table.',
+        SPARK_MESSAGES.leftAntiStreamRight,
+        token.start,
+      );
+  });
+}
+
 /** Spark's rules on the join types a stream takes part in (UnsupportedOperationChecker's Join cases). */
 export function checkJoinTypes(analysis: Analysis): void {
+  checkSubqueryPredicates(analysis);
   const from = analysis.clauses?.from ?? [];
   for (let i = 0; i < from.length; i++) {
     if (isSymbol(from[i], '(')) i = closingBracket(from, i);
@@ -658,10 +703,7 @@ export function checkJoinTypes(analysis: Analysis): void {
       );
     };
     if (kind.includes('ANTI') && right)
-      refuse(
-        'LeftAnti joins with a streaming DataFrame/Dataset on the right are not supported',
-        'Put the stream on the left of the ANTI JOIN.',
-      );
+      refuse(SPARK_MESSAGES.leftAntiStreamRight, 'Put the stream on the left of the ANTI JOIN.');
     if (left && right) continue;
     if (kind.includes('FULL') && (left || right))
       refuse(
