@@ -462,7 +462,7 @@ function planSingle(
     if (topN) return topN;
     const over = stream && planOver(analysis, stream, outputMode, catalog);
     if (over) return over;
-    checkStateless(analysis, outputMode);
+    checkStateless(analysis, outputMode, feedsAnother);
     const sessionRows = stream && planSessionRows(analysis, stream, outputMode);
     if (sessionRows) return sessionRows;
     return { kind: 'stateless', sources: used, sql, ordered: true };

@@ -41,6 +41,8 @@ export const SPARK_MESSAGES = {
   exceptRight: 'Except on a streaming DataFrame/Dataset on the right is not supported',
   intersect: 'Intersect of streaming DataFrames/Datasets is not supported',
   noStream: 'Queries without streaming sources cannot be executed with writeStream.start()',
+  dedupWithinWatermark:
+    'dropDuplicatesWithinWatermark is not supported on streaming DataFrames/DataSets without watermark',
   leftAntiStreamRight: 'LeftAnti joins with a streaming DataFrame/Dataset on the right are not supported',
   monotonicallyIncreasingId:
     'Expression(s): monotonically_increasing_id() is not supported with streaming DataFrames/Datasets',
@@ -163,12 +165,16 @@ export function checkDedup(dedup: DedupPlan, stream: SourceSpec): void {
     throw new PlanError(
       'DEDUPLICATE_WITHIN_WATERMARK forgets a key once the watermark passes its event time plus the delay: it needs a watermark.',
       `Give the source ${stream.name} a watermark (e.g. "watermark": "10 minutes").`,
+      SPARK_MESSAGES.dedupWithinWatermark,
     );
   }
 }
 
-/** A query that keeps no state: it cannot rank, sort or re-emit rows that never stop coming. */
-export function checkStateless(analysis: Analysis, outputMode: OutputMode): void {
+/**
+ * A query that keeps no state: it cannot rank, sort or re-emit rows that never stop coming. One that feeds
+ * another operator (a filter under an aggregation) re-emits nothing itself: complete mode is the outer query's.
+ */
+export function checkStateless(analysis: Analysis, outputMode: OutputMode, feedsAnother = false): void {
   const { tokens, clauses } = analysis;
   if (tokens.some((token, i) => isWord(token, 'OVER') && isSymbol(tokens[i + 1], '('))) {
     throw new PlanError(
@@ -177,7 +183,7 @@ export function checkStateless(analysis: Analysis, outputMode: OutputMode): void
       SPARK_MESSAGES.nonTimeWindow,
     );
   }
-  if (outputMode === 'complete') {
+  if (outputMode === 'complete' && !feedsAnother) {
     throw new PlanError(
       'Complete mode re-emits a whole result table, and a query without aggregation has none: its result grows forever.',
       'Use append mode, or aggregate (GROUP BY).',

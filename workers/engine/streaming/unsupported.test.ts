@@ -3,9 +3,9 @@ import { describeFailure } from '../failures';
 import { at, emitted, runScenario } from './harness';
 
 // Spark's UnsupportedOperationChecker.checkForStreaming and checkStreamingQueryGlobalWatermarkLimit, rule by rule,
-// each case named after its test in UnsupportedOperationsSuite (Spark 4.x) or, where the rule is
-// StreamingJoinStrategy's, StreamingJoinSuite. Streams a and b are watermarked by ts (5 seconds), c has no
-// watermark, dim is a static table.
+// each case named after its test in UnsupportedOperationsSuite (Spark 4.x), or in StreamingJoinSuite
+// (StreamingJoinStrategy's rule) and StreamingDeduplicationWithinWatermarkSuite. Streams a and b are watermarked
+// by ts (5 seconds), c has no watermark, dim is a static table.
 
 const stream = (name: string, watermark?: string) => ({
   name,
@@ -186,6 +186,13 @@ describe("Spark's refusals, in Spark's words", () => {
       'SELECT k, count(*) FROM (SELECT k, monotonically_increasing_id() AS id FROM a) GROUP BY k',
       'Expression(s): monotonically_increasing_id() is not supported',
     ],
+    // checkForStreaming's DeduplicateWithinWatermark case (StreamingDeduplicationWithinWatermarkSuite's test)
+    [
+      'deduplicate without event time column should result in error',
+      'append',
+      'SELECT * FROM TABLE(DEDUPLICATE_WITHIN_WATERMARK(TABLE c, DESCRIPTOR(k)))',
+      'dropDuplicatesWithinWatermark is not supported on streaming DataFrames/DataSets without watermark',
+    ],
     // Global watermark limit: an aggregation in update or complete mode feeds no stateful operator.
     [
       'Global watermark limit - aggregate - multiple streaming aggregations - update',
@@ -217,6 +224,12 @@ describe("Spark's refusals, in Spark's words", () => {
       'append',
       'SELECT * FROM a ORDER BY ts',
       'Sorting is not supported on streaming DataFrames/Datasets, unless it is on aggregated DataFrame/Dataset in Complete output mode',
+    ],
+    [
+      'sort - sort before aggregation in Complete output mode',
+      'complete',
+      'SELECT count(*) FROM (SELECT * FROM a ORDER BY ts)',
+      'Sorting is not supported on streaming DataFrames/Datasets',
     ],
     [
       'sort - sort over aggregated data in Update output mode',
@@ -329,13 +342,20 @@ describe('what Spark runs, Tideline runs', () => {
     [
       'sort - sort after aggregation in Complete output mode',
       'SELECT k, count(*) AS n FROM a GROUP BY k ORDER BY n DESC',
+      2,
     ],
     [
       'Global watermark limit - multiple stateful ops - aggregation(Complete mode) followed by dedup (without event-time)',
       'SELECT DISTINCT n FROM (SELECT k, count(*) AS n FROM a GROUP BY k)',
+      2,
     ],
-  ])('%s (complete mode)', async (_name, query) => {
+    [
+      'Complete output mode - aggregation, over a filtering subquery',
+      'SELECT count(*) AS n FROM (SELECT * FROM a WHERE k > 1)',
+      1,
+    ],
+  ])('%s (complete mode)', async (_name, query, rows) => {
     const batches = await runScenario(scenario(query, 'complete'));
-    expect(batches.at(-1)!.rows).toHaveLength(2);
+    expect(batches.at(-1)!.rows).toHaveLength(rows);
   });
 });
