@@ -710,6 +710,13 @@ export function checkJoinTypes(analysis: Analysis): void {
     };
     if (kind.includes('ANTI') && right)
       refuse(SPARK_MESSAGES.leftAntiStreamRight, 'Put the stream on the left of the ANTI JOIN.');
+    if (kind.includes('POSITIONAL') && (left || right))
+      throw new PlanError(
+        'POSITIONAL JOIN pairs rows by their position, and a stream’s rows have a position only within their batch: the pairs would depend on how the stream was cut into batches (Spark has no positional join).',
+        'Join on a key: ... JOIN t ON s.key = t.key.',
+        undefined,
+        from[start]!.start,
+      );
     if (left && right) continue;
     if (kind.includes('FULL') && (left || right))
       refuse(

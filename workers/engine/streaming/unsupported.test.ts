@@ -292,6 +292,13 @@ describe("Spark's refusals, in Spark's words", () => {
   });
 });
 
+// Spark has no positional join; DuckDB's pairs the n-th rows of each side, and a stream's rows are numbered per batch.
+it('refuses a POSITIONAL JOIN of a stream, which Spark has no form of', async () => {
+  const failure = await refusal('SELECT a.k, d.name FROM a POSITIONAL JOIN dim d', 'append');
+  expect(failure.message).toContain('POSITIONAL JOIN pairs rows by their position');
+  expect(failure.message).not.toContain('Spark says');
+});
+
 describe('what Spark runs, Tideline runs', () => {
   it.each([
     ['single inner join in append mode with stream-stream relations', 'SELECT a.k, c.v FROM a JOIN c ON a.k = c.k', 4],
