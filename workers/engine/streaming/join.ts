@@ -93,6 +93,9 @@ interface Bound {
   hi?: bigint;
 }
 
+/** The words that may open a join after an ON condition: `LEFT OUTER JOIN`, `CROSS JOIN`. */
+const JOIN_PREFIXES = ['LEFT', 'RIGHT', 'FULL', 'INNER', 'CROSS', 'NATURAL', 'SEMI', 'ANTI', 'ASOF', 'POSITIONAL'];
+
 /** Spark's StreamingJoinStrategy: a join of two streams without a key equality has no plan. */
 const NO_EQUALITY = 'Stream-stream join without equality predicate is not supported';
 
@@ -397,9 +400,16 @@ export function lastWindowEnd(spec: WindowSpec): string {
   return `${ts} - (((${ts} - ${spec.offsetUs}) % ${unit}) + ${unit}) % ${unit} + ${spec.sizeUs}`;
 }
 
-/** Whether a conjunct of the condition equates the two sides (Spark's ExtractEquiJoinKeys finds a join key). */
+/** Whether a conjunct of the ON condition equates the two sides (Spark's ExtractEquiJoinKeys finds a join key). */
 function equatesSides(condition: Token[], sides: SideReference[]): boolean {
-  return conjuncts(condition).some((conjunct) => {
+  let depth = 0;
+  const end = condition.findIndex((token) => {
+    depth += isSymbol(token, '(') ? 1 : isSymbol(token, ')') ? -1 : 0;
+    return depth === 0 && isWord(token, 'JOIN', ...JOIN_PREFIXES);
+  });
+  return conjuncts(end < 0 ? condition : condition.slice(0, end)).some((conjunct) => {
+    if (isSymbol(conjunct[0], '(') && closingBracket(conjunct, 0) === conjunct.length - 1)
+      return equatesSides(conjunct.slice(1, -1), sides);
     const operands = splitTopLevel(conjunct, '=');
     if (operands.length !== 2) return false;
     const [left, right] = operands.map((operand) => [...sidesRead(operand, sides)]);

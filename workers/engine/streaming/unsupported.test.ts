@@ -303,6 +303,16 @@ describe('what Spark runs, Tideline runs', () => {
   it.each([
     ['single inner join in append mode with stream-stream relations', 'SELECT a.k, c.v FROM a JOIN c ON a.k = c.k', 4],
     [
+      'single inner join in append mode with stream-stream relations, a static table joined after it',
+      'SELECT a.k, d.name FROM a JOIN c ON a.k = c.k JOIN dim d ON d.k = a.k',
+      4,
+    ],
+    [
+      'single inner join in append mode with stream-stream relations, the ON condition in parentheses',
+      'SELECT a.k, c.v FROM a JOIN c ON (a.k = c.k)',
+      4,
+    ],
+    [
       'LeftOuter join with stream-stream relations and join on attribute with left watermark',
       'SELECT a.k, b.v FROM a LEFT JOIN b ON a.ts = b.ts',
       3,
