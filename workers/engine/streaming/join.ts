@@ -13,6 +13,7 @@ import {
   type Token,
 } from '../sql/tokens';
 import { quote, type DurationOf, type WindowSpec } from '../sql/windows';
+import { JOIN_WORDS } from './rules';
 
 /** The join types a join of two streams runs: Spark's stream–stream joins, and Flink's window joins. */
 export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'semi' | 'anti';
@@ -92,9 +93,6 @@ interface Bound {
   lo?: bigint;
   hi?: bigint;
 }
-
-/** The words that may open a join after an ON condition: `LEFT OUTER JOIN`, `CROSS JOIN`. */
-const JOIN_PREFIXES = ['LEFT', 'RIGHT', 'FULL', 'INNER', 'CROSS', 'NATURAL', 'SEMI', 'ANTI', 'ASOF', 'POSITIONAL'];
 
 /** Spark's StreamingJoinStrategy: a join of two streams without a key equality has no plan. */
 const NO_EQUALITY = 'Stream-stream join without equality predicate is not supported';
@@ -405,7 +403,7 @@ function equatesSides(condition: Token[], sides: SideReference[]): boolean {
   let depth = 0;
   const end = condition.findIndex((token) => {
     depth += isSymbol(token, '(') ? 1 : isSymbol(token, ')') ? -1 : 0;
-    return depth === 0 && isWord(token, 'JOIN', ...JOIN_PREFIXES);
+    return depth === 0 && isWord(token, 'JOIN', ...JOIN_WORDS);
   });
   return conjuncts(end < 0 ? condition : condition.slice(0, end)).some((conjunct) => {
     if (isSymbol(conjunct[0], '(') && closingBracket(conjunct, 0) === conjunct.length - 1)

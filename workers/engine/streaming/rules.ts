@@ -638,7 +638,8 @@ export function checkSetOperations(analysis: Analysis): void {
   });
 }
 
-const JOIN_WORDS = [
+/** The words that spell a join's type before JOIN: `LEFT OUTER JOIN`, `CROSS JOIN`. */
+export const JOIN_WORDS = [
   'LEFT',
   'RIGHT',
   'FULL',
