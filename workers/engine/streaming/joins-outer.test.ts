@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchReport } from '../../protocol';
-import { at, runScenario, startScenario } from './harness';
+import { at, emitted, runScenario, startScenario } from './harness';
 
 const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
 
@@ -203,6 +203,23 @@ describe("Spark's stream–stream outer joins with a time range (StreamingOuterJ
       [6, 1],
       [2, 1],
     ]);
+  });
+
+  // The end of a bounded input raises the watermark to +infinity (Flink's MAX_WATERMARK, which fires every timer
+  // of its interval join): no row can match any more, and each outer row still waiting comes out, as a window
+  // join's last window does.
+  it('the end of the input evicts every row: the unmatched ones of an outer side come out with NULLs', async () => {
+    const document = rangeJoin('FULL OUTER JOIN', 'l.leftKey, l.leftTime, r.rightKey, r.rightTime', [
+      [L, [[1, 5]]],
+      [R, [[2, 5]]],
+    ]);
+    const batches = await runScenario({ ...document, steps: [...document.steps, { end: true }] });
+    expect(emitted(batches.slice(0, -1))).toEqual([]);
+    expect(batches.at(-1)!.rows.sort(byJson)).toEqual([
+      [1, at(5), null, null],
+      [null, null, 2, at(5)],
+    ]);
+    expect(batches.at(-1)!.progress.stateOperators[0]!.numRowsTotal).toBe(0);
   });
 });
 

@@ -320,7 +320,7 @@ describe('what Spark runs, Tideline runs', () => {
     [
       'LeftOuter join with stream-stream relations and state value watermark',
       `SELECT a.k, b.v FROM a LEFT JOIN b ON a.v = b.v AND ${RANGE}`,
-      2,
+      3,
     ],
     [
       'LeftSemi join with stream-stream relations and state value watermark',

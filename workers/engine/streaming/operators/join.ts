@@ -241,10 +241,13 @@ export class JoinOperator implements StreamOperator {
     return stored;
   }
 
-  /** The rows of a side the batch's watermark evicts, as a condition over its state; null when it keeps them. */
+  /**
+   * The rows of a side the batch's watermark evicts, as a condition over its state; null when it keeps them. The
+   * watermark is compared in microseconds as it is held: `epoch_us('infinity')`, the end of the input's, is NULL.
+   */
   private expired(side: JoinSide, batch: OperatorBatch): string | null {
     if (side.retainUs === null || !batch.watermarked) return null;
-    return `epoch_us(${quote(side.eventTimeColumn)}) + ${side.retainUs} <= epoch_us(${timestampSql(batch.watermarks.eviction)})`;
+    return `epoch_us(${quote(side.eventTimeColumn)}) + ${side.retainUs} <= ${batch.watermarks.eviction}`;
   }
 
   /** The rows of side `i` that `rows` selects, with NULLs for the other side's columns, into the output. */
