@@ -81,3 +81,22 @@ describe('the changelog beside the result table', () => {
     ]);
   });
 });
+
+describe('the result table of a query without key columns in update mode', () => {
+  const sinkReading = (emits: 'append' | 'updates'): QueryInfo['pipeline'] => [
+    { id: 'sink', kind: 'sink', inputs: ['op'], keys: [], window: null, state: null, watermark: null, emits },
+  ];
+
+  it('of a deduplication keeps every row, as append mode: update mode is append mode without an aggregation', () => {
+    // Spark's OutputMode.Update: "If the query doesn't contain aggregations, it will be equivalent to Append mode."
+    const distinct = { ...info('update', [], ['k']), pipeline: sinkReading('append') };
+    const set = play(new ResultSet(distinct), [[['a'], ['b']], [['c']]]);
+    expect(set.rows.map((row) => row.values)).toEqual([['a'], ['b'], ['c']]);
+  });
+
+  it('of a global aggregate is its one row, replaced each batch', () => {
+    const total = { ...info('update', [], ['n']), pipeline: sinkReading('updates') };
+    const set = play(new ResultSet(total), [[[2]], [[3]]]);
+    expect(set.rows.map((row) => row.values)).toEqual([[3]]);
+  });
+});

@@ -62,8 +62,11 @@ export class ResultSet {
     info: QueryInfo,
     private readonly cap = MAX_RESULT_ROWS,
   ) {
-    this.kind = !info.stateful || info.keyColumns.length === 0 ? 'stateless' : info.outputMode;
-    if (info.stateful && info.outputMode !== 'append' && info.keyColumns.length === 0) {
+    // Rows that only ever arrive (a deduplication's, a join's, an OVER aggregation's) accumulate in update mode
+    // as in append mode: Spark's update mode is append mode for a query without an aggregation.
+    const appendOnly = info.outputMode === 'update' && info.pipeline.at(-1)?.emits === 'append';
+    this.kind = !info.stateful || info.keyColumns.length === 0 || appendOnly ? 'stateless' : info.outputMode;
+    if (info.stateful && info.outputMode !== 'append' && info.keyColumns.length === 0 && !appendOnly) {
       // A global aggregate (no GROUP BY): one row, replaced each time.
       this.kind = 'complete';
     }
