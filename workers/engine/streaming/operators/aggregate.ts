@@ -43,7 +43,7 @@ export class AggregateOperator implements StreamOperator {
   constructor(
     private readonly run_: Statements,
     private readonly plan: AggregatePlan,
-    private readonly tables: { state: string; partial: string; touched: string; distinct: string; panes: string },
+    private readonly tables: { state: string; touched: string; distinct: string; panes: string },
     private readonly outputMode: OutputMode,
     readonly id: string,
     inputs: string[],
@@ -176,7 +176,7 @@ export class AggregateOperator implements StreamOperator {
 
   run(batch: OperatorBatch, emit: Emit): OperatorResult {
     const { plan, outputMode, run_: db } = this;
-    const { state, partial, touched } = this.tables;
+    const { state, touched } = this.tables;
     const { late: lateWatermark, eviction } = batch.watermarks;
     const dropsLate = outputMode !== 'complete' && batch.watermarked && plan.eventTime !== null && !plan.processingTime;
 
@@ -197,7 +197,6 @@ export class AggregateOperator implements StreamOperator {
     }
 
     const partialSql = this.byPanes ? this.paneSql(onTime) : this.partialSql(onTime);
-    db.query(`CREATE OR REPLACE TEMP TABLE ${partial} AS ${partialSql}`);
     const distinct = this.tables.distinct;
     // Flink's distinct aggregates: the group's values seen so far, each once, and the aggregate over them.
     if (this.distincts.length)
@@ -220,7 +219,7 @@ export class AggregateOperator implements StreamOperator {
     });
     const keyColumns = plan.keys.map((key) => `p.${key.column}`);
     db.query(
-      `CREATE OR REPLACE TEMP TABLE ${touched} AS SELECT ${[...keyColumns, ...merged].join(', ')} FROM ${partial} AS p LEFT JOIN (SELECT *, TRUE AS __present FROM ${state}) AS s ON ${sameKey}`,
+      `CREATE OR REPLACE TEMP TABLE ${touched} AS SELECT ${[...keyColumns, ...merged].join(', ')} FROM (${partialSql}) AS p LEFT JOIN (SELECT *, TRUE AS __present FROM ${state}) AS s ON ${sameKey}`,
     );
     // DuckDB's DELETE and INSERT return how many rows they changed: no statements to count them.
     let stateRows = this.stateRows ?? db.count(`SELECT * FROM ${state}`);
