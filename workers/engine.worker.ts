@@ -25,13 +25,21 @@ async function open(): Promise<{ database: Database; session: LiveSession; info:
     bundle: features.wasmExceptions ? 'eh' : 'mvp',
     startupMs: performance.now() - started,
   };
-  // Generation runs in a worker of its own, so that it overlaps the engine's batches on another core.
+  const session = new LiveSession(database, REAL_TIMERS, generatorFeed());
+  return { database, session, info };
+}
+
+/**
+ * Generation runs in a worker of its own, so that it overlaps the engine's batches on another core; with two
+ * cores or fewer the engine generates itself, leaving the page's main thread a core of its own.
+ */
+function generatorFeed(): GeneratorFeed | undefined {
+  if (navigator.hardwareConcurrency <= 2) return undefined;
   const generator = new Worker(new URL('./generator.worker.ts', import.meta.url), {
     type: 'module',
     name: 'tideline-generator',
   });
-  const session = new LiveSession(database, REAL_TIMERS, new GeneratorFeed(generator));
-  return { database, session, info };
+  return new GeneratorFeed(generator);
 }
 
 const ready = open();
