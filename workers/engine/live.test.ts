@@ -6,6 +6,9 @@ import { LiveRun, type SourceFlow } from './live';
 import { Scheduler, STALL_MS, type BatchSource, type Timers } from './scheduler';
 import { LiveSession, MAX_REPORT_ROWS } from './session';
 import { parseScenario } from './validate';
+import { ScenarioRun } from './runner';
+import type { Scenario } from './scenario';
+import type { InputRecorder } from './streaming/sources';
 
 /** Timers that move only when the test says so. */
 class ManualTimers implements Timers {
@@ -509,6 +512,69 @@ describe('late rows in a live batch', () => {
     expect(Math.max(...counted)).toBeGreaterThan(30);
     expect(dropped).toEqual(counted);
     db.query('USE main');
+  });
+});
+
+describe('a batch table of the columns the queries read', () => {
+  type Play = (scenario: Scenario, recorder: InputRecorder) => BatchReport[];
+  /** The first query's reports and what the recorder saw; a second query reading every column keeps the table whole. */
+  function reports(schema: string, whole: boolean, document: { query: string }, play: Play) {
+    db.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    db.query(`USE ${schema}`);
+    const { query, ...rest } = document;
+    const all = { name: 'all', query: 'SELECT * FROM clicks', outputMode: 'append' };
+    const queries = [{ name: 'counts', query, outputMode: 'append' }, ...(whole ? [all] : [])];
+    const recorded: unknown[] = [];
+    const batches = play(parseScenario({ ...rest, queries }), (read) => recorded.push(read()));
+    const columns = db.query('DESCRIBE clicks').getChild('column_name')!.toArray() as string[];
+    db.query('USE main');
+    const counts = batches.filter((report) => report.query === 'counts');
+    // Progress holds timings.
+    return { batches: counts.map((report) => ({ ...report, progress: undefined })), recorded, columns };
+  }
+
+  it('holds the read columns and row positions; late rows, the input head and the recorded input are whole rows', () => {
+    const lateClicks = { ...CLICKS, generator: { ...CLICKS.generator, rate: 2000, lateFraction: 0.3, lateBy: 30 } };
+    const document = {
+      version: 1,
+      sources: [lateClicks],
+      query: `SELECT page, window_start, count(*) AS n FROM TABLE(HOP(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' SECOND, INTERVAL '2' SECONDS)) WHERE device <> 'tablet' GROUP BY page, window_start, window_end`,
+      trigger: { kind: 'manual' },
+    };
+    const play: Play = (scenario, recorder) => {
+      const live = LiveRun.start(db, scenario, { recorder });
+      return [1000, 2000, 3000, 4000].flatMap((ms) => live.batchAt(ms, 0));
+    };
+    const narrowed = reports('narrow_live', false, document, play);
+    const whole = reports('whole_live', true, document, play);
+    expect(narrowed.columns).toEqual(['ts', 'page', 'device', '__row']);
+    expect(whole.columns).toEqual(CLICKS.columns.map(([name]) => name));
+    expect(narrowed.batches.some((report) => report.late.length > 0)).toBe(true);
+    expect(narrowed.batches).toEqual(whole.batches);
+    expect(narrowed.recorded).toEqual(whole.recorded);
+  });
+
+  it('rows given as values, some rejected for a NULL event time, some late', () => {
+    const row = (ts: string | null, page: string) => [ts, 1, page, 'search', 'desktop'];
+    const document = {
+      version: 1,
+      sources: [{ ...CLICKS, generator: undefined }],
+      query: `SELECT page, window_start, count(*) AS n FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '5' SECONDS)) GROUP BY page, window_start, window_end`,
+      trigger: { kind: 'once' },
+      steps: [
+        { add: { clicks: [row('2024-01-01 00:00:05', 'a'), row(null, 'b'), row('2024-01-01 00:00:09', 'c')] } },
+        { add: { clicks: [row('2024-01-01 00:00:12', 'd')] } },
+        { add: { clicks: [row('2024-01-01 00:00:01', 'late'), row('2024-01-01 00:00:01', 'late')] } },
+      ],
+    };
+    const play: Play = (scenario, recorder) => [...ScenarioRun.start(db, scenario, undefined, recorder).steps()];
+    const narrowed = reports('narrow_values', false, document, play);
+    const whole = reports('whole_values', true, document, play);
+    expect(narrowed.columns).toEqual(['ts', 'page', '__row']);
+    expect(narrowed.batches.flatMap((report) => report.rejected)).toHaveLength(1);
+    expect(narrowed.batches.flatMap((report) => report.late)).toHaveLength(2);
+    expect(narrowed.batches).toEqual(whole.batches);
+    expect(narrowed.recorded).toEqual(whole.recorded);
   });
 });
 

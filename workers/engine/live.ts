@@ -137,6 +137,7 @@ export class LiveRun {
     const streams = Streams.create(db, scenario.sources, tables);
     streams.recorder = options.recorder;
     const queries = startQueries(db, scenario, checkpoint?.queries);
+    streams.narrowTo(queries);
     if (options.maxReportRows !== undefined) for (const query of queries) query.maxReportRows = options.maxReportRows;
     const intervalMs = triggerIntervalMs(scenario.trigger) ?? 1000;
     const maxRows = options.maxRowsPerBatch ?? MAX_ROWS_PER_BATCH;

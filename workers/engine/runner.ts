@@ -49,7 +49,9 @@ export class ScenarioRun {
     const streams = Streams.create(db, scenario.sources, scenario.tables);
     streams.recorder = recorder;
     if (checkpoint) checkResumable(checkpoint, scenarioJson(scenario), 'scripted');
-    const run = new ScenarioRun(db, scenario, streams, startQueries(db, scenario, checkpoint?.queries));
+    const queries = startQueries(db, scenario, checkpoint?.queries);
+    streams.narrowTo(queries);
+    const run = new ScenarioRun(db, scenario, streams, queries);
     run.stepsDone = checkpoint?.position.kind === 'scripted' ? checkpoint.position.steps : 0;
     return run;
   }
@@ -94,12 +96,14 @@ export class ScenarioRun {
     } else if ('restart' in step) {
       const catalog = databaseCatalog(this.db);
       const specs = queriesOf(this.scenario);
+      this.streams.widen();
       this.queries = this.queries.map((query, i) => {
         // Spark restores the global watermark from its offset log, not each input's.
         const checkpoint = { ...query.checkpoint(), perInput: undefined };
         query.dispose();
         return StreamingQuery.start(this.db, this.scenario, specs[i]!, catalog, `q${i}`, checkpoint);
       });
+      this.streams.narrowTo(this.queries);
     } else {
       const flushing = this.queries.filter((query) => query.flushesAtEnd);
       for (const query of this.queries) query.end();

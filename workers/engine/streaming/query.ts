@@ -119,6 +119,11 @@ export class StreamingQuery {
     return new StreamingQuery(db, plan, scenario, spec, tracker, prefix, catalog, checkpoint);
   }
 
+  /** Where a narrowed stream's whole rows are (Streams.narrowTo), for the late rows. */
+  readWholeRowsFrom(wholeRows: (source: string) => (() => string) | undefined): void {
+    this.statements.wholeRowsOf = wholeRows;
+  }
+
   get isStateful(): boolean {
     return this.pipeline.stateful.length > 0;
   }

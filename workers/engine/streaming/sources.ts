@@ -1,8 +1,11 @@
+import { makeVector, Table, tableFromIPC, tableToIPC, type Vector } from 'apache-arrow';
 import { INPUT_HEAD, INPUT_SAMPLE, type BatchInput, type BatchWarning, type RejectedRow } from '../../protocol';
 import type { Database } from '../database';
 import type { Cell, ColumnSpec, SourceSpec, TableSpec } from '../scenario';
 import { quote } from '../sql/windows';
 import { formatTimestampMicros, tableToJsonRows, type JsonValue } from '../values';
+import { columnsRead, ROW_COLUMN } from './narrow';
+import type { StreamingQuery } from './query';
 
 /**
  * Told of each batch's input: `read` gives its rows per source, as loaded (a rejected row left out), as JSON, which
@@ -43,6 +46,13 @@ export class Streams {
   /** Each source's latest event time so far, to tell an event far ahead of the others. */
   private readonly latestUs = new Map<string, bigint>();
   recorder?: InputRecorder;
+  /** The streams whose batch tables hold only the columns the queries read (and each row's position), by name. */
+  private narrowed = new Map<string, string[]>();
+  /** A narrowed stream's column types as DuckDB gives them in Arrow: a batch of these types is read as DuckDB would. */
+  private readonly arrowTypes = new Map<string, string[]>();
+  private positions = new Int32Array(0);
+  /** A narrowed stream's batch as it came, and how many of its first rows its whole-row table holds. */
+  private readonly batches = new Map<string, { arrow?: Table; positions?: Vector; whole: number }>();
 
   constructor(
     private readonly db: Database,
@@ -57,27 +67,139 @@ export class Streams {
     return new Streams(db, sources);
   }
 
+  /**
+   * Narrows the batch tables to the columns the queries read (columnsRead), and tells the queries where the whole
+   * rows are. Called again after the queries restart: they are planned over whole tables.
+   */
+  narrowTo(queries: StreamingQuery[]): void {
+    this.widen();
+    this.narrowed = columnsRead(this.db, this.sources, queries);
+    for (const [name, kept] of this.narrowed) {
+      const types = this.db
+        .query(`SELECT * FROM ${quote(name)} LIMIT 0`)
+        .schema.fields.map((field) => String(field.type));
+      this.arrowTypes.set(name, types);
+      const source = this.sources.find((known) => known.name === name)!;
+      const columns = kept.map((column) => source.columns.find(([known]) => known === column)!);
+      this.db.query(`CREATE OR REPLACE TABLE ${quote(name)} (${columnsDdl(columns)}, ${ROW_COLUMN} INTEGER)`);
+    }
+    for (const query of queries)
+      query.readWholeRowsFrom((name) => (this.narrowed.has(name) ? () => this.wholeRows(name)! : undefined));
+  }
+
+  /** Every batch table with all its stream's columns again. */
+  widen(): void {
+    for (const name of this.narrowed.keys()) {
+      const source = this.sources.find((known) => known.name === name)!;
+      this.db.query(`CREATE OR REPLACE TABLE ${quote(name)} (${columnsDdl(source.columns)})`);
+    }
+    this.narrowed.clear();
+    this.arrowTypes.clear();
+    this.batches.clear();
+  }
+
   /** Replaces every stream's batch table with this batch's rows (absent streams get none). */
   load(rows: Record<string, Cell[][]>, arrow: Record<string, Uint8Array> = {}): Map<string, SourceBatchStats> {
     const stats = new Map<string, SourceBatchStats>();
     for (const source of this.sources) {
       this.db.query(`DELETE FROM ${quote(source.name)}`);
       const json = rows[source.name];
-      if (json?.length) insertRows(this.db, source.name, source.columns, json);
       const ipc = arrow[source.name];
-      if (ipc) this.db.insertArrow(source.name, ipc, false);
+      if (this.narrowed.has(source.name)) this.loadNarrowed(source, json ?? [], ipc);
+      else {
+        if (json?.length) insertRows(this.db, source.name, source.columns, json);
+        if (ipc) this.db.insertArrow(source.name, ipc, false);
+      }
       const counted = this.statsOf(source);
-      stats.set(source.name, { ...counted, input: this.describe(source, counted.rows) });
+      stats.set(source.name, { ...counted, input: this.describe(source, counted) });
     }
     this.recorder?.(() =>
-      Object.fromEntries(
-        this.sources.map((source) => [
-          source.name,
-          tableToJsonRows(this.db.query(`SELECT * FROM ${quote(source.name)}`)).rows,
-        ]),
-      ),
+      Object.fromEntries(this.sources.map((source) => [source.name, tableToJsonRows(this.rowsOf(source, '')).rows])),
     );
     return stats;
+  }
+
+  /**
+   * A narrowed stream's batch: the columns read and each row's position into its batch table. Rows given as
+   * values go to the whole-row table first; an Arrow batch is narrowed as it is, and kept for the whole rows.
+   */
+  private loadNarrowed(source: SourceSpec, json: Cell[][], ipc: Uint8Array | undefined): void {
+    const kept = this.narrowed.get(source.name)!;
+    const columns = kept.map((name) => quote(name)).join(', ');
+    if (json.length > 0) {
+      const values = quote(`__values_${source.name}`);
+      this.db.query(`CREATE OR REPLACE TEMP TABLE ${values} (${columnsDdl(source.columns)})`);
+      insertRows(this.db, `__values_${source.name}`, source.columns, json);
+      if (ipc) this.db.insertArrow(`__values_${source.name}`, ipc, false);
+      // Outside a transaction, a fresh table's rowid is each row's position.
+      const whole = quote(wholeTableName(source));
+      this.db.query(
+        `CREATE OR REPLACE TEMP TABLE ${whole} AS SELECT *, rowid::INTEGER AS ${ROW_COLUMN} FROM ${values}`,
+      );
+      this.db.query(`DROP TABLE ${values}`);
+      this.db.query(`INSERT INTO ${quote(source.name)} SELECT ${columns}, ${ROW_COLUMN} FROM ${whole}`);
+      this.batches.set(source.name, { whole: Infinity });
+      return;
+    }
+    const arrow = ipc ? tableFromIPC(ipc) : undefined;
+    if (!arrow || arrow.numRows === 0) {
+      this.batches.set(source.name, { whole: 0 });
+      return;
+    }
+    const positions = makeVector(this.positionsUpTo(arrow.numRows));
+    this.batches.set(source.name, { arrow, positions, whole: 0 });
+    const read = source.columns.flatMap(([name], i) => (kept.includes(name) ? [i] : []));
+    const narrow = arrow.selectAt(read).assign(new Table({ [ROW_COLUMN]: positions }));
+    this.db.insertArrow(source.name, tableToIPC(narrow, 'stream'), false);
+  }
+
+  /** 0, 1, ... `rows` - 1: made once for the largest batch so far. */
+  private positionsUpTo(rows: number): Int32Array {
+    if (this.positions.length < rows) {
+      this.positions = new Int32Array(rows);
+      for (let i = 0; i < rows; i++) this.positions[i] = i;
+    }
+    return this.positions.subarray(0, rows);
+  }
+
+  /**
+   * The table a stream's whole rows are read from, with their positions, holding at least the batch's first `rows`;
+   * undefined when the batch table has them. Inside a transaction a fresh table's rowid is not the row's position:
+   * the positions are a column.
+   */
+  private wholeRows(name: string, rows = Infinity): string | undefined {
+    const batch = this.batches.get(name);
+    if (!this.narrowed.has(name) || !batch) return undefined;
+    const source = this.sources.find((known) => known.name === name)!;
+    const table = wholeTableName(source);
+    if (batch.whole >= rows) return quote(table);
+    this.db.query(
+      `CREATE OR REPLACE TEMP TABLE ${quote(table)} (${columnsDdl(source.columns)}, ${ROW_COLUMN} INTEGER)`,
+    );
+    const { arrow, positions } = batch;
+    if (arrow && positions) {
+      const first = rows < arrow.numRows ? rows : arrow.numRows;
+      const whole = arrow.slice(0, first).assign(new Table({ [ROW_COLUMN]: positions.slice(0, first) }));
+      this.db.insertArrow(table, tableToIPC(whole, 'stream'), false);
+    }
+    batch.whole = rows;
+    return quote(table);
+  }
+
+  /**
+   * The batch's whole rows that `where` (over the batch table) picks, in the batch's order unless `orderBy` (over
+   * the whole rows) says otherwise; the first `limit` of them when given.
+   */
+  private rowsOf(source: SourceSpec, where: string, { orderBy = '', limit = 0, rows = Infinity } = {}): Table {
+    const table = quote(source.name);
+    const limited = limit ? ` LIMIT ${limit}` : '';
+    const whole = this.wholeRows(source.name, rows);
+    if (!whole) return this.db.query(`SELECT * FROM ${table} ${where} ${orderBy}${limited}`);
+    const columns = source.columns.map(([name]) => quote(name)).join(', ');
+    const picked = `SELECT ${ROW_COLUMN} FROM ${table} ${where}${orderBy ? '' : limited}`;
+    return this.db.query(
+      `SELECT ${columns} FROM ${whole} WHERE ${ROW_COLUMN} IN (${picked}) ${orderBy || `ORDER BY ${ROW_COLUMN}`}${orderBy ? limited : ''}`,
+    );
   }
 
   /**
@@ -102,7 +224,7 @@ export class Streams {
     const stats: Omit<SourceBatchStats, 'input'> = { rows: (count as number) - (nulls as number) };
     if (nulls) {
       const reason = `Its event time (${source.eventTime}) is NULL.`;
-      const rows = tableToJsonRows(this.db.query(`SELECT * FROM ${table} WHERE ${column} IS NULL`)).rows;
+      const rows = tableToJsonRows(this.rowsOf(source, `WHERE ${column} IS NULL`)).rows;
       stats.rejected = rows.map((values) => ({ source: source.name, values, reason }));
       this.db.query(`DELETE FROM ${table} WHERE ${column} IS NULL`);
     }
@@ -114,10 +236,10 @@ export class Streams {
   }
 
   /** The batch's first rows and, evenly picked, up to INPUT_SAMPLE of its event times. */
-  private describe(source: SourceSpec, rows: number): BatchInput {
+  private describe(source: SourceSpec, { rows, rejected }: Omit<SourceBatchStats, 'input'>): BatchInput {
     const table = quote(source.name);
     if (rows === 0) return emptyInput(source);
-    const head = tableToJsonRows(this.db.query(`SELECT * FROM ${table} LIMIT ${INPUT_HEAD}`)).rows;
+    const head = this.head(source, rejected?.length ?? 0);
     let eventTimesMs: number[] = [];
     if (source.eventTime) {
       const every = Math.max(1, Math.ceil(rows / INPUT_SAMPLE));
@@ -131,6 +253,19 @@ export class Streams {
     return { ...emptyInput(source), rowCount: rows, head, eventTimesMs };
   }
 
+  /**
+   * The batch's first rows not rejected. A narrowed batch with none rejected has them first in its Arrow batch, which,
+   * of DuckDB's own types, reads as DuckDB reads them back; otherwise they are among the first INPUT_HEAD and the
+   * rejected ones of its whole rows.
+   */
+  private head(source: SourceSpec, rejected: number): JsonValue[][] {
+    const arrow = this.batches.get(source.name)?.arrow;
+    const types = this.arrowTypes.get(source.name);
+    const same = arrow?.schema.fields.map((field) => String(field.type)).join() === types?.join();
+    if (arrow && same && rejected === 0) return tableToJsonRows(arrow.slice(0, INPUT_HEAD)).rows;
+    return tableToJsonRows(this.rowsOf(source, '', { limit: INPUT_HEAD, rows: INPUT_HEAD + rejected })).rows;
+  }
+
   /** A few events further ahead of the source's others than a day, or ten watermark delays, whichever is more. */
   private farAhead(source: SourceSpec, minUs: bigint, maxUs: bigint, rows: number): BatchWarning | undefined {
     const previous = this.latestUs.get(source.name);
@@ -139,9 +274,8 @@ export class Streams {
     const delayUs = BigInt(source.watermark?.us ?? 0);
     const limit = reference + (10n * delayUs > DAY_US ? 10n * delayUs : DAY_US);
     if (maxUs <= limit) return undefined;
-    const table = quote(source.name);
     const ts = `epoch_us(${quote(source.eventTime!)})`;
-    const ahead = tableToJsonRows(this.db.query(`SELECT * FROM ${table} WHERE ${ts} > ${limit} ORDER BY ${ts} DESC`));
+    const ahead = tableToJsonRows(this.rowsOf(source, `WHERE ${ts} > ${limit}`, { orderBy: `ORDER BY ${ts} DESC` }));
     if (ahead.rows.length > Math.max(1, rows / 100)) return undefined;
     const when = formatTimestampMicros(maxUs);
     const events = ahead.rows.length === 1 ? 'One event' : `${ahead.rows.length} events`;
@@ -161,6 +295,10 @@ function spell(us: bigint): string {
   if (days >= 730) return `${Math.round(days / 365.25)} years`;
   if (days >= 2) return `${days} days`;
   return `${Number(us / 3_600_000_000n)} hours`;
+}
+
+function wholeTableName(source: SourceSpec): string {
+  return `__whole_${source.name}`;
 }
 
 function columnsDdl(columns: ColumnSpec[]): string {

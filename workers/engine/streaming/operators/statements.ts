@@ -2,7 +2,8 @@ import type { LateRow } from '../../../protocol';
 import type { Database } from '../../database';
 import type { ColumnSpec, SourceSpec } from '../../scenario';
 import { quote } from '../../sql/windows';
-import { formatTimestampMicros, tableToJsonRows } from '../../values';
+import { formatTimestampMicros, tableToJsonRows, type JsonValue } from '../../values';
+import { ROW_COLUMN } from '../narrow';
 import { END_OF_TIME, formatWatermark } from '../watermark';
 
 /** How often a state table's size in bytes is measured; in between it is scaled by its rows. */
@@ -42,6 +43,8 @@ export class Statements {
   /** The batch being run, for the state-size cadence. */
   batchId = 0;
   private readonly measuredBytes = new Map<string, { batchId: number; perRow: number }>();
+  /** The table of a source's whole rows when its batch table holds only the columns read (Streams.narrowTo). */
+  wholeRowsOf: (source: string) => (() => string) | undefined = () => undefined;
 
   constructor(readonly db: Database) {}
 
@@ -98,25 +101,36 @@ export class Statements {
     operator: string,
     { distinct = false } = {},
   ): LateRow[] {
-    const columns = from.columns.map((name) => `${quote(from.alias)}.${quote(name)}`).join(', ');
-    const eventColumn = from.eventTimeColumn ? `epoch_us(${quote(from.alias)}.${quote(from.eventTimeColumn)})` : 'NULL';
-    const result = this.db.query(
-      `SELECT ${distinct ? 'DISTINCT ' : ''}${columns}, ${eventColumn} AS __event_us ${rows} ORDER BY ALL`,
-    );
-    this.lateCount += result.numRows;
-    return tableToJsonRows(result)
-      .rows.slice(-this.maxReportRows)
-      .map((row) => {
-        const eventUs = BigInt(row[row.length - 1] as number);
-        return {
-          source: from.source,
-          values: row.slice(0, -1),
-          eventTime: formatTimestampMicros(eventUs),
-          watermark: formatWatermark(watermark),
-          latenessMs: Number(watermark - eventUs) / 1000,
-          batchId: this.batchId,
-          operator,
-        };
-      });
+    const values = this.lateRowValues(from, rows, distinct);
+    this.lateCount += values.length;
+    return values.slice(-this.maxReportRows).map((row) => {
+      const eventUs = BigInt(row[row.length - 1] as number);
+      return {
+        source: from.source,
+        values: row.slice(0, -1),
+        eventTime: formatTimestampMicros(eventUs),
+        watermark: formatWatermark(watermark),
+        latenessMs: Number(watermark - eventUs) / 1000,
+        batchId: this.batchId,
+        operator,
+      };
+    });
+  }
+
+  /**
+   * The late rows' columns and event time. From a narrowed batch table, the rows' positions are picked, and their
+   * whole rows read from the batch's whole-row table (made only when a row is late), in the same order and number.
+   */
+  private lateRowValues(from: LateRowSource, rows: string, distinct: boolean): JsonValue[][] {
+    const wholeRows = this.wholeRowsOf(from.source);
+    if (wholeRows && this.count(`SELECT 1 ${rows}`) === 0) return [];
+    const relation = wholeRows ? '__whole' : quote(from.alias);
+    const columns = from.columns.map((name) => `${relation}.${quote(name)}`).join(', ');
+    const eventColumn = from.eventTimeColumn ? `epoch_us(${relation}.${quote(from.eventTimeColumn)})` : 'NULL';
+    const select = `SELECT ${distinct ? 'DISTINCT ' : ''}${columns}, ${eventColumn} AS __event_us`;
+    if (!wholeRows) return tableToJsonRows(this.db.query(`${select} ${rows} ORDER BY ALL`)).rows;
+    const picked = `SELECT ${quote(from.alias)}.${ROW_COLUMN} AS __position ${rows}`;
+    const join = `FROM (${picked}) AS __late JOIN ${wholeRows()} AS __whole ON __whole.${ROW_COLUMN} = __late.__position`;
+    return tableToJsonRows(this.db.query(`${select} ${join} ORDER BY ALL`)).rows;
   }
 }
