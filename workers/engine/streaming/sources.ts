@@ -50,6 +50,8 @@ export class Streams {
   private narrowed = new Map<string, string[]>();
   /** A narrowed stream's column types as DuckDB gives them in Arrow: a batch of these types is read as DuckDB would. */
   private readonly arrowTypes = new Map<string, string[]>();
+  /** A narrowed stream's batch table's columns. */
+  private readonly tableDdl = new Map<string, string>();
   private positions = new Int32Array(0);
   /** A narrowed stream's batch as it came, and how many of its first rows its whole-row table holds. */
   private readonly batches = new Map<string, { arrow?: Table; positions?: Vector; whole: number }>();
@@ -81,7 +83,8 @@ export class Streams {
       this.arrowTypes.set(name, types);
       const source = this.sources.find((known) => known.name === name)!;
       const columns = kept.map((column) => source.columns.find(([known]) => known === column)!);
-      this.db.query(`CREATE OR REPLACE TABLE ${quote(name)} (${columnsDdl(columns)}, ${ROW_COLUMN} INTEGER)`);
+      this.tableDdl.set(name, `${columnsDdl(columns)}, ${ROW_COLUMN} INTEGER`);
+      this.db.query(`CREATE OR REPLACE TABLE ${quote(name)} (${this.tableDdl.get(name)})`);
     }
     for (const query of queries)
       query.readWholeRowsFrom((name) => (this.narrowed.has(name) ? () => this.wholeRows(name)! : undefined));
@@ -93,6 +96,7 @@ export class Streams {
       const source = this.sources.find((known) => known.name === name)!;
       this.db.query(`CREATE OR REPLACE TABLE ${quote(name)} (${columnsDdl(source.columns)})`);
     }
+    this.tableDdl.clear();
     this.narrowed.clear();
     this.arrowTypes.clear();
     this.batches.clear();
@@ -102,7 +106,9 @@ export class Streams {
   load(rows: Record<string, Cell[][]>, arrow: Record<string, Uint8Array> = {}): Map<string, SourceBatchStats> {
     const stats = new Map<string, SourceBatchStats>();
     for (const source of this.sources) {
-      this.db.query(`DELETE FROM ${quote(source.name)}`);
+      // Replacing the table drops the last batch's rows at once, where DELETE marks each of them deleted.
+      const ddl = this.tableDdl.get(source.name) ?? columnsDdl(source.columns);
+      this.db.query(`CREATE OR REPLACE TABLE ${quote(source.name)} (${ddl})`);
       const json = rows[source.name];
       const ipc = arrow[source.name];
       if (this.narrowed.has(source.name)) this.loadNarrowed(source, json ?? [], ipc);
