@@ -243,33 +243,37 @@ export class Streams {
 
   /** The batch's first rows and, evenly picked, up to INPUT_SAMPLE of its event times. */
   private describe(source: SourceSpec, { rows, rejected }: Omit<SourceBatchStats, 'input'>): BatchInput {
-    const table = quote(source.name);
     if (rows === 0) return emptyInput(source);
-    const head = this.head(source, rejected?.length ?? 0);
+    const rejectedRows = rejected?.length ?? 0;
+    const asDuckDB = rejectedRows === 0 ? this.arrowAsDuckDB(source) : undefined;
+    const first = { limit: INPUT_HEAD, rows: INPUT_HEAD + rejectedRows };
+    const head = tableToJsonRows(asDuckDB ? asDuckDB.slice(0, INPUT_HEAD) : this.rowsOf(source, '', first)).rows;
     let eventTimesMs: number[] = [];
     if (source.eventTime) {
       const every = Math.max(1, Math.ceil(rows / INPUT_SAMPLE));
-      const eventTime = quote(source.eventTime);
-      // The window numbers the event-time column alone: numbering whole rows would carry every column along.
-      const sample = this.db.query(
-        `SELECT epoch_ms(${eventTime})::DOUBLE AS ms FROM (SELECT ${eventTime}, row_number() OVER () AS n FROM ${table}) WHERE n % ${every} = 0`,
-      );
-      eventTimesMs = Array.from(sample.getChildAt(0)!, (ms) => Number(ms));
+      eventTimesMs = (asDuckDB && sampleOf(asDuckDB, source, every)) ?? this.sampleOf(source, every);
     }
     return { ...emptyInput(source), rowCount: rows, head, eventTimesMs };
   }
 
+  /** Every `every`-th row's event time, in milliseconds (as DuckDB's epoch_ms). */
+  private sampleOf(source: SourceSpec, every: number): number[] {
+    const eventTime = quote(source.eventTime!);
+    // The window numbers the event-time column alone: numbering whole rows would carry every column along.
+    const sample = this.db.query(
+      `SELECT epoch_ms(${eventTime})::DOUBLE AS ms FROM (SELECT ${eventTime}, row_number() OVER () AS n FROM ${quote(source.name)}) WHERE n % ${every} = 0`,
+    );
+    return Array.from(sample.getChildAt(0)!, (ms) => Number(ms));
+  }
+
   /**
-   * The batch's first rows not rejected. A narrowed batch with none rejected has them first in its Arrow batch, which,
-   * of DuckDB's own types, reads as DuckDB reads them back; otherwise they are among the first INPUT_HEAD and the
-   * rejected ones of its whole rows.
+   * A narrowed stream's Arrow batch, when its column types are DuckDB's own for the declared ones: then it reads as
+   * its batch table would (its rows in the same order, with no rejected row among them).
    */
-  private head(source: SourceSpec, rejected: number): JsonValue[][] {
+  private arrowAsDuckDB(source: SourceSpec): Table | undefined {
     const arrow = this.batches.get(source.name)?.arrow;
-    const types = this.arrowTypes.get(source.name);
-    const same = arrow?.schema.fields.map((field) => String(field.type)).join() === types?.join();
-    if (arrow && same && rejected === 0) return tableToJsonRows(arrow.slice(0, INPUT_HEAD)).rows;
-    return tableToJsonRows(this.rowsOf(source, '', { limit: INPUT_HEAD, rows: INPUT_HEAD + rejected })).rows;
+    const types = this.arrowTypes.get(source.name)?.join();
+    return arrow?.schema.fields.map((field) => String(field.type)).join() === types ? arrow : undefined;
   }
 
   /** A few events further ahead of the source's others than a day, or ten watermark delays, whichever is more. */
@@ -301,6 +305,20 @@ function spell(us: bigint): string {
   if (days >= 730) return `${Math.round(days / 365.25)} years`;
   if (days >= 2) return `${days} days`;
   return `${Number(us / 3_600_000_000n)} hours`;
+}
+
+/**
+ * Every `every`-th row's event time, in milliseconds, read from an Arrow batch of one record batch whose event time is
+ * in microseconds: DuckDB's epoch_ms truncates toward zero, as BigInt division does. Undefined for any other batch.
+ */
+function sampleOf(arrow: Table, source: SourceSpec, every: number): number[] | undefined {
+  const column = source.columns.findIndex(([name]) => name === source.eventTime);
+  const data = arrow.getChildAt(column)?.data;
+  if (data?.length !== 1 || String(data[0]!.type) !== 'Timestamp<MICROSECOND>') return undefined;
+  const { values, offset } = data[0]! as unknown as { values: BigInt64Array; offset: number };
+  const sample: number[] = [];
+  for (let at = every - 1; at < arrow.numRows; at += every) sample.push(Number(values[offset + at]! / 1000n));
+  return sample;
 }
 
 function wholeTableName(source: SourceSpec): string {
