@@ -13,15 +13,14 @@ test('session windows are drawn on the timeline as outlined, hatched bands', asy
   const count = timeline.getByTestId('timeline-session-count');
   await expect(async () => expect(Number(await count.innerText())).toBe(await sessions.count())).toPass();
   await expect(sessions.first().locator('title')).toHaveText(/^Session of \d+: [\d:.]+ to [\d:.]+ \(/);
-  // Each band spans its session's event time: a positive height, and its outline is drawn without colour.
+  // Each band spans its session's event time, outlined in the colour of the legend's session key.
   const box = await sessions.first().boundingBox();
   expect(box!.height).toBeGreaterThan(0);
-  const stroke = await sessions.first().evaluate((rect) => getComputedStyle(rect).stroke);
-  const [r, g, b] = stroke.match(/\d+/g)!.map(Number);
-  const channelSpread = Math.max(r!, g!, b!) - Math.min(r!, g!, b!);
-  expect(
-    channelSpread,
-    `the outline ${stroke} is grey: its red, green and blue differ by less than 30 of 255`,
-  ).toBeLessThan(30);
+  const outline = await sessions.first().evaluate((rect) => getComputedStyle(rect).stroke);
+  const key = await timeline
+    .getByText('sessions (gap 2 s)')
+    .locator('[aria-hidden="true"]')
+    .evaluate((swatch) => getComputedStyle(swatch).borderTopColor);
+  expect(outline).toBe(key);
   await timeline.screenshot({ path: testInfo.outputPath('timeline-sessions.png') });
 });
