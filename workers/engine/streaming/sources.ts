@@ -81,7 +81,7 @@ export class Streams {
         .query(`SELECT * FROM ${quote(name)} LIMIT 0`)
         .schema.fields.map((field) => String(field.type));
       this.arrowTypes.set(name, types);
-      const source = this.sources.find((known) => known.name === name)!;
+      const source = this.sourceNamed(name);
       const columns = kept.map((column) => source.columns.find(([known]) => known === column)!);
       this.tableDdl.set(name, `${columnsDdl(columns)}, ${ROW_COLUMN} INTEGER`);
       this.db.query(`CREATE OR REPLACE TABLE ${quote(name)} (${this.tableDdl.get(name)})`);
@@ -90,10 +90,14 @@ export class Streams {
       query.readWholeRowsFrom((name) => (this.narrowed.has(name) ? () => this.wholeRows(name)! : undefined));
   }
 
+  private sourceNamed(name: string): SourceSpec {
+    return this.sources.find((known) => known.name === name)!;
+  }
+
   /** Every batch table with all its stream's columns again. */
   widen(): void {
     for (const name of this.narrowed.keys()) {
-      const source = this.sources.find((known) => known.name === name)!;
+      const source = this.sourceNamed(name);
       this.db.query(`CREATE OR REPLACE TABLE ${quote(name)} (${columnsDdl(source.columns)})`);
     }
     this.tableDdl.clear();
@@ -176,7 +180,7 @@ export class Streams {
   private wholeRows(name: string, rows = Infinity): string | undefined {
     const batch = this.batches.get(name);
     if (!this.narrowed.has(name) || !batch) return undefined;
-    const source = this.sources.find((known) => known.name === name)!;
+    const source = this.sourceNamed(name);
     const table = wholeTableName(source);
     if (batch.whole >= rows) return quote(table);
     this.db.query(

@@ -119,9 +119,11 @@ export class RankOperator implements StreamOperator {
       changed = db.changed(
         `CREATE OR REPLACE TEMP TABLE ${emitted} AS SELECT s.* EXCLUDE (__rank), r.__new AS __rank FROM ${state} AS s JOIN ${touched} AS r USING (__seq) WHERE r.__new IS DISTINCT FROM r.__rank AND r.__new <= ${end}`,
       );
-      db.query(
-        `UPDATE ${state} SET __rank = r.__new FROM ${touched} AS r WHERE ${state}.__seq = r.__seq AND r.__new IS DISTINCT FROM r.__rank`,
-      );
+      // Over an aggregation a row beyond the top N stays in the state, and its rank may change unseen.
+      if (plan.upsertKey || changed > 0)
+        db.query(
+          `UPDATE ${state} SET __rank = r.__new FROM ${touched} AS r WHERE ${state}.__seq = r.__seq AND r.__new IS DISTINCT FROM r.__rank`,
+        );
     }
     if (this.outputMode === 'complete') emit({ sql: this.output(state), ordered: plan.ordered });
     else emit(changed > 0 ? { sql: this.output(emitted), ordered: plan.ordered } : null);
