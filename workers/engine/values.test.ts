@@ -43,6 +43,33 @@ describe('JSON values', () => {
     ]);
   });
 
+  it('reads thousands of rows straight from their buffers as Arrow reads them value by value', async () => {
+    const db = await openNodeDatabase();
+    const table = db.query(`SELECT
+      (i % 127)::TINYINT AS tiny, (i * 31 - 30000)::SMALLINT AS small, (i * 1000003 - 2000000000)::INTEGER AS int,
+      (i * 9223372036854 - 9000000000000000)::BIGINT AS big,
+      CASE WHEN i % 7 = 0 THEN NULL WHEN i = 3 THEN 'nan'::DOUBLE WHEN i = 4 THEN '-inf'::DOUBLE ELSE i / 3 END AS dbl,
+      CASE WHEN i % 5 = 0 THEN NULL WHEN i % 3 = 0 THEN 'é' || repeat('x', i % 100) || '🌊' ELSE 'page_' || i END AS text,
+      make_timestamp(CASE WHEN i = 1 THEN 10000000000000000 WHEN i % 2 = 0 THEN (i - 1000) * 8500000000000
+        ELSE (i - 1000) * 987654 END + (i % 4) * 250000 + (i % 3))::TIMESTAMP AS ts,
+      strftime(ts, '%Y-%m-%d %H:%M:%S') || CASE
+        WHEN microsecond(ts) % 1000000 = 0 THEN ''
+        WHEN microsecond(ts) % 1000 = 0 THEN '.' || lpad((microsecond(ts) % 1000000 // 1000)::VARCHAR, 3, '0')
+        ELSE '.' || lpad((microsecond(ts) % 1000000)::VARCHAR, 6, '0') END AS ts_text
+      FROM range(2000) t(i)`);
+    const { rows } = tableToJsonRows(table);
+    const asArrowReads = (value: unknown) => {
+      if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : String(value);
+      return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+    };
+    const byValue = Array.from({ length: table.numRows }, (_, r) =>
+      [0, 1, 2, 3, 4, 5].map((c) => asArrowReads(table.getChildAt(c)!.get(r))),
+    );
+    expect(rows.map((row) => row.slice(0, 6))).toEqual(byValue);
+    expect(rows.map((row) => row[6])).toEqual(rows.map((row) => row[7]));
+    expect(new Set(rows.map((row) => typeof row[3]))).toEqual(new Set(['number', 'string']));
+  });
+
   it('parses and formats timestamps symmetrically', () => {
     for (const text of [
       '1970-01-01 00:00:00',
