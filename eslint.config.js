@@ -13,6 +13,8 @@ export default ts.config(
   ...svelte.configs.prettier,
   {
     languageOptions: { globals: { ...globals.browser, ...globals.node, ...globals.worker } },
+    // Leaving fields out of an object by destructuring names them without using them.
+    rules: { '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }] },
   },
   {
     files: ['**/*.svelte', '**/*.svelte.ts'],

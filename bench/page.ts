@@ -9,7 +9,8 @@
 import * as Comlink from 'comlink';
 import { tableFromIPC } from 'apache-arrow';
 import { startEngine } from '../src/lib/engine';
-import type { BatchReport, EngineApi, LiveEvent } from '../workers/protocol';
+import { fromLiveBatch } from '../workers/live-batch';
+import type { EngineApi, LiveEvent, LiveReport } from '../workers/protocol';
 import type { BenchWorkerApi } from './bench.worker';
 import type { BenchWindow, ColdStartFigures, LiveFigures, LiveSample, ThroughputOptions } from './protocol';
 import { percentiles } from './stats';
@@ -35,7 +36,7 @@ function mainHeapBytes(): number | null {
 }
 
 /** Renders a batch as a minimal result view; resolves (epoch ms) once the frame showing it has been produced. */
-function paint(report: BatchReport): Promise<number> {
+function paint(report: LiveReport): Promise<number> {
   const state = report.progress.stateOperators[0]?.numRowsTotal;
   statusLine.textContent =
     `batch ${report.batchId} · ${report.numInputRows} rows in · ${report.rows.length} rows out · ` +
@@ -94,7 +95,8 @@ class LiveRecorder {
       return;
     }
     if (event.kind !== 'batch') return;
-    const { report, status } = event;
+    const { status } = event;
+    const report = fromLiveBatch(event.batch);
     this.firstBatchAt ??= performance.now();
     this.fallingBehind ||= status.fallingBehind;
     this.triggerExecutionMs.push(report.progress.durationMs.triggerExecution ?? NaN);

@@ -7,12 +7,12 @@ import { describeFailure } from './engine/failures';
 import { formatOf, inspectFile, isParquet, type ParquetToArrow } from './engine/files';
 import { GeneratorFeed } from './engine/generator/feed';
 import { REAL_TIMERS } from './engine/scheduler';
-import { LiveSession } from './engine/session';
+import { LiveSession, type CheckpointSlot, type SessionListener } from './engine/session';
+import { toLiveBatch } from './live-batch';
 import { databaseCatalog } from './engine/streaming/catalog';
 import { parseScenario } from './engine/validate';
 import { rehearse } from './engine/rehearsal';
 import type { EngineApi, EngineInfo, LiveListener } from './protocol';
-import type { CheckpointSlot } from './engine/session';
 import { checkpointSlot, openCheckpointStore, SLOT_KEY } from './storage/checkpoints';
 
 const started = performance.now();
@@ -75,6 +75,15 @@ async function slotFor(key: string | undefined): Promise<CheckpointSlot | undefi
   return slot;
 }
 
+/** Each batch goes to the UI with its rows and late rows as Arrow, their buffers transferred. */
+function sendingArrow(listener: LiveListener): SessionListener {
+  return (event) => {
+    if (event.kind !== 'batch') return listener(event);
+    const { batch, transfer } = toLiveBatch(event.report);
+    listener(Comlink.transfer({ kind: 'batch', batch, status: event.status }, transfer));
+  };
+}
+
 const api: EngineApi = {
   async alive() {
     return true;
@@ -99,7 +108,13 @@ const api: EngineApi = {
     if (options.resume) resumeFrom = slot ? await (await store)!.read(options.checkpointKey!).catch(() => null) : null;
     const { files } = options;
     const readParquet = files?.some((file) => isParquet(file.bytes)) ? await parquetReader() : undefined;
-    const outcome = session.load(scenario, listener, { slot, resumeFrom, files, readParquet, record: options.record });
+    const outcome = session.load(scenario, sendingArrow(listener), {
+      slot,
+      resumeFrom,
+      files,
+      readParquet,
+      record: options.record,
+    });
     if (outcome.ok) reportTo = listener;
     return outcome;
   },

@@ -291,7 +291,7 @@ export interface LiveStatus {
 }
 
 export type LiveEvent =
-  | { kind: 'batch'; report: BatchReport; status: LiveStatus }
+  | { kind: 'batch'; batch: LiveBatch; status: LiveStatus }
   | { kind: 'status'; status: LiveStatus }
   | { kind: 'error'; error: EngineError };
 
@@ -373,6 +373,32 @@ export interface BatchReport {
   /** Why the watermark the next batch runs with stands where it does; null when the query has no watermark. */
   watermarkReason: WatermarkReason | null;
 }
+
+/**
+ * A batch as the live channel sends it to the UI: its report, with what it emitted and the late rows it dropped
+ * as DuckDB's own Arrow IPC streams, transferred rather than copied (`workers/live-batch.ts` reads them back).
+ */
+export interface LiveBatch extends Omit<BatchReport, 'rows' | 'late' | 'lateRows'> {
+  /** What the batch emitted, as the report's `rows`: an Arrow IPC stream of `columns`; null when nothing was. */
+  rows: Uint8Array | null;
+  /** The late rows the report's `late` holds, in its order: one Arrow IPC stream per operator and source. */
+  late: LateRowsArrow[];
+}
+
+/** Late rows one operator dropped from one source, as an Arrow IPC stream. */
+export interface LateRowsArrow {
+  source: string;
+  /** `PipelineOperator.id`. */
+  operator: string;
+  batchId: number;
+  /** The watermark the rows missed, in epoch microseconds. */
+  watermarkUs: bigint;
+  /** The source's columns as it sent them, then each row's event time in epoch microseconds (`__event_us`). */
+  arrow: Uint8Array;
+}
+
+/** A batch as the UI reads it: its report without `lateRows`, whose rows `late` holds. */
+export type LiveReport = Omit<BatchReport, 'lateRows'>;
 
 /** What went through one operator of the pipeline in one batch, for the dataflow view. */
 export interface OperatorFlow {

@@ -3,14 +3,14 @@
  * verdict. The parent kills and restarts it when an input overruns its time bound (a hang) or the
  * database stops answering.
  */
-import type { BatchReport, LiveEvent } from '../../workers/protocol';
+import type { BatchReport } from '../../workers/protocol';
 import { clusterScript } from '../../workers/engine/cluster';
 import type { Database } from '../../workers/engine/database';
 import { LiveRun } from '../../workers/engine/live';
 import { openNodeDatabase } from '../../workers/engine/node';
 import { ScenarioRun } from '../../workers/engine/runner';
 import { MANUAL_STEP_MS, type Timers } from '../../workers/engine/scheduler';
-import { LiveSession } from '../../workers/engine/session';
+import { LiveSession, type SessionEvent } from '../../workers/engine/session';
 import { databaseCatalog } from '../../workers/engine/streaming/catalog';
 import { parseScenario } from '../../workers/engine/validate';
 import { decodeLink } from '../../src/share/link';
@@ -91,7 +91,7 @@ function runSession(db: Database, document: unknown, ops: SessionOp[]): Outcome 
   const session = new LiveSession(db, timers);
   const problems: string[] = [];
   let errors = 0;
-  const listener = (event: LiveEvent) => {
+  const listener = (event: SessionEvent) => {
     if (event.kind !== 'error') return;
     errors++;
     const why = inhumanMessage(event.error.message);

@@ -4,11 +4,11 @@
  * previous ones and run too, and every prediction is checked against what the engine really emits.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BatchReport, LiveEvent } from '../../workers/protocol';
+import type { BatchReport } from '../../workers/protocol';
 import type { Database } from '../../workers/engine/database';
 import { openNodeDatabase } from '../../workers/engine/node';
 import { documentOf, type ScenarioDocument } from '../../workers/engine/scenario';
-import { LiveSession } from '../../workers/engine/session';
+import { LiveSession, type SessionEvent } from '../../workers/engine/session';
 import { runScenario } from '../../workers/engine/streaming/harness';
 import { parseScenario } from '../../workers/engine/validate';
 import { ScenarioRun } from '../../workers/engine/runner';
@@ -69,7 +69,7 @@ function runLive(scenario: ScenarioDocument, steps: number): Run {
   const live = new LiveSession(db, NO_TIMERS);
   const perStep: BatchReport[][] = [];
   let error: string | undefined;
-  const outcome = live.load(scenario, (event: LiveEvent) => {
+  const outcome = live.load(scenario, (event: SessionEvent) => {
     if (event.kind === 'batch') perStep[perStep.length - 1]!.push(event.report);
     if (event.kind === 'error') error ??= event.error.message;
   });

@@ -3,9 +3,9 @@
  * the progress history and the input table. Every collection is capped; nothing here touches the DOM.
  */
 import type {
-  BatchReport,
   JsonValue,
   LateRow,
+  LiveReport,
   LiveStatus,
   OperatorFlow,
   Progress,
@@ -94,7 +94,7 @@ export class LiveModel {
   }
 
   /** Folds one batch in: cheap, proportional to what the batch carries (all of it capped by the engine). */
-  apply(report: BatchReport, status: LiveStatus): void {
+  apply(report: LiveReport, status: LiveStatus): void {
     this.status = status;
     this.lastBatchId = report.batchId;
     const processingMs = status.processingMs;
@@ -115,10 +115,14 @@ export class LiveModel {
 
     const late = report.late.length > MAX_LATE ? report.late.slice(-MAX_LATE) : report.late;
     const every = late.length / TIMELINE_LATE_PER_BATCH;
+    const watermarks = new Map<string, number | null>();
     late.forEach((row, i) => {
-      const eventMs = parseUtcMs(row.eventTime);
+      let missed = watermarks.get(row.watermark);
+      if (missed === undefined) watermarks.set(row.watermark, (missed = parseUtcMs(row.watermark)));
+      // A row's event time is the watermark it missed less its lateness: its text is read only when shown.
+      const eventMs = missed !== null && Number.isFinite(missed) ? missed - row.latenessMs : parseUtcMs(row.eventTime);
       if (eventMs === null) return;
-      const point = { processingMs, eventMs, watermarkMs: parseUtcMs(row.watermark), row };
+      const point = { processingMs, eventMs, watermarkMs: missed, row };
       this.latePoints.push(point);
       if (every <= 1 || Math.floor(i / every) !== Math.floor((i - 1) / every)) this.timelineLate.push(point);
     });

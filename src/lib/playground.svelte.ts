@@ -6,6 +6,7 @@
 import * as Comlink from 'comlink';
 import { tableFromIPC } from 'apache-arrow';
 import { tableToJsonRows } from '../../workers/engine/values';
+import { fromLiveBatch } from '../../workers/live-batch';
 import type {
   DataFile,
   EngineApi,
@@ -518,10 +519,10 @@ export class Playground {
     } else {
       this.latestStatus = event.status;
       if (event.kind === 'batch') {
-        const report = event.report;
-        const model = this.models.find((candidate) => candidate.info.name === report.query);
+        const { batch } = event;
+        const model = this.models.find((candidate) => candidate.info.name === batch.query);
         // A run resumed from a checkpoint runs again, identically, the batches after it: shown once.
-        if (model && report.batchId > model.lastBatchId) model.apply(report, event.status);
+        if (model && batch.batchId > model.lastBatchId) model.apply(fromLiveBatch(batch), event.status);
         this.liveDirty = true;
       }
     }

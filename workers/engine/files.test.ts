@@ -1,7 +1,7 @@
 import { Table, tableToIPC, TimestampMillisecond, Utf8, vectorFromArray } from 'apache-arrow';
 import { Table as ParquetTable, writeParquet } from 'parquet-wasm/node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BatchReport, DataFile, LiveEvent } from '../protocol';
+import type { BatchReport, DataFile } from '../protocol';
 import { encodeCheckpoint, decodeCheckpoint } from './checkpoint';
 import { clusterScript } from './cluster';
 import { parseCsv } from './csv';
@@ -10,7 +10,7 @@ import { inspectFile, matchingFiles, MAX_REJECTED_PER_FILE } from './files';
 import { openNodeDatabase } from './node';
 import { readParquetInNode } from './parquet-node';
 import type { Timers } from './scheduler';
-import { LiveSession } from './session';
+import { LiveSession, type SessionEvent } from './session';
 import { databaseCatalog } from './streaming/catalog';
 import { parseScenario, ScenarioError } from './validate';
 
@@ -126,7 +126,7 @@ beforeAll(async () => {
 function session(document: object, files: DataFile[]) {
   const timers = new HeldTimers();
   const live = new LiveSession(db, timers);
-  const events: LiveEvent[] = [];
+  const events: SessionEvent[] = [];
   const outcome = live.load(document, (event) => events.push(event), { files, readParquet: readParquetInNode });
   const batches = () => events.flatMap((event) => (event.kind === 'batch' ? [event.report] : []));
   const play = () => {
@@ -395,7 +395,7 @@ describe('watermarks and checkpoints over files', () => {
     for (let i = 0; i < 6; i++) whole.live.step();
     const saved: Uint8Array[] = [];
     const first = new LiveSession(db, new HeldTimers());
-    const firstEvents: LiveEvent[] = [];
+    const firstEvents: SessionEvent[] = [];
     first.load(document, (event) => firstEvents.push(event), {
       files,
       slot: { save: (bytes) => saved.push(bytes), clear: () => {} },
@@ -405,11 +405,11 @@ describe('watermarks and checkpoints over files', () => {
     first.pause();
     expect(decodeCheckpoint(saved.at(-1)!).position).toMatchObject({ kind: 'live', offsets: { clicks: 2 } });
     const resumed = new LiveSession(db, new HeldTimers());
-    const resumedEvents: LiveEvent[] = [];
+    const resumedEvents: SessionEvent[] = [];
     const outcome = resumed.load(document, (event) => resumedEvents.push(event), { files, resumeFrom: saved.at(-1)! });
     expect(outcome).toMatchObject({ ok: true, resumed: { ok: true, batches: 2 } });
     for (let i = 0; i < 4; i++) resumed.step();
-    const reportsOf = (events: LiveEvent[]) =>
+    const reportsOf = (events: SessionEvent[]) =>
       events.flatMap((event) => (event.kind === 'batch' ? [[event.report.batchId, event.report.rows]] : []));
     expect([...reportsOf(firstEvents), ...reportsOf(resumedEvents)]).toEqual(reportsOf(whole.events));
     const fewer = encodeCheckpoint({
@@ -543,7 +543,7 @@ describe('files replayed at a rate, in file order or by event time', () => {
     expect(whole.batches().map((report) => report.rejected.length)).toEqual([1, 0, 0, 0]);
     const saved: Uint8Array[] = [];
     const first = new LiveSession(db, new HeldTimers());
-    const firstEvents: LiveEvent[] = [];
+    const firstEvents: SessionEvent[] = [];
     const slot = { save: (bytes: Uint8Array) => saved.push(bytes), clear: () => {} };
     first.load(document, (event) => firstEvents.push(event), { files, slot });
     first.step();
@@ -551,10 +551,10 @@ describe('files replayed at a rate, in file order or by event time', () => {
     first.pause();
     expect(decodeCheckpoint(saved.at(-1)!).position).toMatchObject({ kind: 'live', offsets: { clicks: 2 } });
     const resumed = new LiveSession(db, new HeldTimers());
-    const resumedEvents: LiveEvent[] = [];
+    const resumedEvents: SessionEvent[] = [];
     resumed.load(document, (event) => resumedEvents.push(event), { files, resumeFrom: saved.at(-1)! });
     for (let i = 0; i < 3; i++) resumed.step();
-    const reportsOf = (events: LiveEvent[]) =>
+    const reportsOf = (events: SessionEvent[]) =>
       events.flatMap((event) => (event.kind === 'batch' ? [[event.report.rows, event.report.rejected.length]] : []));
     expect([...reportsOf(firstEvents), ...reportsOf(resumedEvents)]).toEqual(reportsOf(whole.events));
   });

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BatchReport, LiveEvent } from '../protocol';
+import type { BatchReport } from '../protocol';
 import type { Database } from './database';
 import { openNodeDatabase } from './node';
 import { LiveRun, type SourceFlow } from './live';
 import { Scheduler, STALL_MS, type BatchSource, type Timers } from './scheduler';
-import { LiveSession, MAX_REPORT_ROWS } from './session';
+import { LiveSession, MAX_REPORT_ROWS, type SessionEvent } from './session';
 import { parseScenario } from './validate';
 import { ScenarioRun } from './runner';
 import type { Scenario } from './scenario';
@@ -76,7 +76,7 @@ beforeAll(async () => {
 });
 
 function session(timers = new ManualTimers()) {
-  const events: LiveEvent[] = [];
+  const events: SessionEvent[] = [];
   const live = new LiveSession(db, timers);
   const batches = () => events.filter((e) => e.kind === 'batch').map((e) => (e as { report: BatchReport }).report);
   return { live, events, batches, timers };
@@ -86,7 +86,7 @@ describe('live runs', () => {
   it('processing-time trigger: one batch per aligned tick, each reading the events generated since the last', () => {
     const { live, batches, timers } = session();
     expect(live.load(scenario({ kind: 'processingTime', interval: '1 second' }), () => {})).toMatchObject({ ok: true });
-    const events: LiveEvent[] = [];
+    const events: SessionEvent[] = [];
     live.load(scenario({ kind: 'processingTime', interval: '1 second' }), (event) => events.push(event));
     live.play();
     timers.advance(3500);
@@ -189,7 +189,7 @@ describe('live runs', () => {
       },
     });
     const timers = new ManualTimers();
-    const events: LiveEvent[] = [];
+    const events: SessionEvent[] = [];
     const live = new LiveSession(trappingDb, timers);
     expect(live.load(scenario({ kind: 'processingTime', interval: '1 second' }), (e) => events.push(e)).ok).toBe(true);
     live.play();
@@ -694,7 +694,7 @@ describe('checkpoints of a live session', () => {
       expect(slot.bytes).not.toBeNull();
 
       const resumedTimers = new ManualTimers();
-      const resumedEvents: LiveEvent[] = [];
+      const resumedEvents: SessionEvent[] = [];
       const resumed = new LiveSession(fresh, resumedTimers);
       const outcome = resumed.load(disordered, (event) => resumedEvents.push(event), { resumeFrom: slot.bytes });
       expect(outcome).toMatchObject({ ok: true, resumed: { ok: true } });

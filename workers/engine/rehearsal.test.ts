@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BatchReport, LiveEvent } from '../protocol';
+import type { BatchReport } from '../protocol';
 import type { Database } from './database';
 import { openNodeDatabase } from './node';
 import { MAX_REHEARSAL_STEPS } from '../protocol';
 import { rehearse } from './rehearsal';
-import { LiveSession } from './session';
+import { LiveSession, type SessionEvent } from './session';
 import { defaultScenario, toDocument } from '../../src/lib/scenario';
 
 let db: Database;
@@ -19,7 +19,7 @@ const FILTER = { ...WINDOWED, query: "SELECT ts, page FROM clicks WHERE device =
 function stepped(document: unknown, steps: number) {
   const session = new LiveSession(db);
   const reports: BatchReport[] = [];
-  session.load(document, (event: LiveEvent) => event.kind === 'batch' && reports.push(event.report));
+  session.load(document, (event: SessionEvent) => event.kind === 'batch' && reports.push(event.report));
   for (let i = 0; i < steps; i++) session.step();
   return { session, reports };
 }

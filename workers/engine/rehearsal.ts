@@ -1,7 +1,7 @@
 import type { Database } from './database';
 import { describeFailure } from './failures';
-import { LiveSession } from './session';
-import { MAX_REHEARSAL_STEPS, type LiveEvent, type RehearsalOutcome, type RehearsedBatch } from '../protocol';
+import { LiveSession, type SessionEvent } from './session';
+import { MAX_REHEARSAL_STEPS, type RehearsalOutcome, type RehearsedBatch } from '../protocol';
 
 /**
  * Runs `document` from its start for `steps` manual steps, in a session and a schema of its own, and gives back
@@ -17,7 +17,7 @@ export function rehearse(db: Database, document: unknown, steps: number): Rehear
   const batches: RehearsedBatch[] = [];
   let step = 0;
   let failed: RehearsalOutcome | null = null;
-  const listen = (event: LiveEvent) => {
+  const listen = (event: SessionEvent) => {
     if (event.kind === 'batch') {
       const { query, batchId, columns, rows, lateCount } = event.report;
       batches.push({ step, query, batchId, columns, rows, lateCount });

@@ -1,8 +1,10 @@
 import type {
+  BatchReport,
   BundleOutcome,
   DataFile,
   EngineError,
-  LiveListener,
+  LiveEvent,
+  LiveStatus,
   LoadOutcome,
   ResumeOutcome,
   StateOutcome,
@@ -22,6 +24,14 @@ import { databaseCatalog } from './streaming/catalog';
 import { parseScenario } from './validate';
 
 let runs = 0;
+
+/**
+ * What a live session tells its listener: each batch's report as the CLI prints it. The engine worker sends it
+ * on to the UI as a `LiveBatch` (`workers/live-batch.ts`).
+ */
+export type SessionEvent =
+  { kind: 'batch'; report: BatchReport; status: LiveStatus } | Exclude<LiveEvent, { kind: 'batch' }>;
+export type SessionListener = (event: SessionEvent) => void;
 
 /**
  * The most rows of a stateless batch sent to the UI (the last ones; `progress.sink.numOutputRows` counts
@@ -62,7 +72,7 @@ export class LiveSession {
   private run: LiveRun | ScriptedRun | null = null;
   private recording: RunRecording | null = null;
   private scheduler: Scheduler | null = null;
-  private listener: LiveListener = () => {};
+  private listener: SessionListener = () => {};
   private slot: CheckpointSlot | undefined;
   private files: Pick<SessionLoadOptions, 'files' | 'readParquet'> = {};
   private record = false;
@@ -81,7 +91,7 @@ export class LiveSession {
   ) {}
 
   /** A new run of `document`, paused; with `resumeFrom`, it goes on from that checkpoint if it can. */
-  load(document: unknown, listener: LiveListener, options: SessionLoadOptions = {}): LoadOutcome {
+  load(document: unknown, listener: SessionListener, options: SessionLoadOptions = {}): LoadOutcome {
     let scenario: Scenario;
     try {
       scenario = parseScenario(document);
@@ -172,7 +182,7 @@ export class LiveSession {
   }
 
   /** The previous run keeps going until the new one is planned: a bad scenario loses nothing. */
-  private start(scenario: Scenario, listener: LiveListener, checkpoint?: RunCheckpoint): LoadOutcome {
+  private start(scenario: Scenario, listener: SessionListener, checkpoint?: RunCheckpoint): LoadOutcome {
     const previous = this.schema;
     const next = `run_${++runs}`;
     try {

@@ -23,12 +23,41 @@ export interface JsonRows {
 
 export function tableToJsonRows(table: Table): JsonRows {
   const columns = table.schema.fields.map((field) => field.name);
-  const rows: JsonValue[][] = Array.from({ length: table.numRows }, () => []);
-  table.schema.fields.forEach((_field, c) => {
-    const values = columnToJson(table.getChildAt(c)!);
-    values.forEach((value, r) => (rows[r]![c] = value));
-  });
+  const rows: JsonValue[][] = [];
+  for (const batch of table.batches) {
+    const readers = columns.map((_name, c) => rowReader(batch.getChildAt(c)!));
+    for (let r = 0; r < batch.numRows; r++) rows.push(readRow(readers, r));
+  }
   return { columns, rows };
+}
+
+/** The row at an index, read only when asked for: for tables of which only a few rows are ever shown. */
+export function tableRowAt(table: Table): (index: number) => JsonValue[] {
+  const batches = table.batches.map((batch) => ({
+    rows: batch.numRows,
+    readers: batch.schema.fields.map((_field, c) => rowReader(batch.getChildAt(c)!)),
+  }));
+  return (index) => {
+    let r = index;
+    for (const batch of batches) {
+      if (r < batch.rows) return readRow(batch.readers, r);
+      r -= batch.rows;
+    }
+    throw new RangeError(`There is no row ${index} in a table of ${table.numRows}.`);
+  };
+}
+
+function readRow(readers: ((i: number) => JsonValue)[], r: number): JsonValue[] {
+  const row: JsonValue[] = new Array(readers.length);
+  for (let c = 0; c < readers.length; c++) row[c] = readers[c]!(r);
+  return row;
+}
+
+/** A record batch's column read row by row, NULLs included. */
+function rowReader(vector: Vector): (i: number) => JsonValue {
+  const data = vector.data[0]!;
+  const read = bufferReader(data) ?? ((i: number) => cellToJson(data, i, () => vector.get(i)));
+  return (i) => (data.getValid(i) ? read(i) : null);
 }
 
 // Reads chunks and raw buffers without `instanceof`: under Node, DuckDB's own copy of Arrow
@@ -48,13 +77,8 @@ const utf8 = new TextDecoder();
 /** Short ASCII strings, most of a stream's, are decoded by hand: TextDecoder's call costs more than they do. */
 function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
   if (end - start > 64) return utf8.decode(bytes.subarray(start, end));
-  let text = '';
-  for (let k = start; k < end; k++) {
-    const byte = bytes[k]!;
-    if (byte >= 0x80) return utf8.decode(bytes.subarray(start, end));
-    text += String.fromCharCode(byte);
-  }
-  return text;
+  for (let k = start; k < end; k++) if (bytes[k]! >= 0x80) return utf8.decode(bytes.subarray(start, end));
+  return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
 }
 
 /**
@@ -134,9 +158,9 @@ function cellToJson(data: Data, i: number, value: () => unknown): JsonValue {
 function plainToJson(value: unknown): JsonValue {
   if (value === null || value === undefined) return null;
   if (typeof value === 'bigint') {
-    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
-      ? Number(value)
-      : value.toString();
+    // Rounded to a double, a value beyond 2^53 is no longer a safe integer.
+    const number = Number(value);
+    return Number.isSafeInteger(number) ? number : value.toString();
   }
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
   if (typeof value === 'string' || typeof value === 'boolean') return value;
@@ -171,9 +195,10 @@ function formatDecimal(unscaled: bigint, scale: number): string {
 }
 
 /** `YYYY-MM-DD HH:MM:SS`, then `.fff` or `.ffffff` only when the value has them. */
-export function formatTimestampMicros(micros: bigint): string {
-  const exact = Number(micros);
+export function formatTimestampMicros(epochMicros: bigint | number | string): string {
+  const exact = Number(epochMicros);
   if (Number.isSafeInteger(exact)) return formatSafeMicros(exact);
+  const micros = BigInt(epochMicros);
   const millis = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n);
   const subMillis = Number(micros - millis * 1000n);
   const iso = new Date(Number(millis)).toISOString(); // 2024-01-01T00:00:01.500Z

@@ -106,7 +106,7 @@ export class Pipeline {
   run(batch: OperatorBatch): PipelineOutcome {
     const results: OperatorResult[] = [];
     const flow: OperatorFlow[] = [];
-    let sink: SinkOutput = { rows: [], numOutputRows: 0 };
+    let sink: SinkOutput = { rows: [], arrow: null, numOutputRows: 0 };
     let emitted = false;
     let inputRows = batch.inputRows;
     let watermarks = batch.watermarks;

@@ -16,6 +16,7 @@ import { emptyInput, type SourceBatchStats } from './sources';
 import { END_OF_TIME, formatWatermark, WatermarkTracker } from './watermark';
 import { existingTables, exportTable, importTable, type QueryCheckpoint } from '../checkpoint';
 import { Pipeline } from './pipeline';
+import { keepArrow, lastLateRows } from '../../live-batch';
 import { EVICT_AT, type BatchWatermarks } from './operators/operator';
 import { Statements, timestampSql } from './operators/statements';
 import { CLOCK_TABLE, processingUs } from '../sql/proctime';
@@ -212,6 +213,7 @@ export class StreamingQuery {
 
     this.statements.batchId = batchId;
     this.statements.lateCount = 0;
+    this.statements.lateArrow = [];
     const clock = processingUs(processingMs);
     if (this.plan.readsClock) this.db.query(`UPDATE ${CLOCK_TABLE} SET t = ${timestampSql(clock)}`);
     const batch = {
@@ -257,7 +259,7 @@ export class StreamingQuery {
     };
     const lateRows: Record<string, JsonValue[][]> = Object.fromEntries(inputs.map(([name]) => [name, []]));
     for (const row of late) (lateRows[row.source] ??= []).push(row.values);
-    return {
+    const report: BatchReport = {
       query: this.name,
       batchId,
       watermark: this.watermark.active ? formatWatermark(watermarks.eviction) : null,
@@ -281,6 +283,11 @@ export class StreamingQuery {
       ],
       watermarkReason: this.watermark.reason(),
     };
+    keepArrow(report, {
+      rows: outcome.arrow,
+      late: lastLateRows(this.statements.lateArrow, this.statements.maxReportRows),
+    });
+    return report;
   }
 
   private sourceNamed(name: string): SourceSpec {

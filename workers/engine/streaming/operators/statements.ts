@@ -1,10 +1,11 @@
-import type { LateRow } from '../../../protocol';
+import { tableFromIPC, type Table } from 'apache-arrow';
+import { EVENT_US, lastRowsOf, lateRowsOf } from '../../../live-batch';
+import type { LateRow, LateRowsArrow } from '../../../protocol';
 import type { Database } from '../../database';
 import type { ColumnSpec, SourceSpec } from '../../scenario';
 import { quote } from '../../sql/windows';
-import { formatTimestampMicros, tableToJsonRows, type JsonValue } from '../../values';
 import { ROW_COLUMN } from '../narrow';
-import { END_OF_TIME, formatWatermark } from '../watermark';
+import { END_OF_TIME } from '../watermark';
 
 /** How often a state table's size in bytes is measured; in between it is scaled by its rows. */
 const STATE_SIZE_EVERY = 10;
@@ -31,6 +32,11 @@ export function lateFrom(source: SourceSpec, alias: string): LateRowSource {
   };
 }
 
+interface ReadIPC {
+  ipc: Uint8Array;
+  table: Table;
+}
+
 /**
  * The statements every operator needs: counts, changed rows, late rows, state sizes. One per query, shared by
  * its operators, so that the query's late rows are counted once however many operators drop them.
@@ -40,6 +46,8 @@ export class Statements {
   lateCount = 0;
   /** The most late rows a report carries (the last ones). */
   maxReportRows = Infinity;
+  /** The current batch's late rows as Arrow, in the order `lateRows` found them: what the live channel sends. */
+  lateArrow: LateRowsArrow[] = [];
   /** The batch being run, for the state-size cadence. */
   batchId = 0;
   private readonly measuredBytes = new Map<string, { batchId: number; perRow: number }>();
@@ -50,6 +58,10 @@ export class Statements {
 
   query(sql: string) {
     return this.db.query(sql);
+  }
+
+  queryIPC(sql: string): Uint8Array {
+    return this.db.queryIPC(sql);
   }
 
   count(sql: string): number {
@@ -93,7 +105,10 @@ export class Statements {
     return bytes;
   }
 
-  /** The source's rows that `rows` (a FROM ... WHERE ...) picks, once each (`distinct`), as the user sent them. */
+  /**
+   * The source's rows that `rows` (a FROM ... WHERE ...) picks, once each (`distinct`), as the user sent them; the
+   * last `maxReportRows` of them are kept in `lateArrow` too.
+   */
   lateRows(
     from: LateRowSource,
     rows: string,
@@ -101,36 +116,35 @@ export class Statements {
     operator: string,
     { distinct = false } = {},
   ): LateRow[] {
-    const values = this.lateRowValues(from, rows, distinct);
-    this.lateCount += values.length;
-    return values.slice(-this.maxReportRows).map((row) => {
-      const eventUs = BigInt(row[row.length - 1] as number);
-      return {
-        source: from.source,
-        values: row.slice(0, -1),
-        eventTime: formatTimestampMicros(eventUs),
-        watermark: formatWatermark(watermark),
-        latenessMs: Number(watermark - eventUs) / 1000,
-        batchId: this.batchId,
-        operator,
-      };
-    });
+    const found = this.lateRowValues(from, rows, distinct);
+    if (!found || found.table.numRows === 0) return [];
+    this.lateCount += found.table.numRows;
+    const arrow = lastRowsOf(found.ipc, this.maxReportRows);
+    const group = { source: from.source, operator, batchId: this.batchId, watermarkUs: watermark };
+    this.lateArrow.push({ ...group, arrow });
+    return lateRowsOf(group, arrow === found.ipc ? found.table : tableFromIPC(arrow));
   }
 
   /**
    * The late rows' columns and event time. From a narrowed batch table, the rows' positions are picked, and their
    * whole rows read from the batch's whole-row table (made only when a row is late), in the same order and number.
    */
-  private lateRowValues(from: LateRowSource, rows: string, distinct: boolean): JsonValue[][] {
+  private lateRowValues(from: LateRowSource, rows: string, distinct: boolean): ReadIPC | null {
     const wholeRows = this.wholeRowsOf(from.source);
-    if (wholeRows && this.count(`SELECT 1 ${rows}`) === 0) return [];
+    if (wholeRows && this.count(`SELECT 1 ${rows}`) === 0) return null;
     const relation = wholeRows ? '__whole' : quote(from.alias);
     const columns = from.columns.map((name) => `${relation}.${quote(name)}`).join(', ');
     const eventColumn = from.eventTimeColumn ? `epoch_us(${relation}.${quote(from.eventTimeColumn)})` : 'NULL';
-    const select = `SELECT ${distinct ? 'DISTINCT ' : ''}${columns}, ${eventColumn} AS __event_us`;
-    if (!wholeRows) return tableToJsonRows(this.db.query(`${select} ${rows} ORDER BY ALL`)).rows;
+    const select = `SELECT ${distinct ? 'DISTINCT ' : ''}${columns}, ${eventColumn} AS ${EVENT_US}`;
+    if (!wholeRows) return this.readIPC(`${select} ${rows} ORDER BY ALL`);
     const picked = `SELECT ${quote(from.alias)}.${ROW_COLUMN} AS __position ${rows}`;
     const join = `FROM (${picked}) AS __late JOIN ${wholeRows()} AS __whole ON __whole.${ROW_COLUMN} = __late.__position`;
-    return tableToJsonRows(this.db.query(`${select} ${join} ORDER BY ALL`)).rows;
+    return this.readIPC(`${select} ${join} ORDER BY ALL`);
+  }
+
+  /** A result as a table and as DuckDB's IPC stream, to be sent on as it is. */
+  private readIPC(sql: string): ReadIPC {
+    const ipc = this.db.queryIPC(sql);
+    return { ipc, table: tableFromIPC(ipc) };
   }
 }
