@@ -16,6 +16,7 @@ import type { BatchReport } from '../workers/protocol';
 import type {
   FlatnessFigures,
   GeneratorFigures,
+  LiveBatchFigures,
   PhaseProfile,
   Sample,
   SaturationFigures,
@@ -27,6 +28,7 @@ import type {
 } from './protocol';
 import { absolute, openBindings } from '../workers/duckdb-browser';
 import { median, percentiles, round } from './stats';
+import { liveBatchFigures } from './livebatch';
 import { tsLoopFor } from './tsloop';
 import { campaignRows, sqlOver, TRIGGERS, workloadNamed, type TriggerName, type Workload } from './workloads';
 
@@ -952,6 +954,10 @@ const api = {
       heap: flatness.samples,
       wallMs: Math.round(performance.now() - t0),
     };
+  },
+  async liveBatches(): Promise<LiveBatchFigures[]> {
+    const { db, recorder } = await ready;
+    return recorder.untimed(() => liveBatchFigures(db));
   },
 };
 

@@ -221,15 +221,23 @@ const bench: BenchWindow['tidelineBench'] = {
   },
 
   async throughput(options: ThroughputOptions) {
-    // One bench worker for every workload of the run: DuckDB's wasm, once tiered up, stays tiered up.
-    benchWorker ??= Comlink.wrap<BenchWorkerApi>(
-      new Worker(new URL('./bench.worker.ts', import.meta.url), { type: 'module', name: 'tideline-bench' }),
-    );
-    return benchWorker.throughput(
+    return sharedBenchWorker().throughput(
       options,
       Comlink.proxy((text: string) => console.log(`[bench] ${text}`)),
     );
   },
+
+  async liveBatches() {
+    return sharedBenchWorker().liveBatches();
+  },
 };
+
+/** One bench worker for every workload of the run: DuckDB's wasm, once tiered up, stays tiered up. */
+function sharedBenchWorker(): Comlink.Remote<BenchWorkerApi> {
+  benchWorker ??= Comlink.wrap<BenchWorkerApi>(
+    new Worker(new URL('./bench.worker.ts', import.meta.url), { type: 'module', name: 'tideline-bench' }),
+  );
+  return benchWorker;
+}
 
 (window as unknown as BenchWindow).tidelineBench = bench;

@@ -227,9 +227,26 @@ export interface BlankWindow {
   tidelineBlank: Promise<{ selectOneMs: number }>;
 }
 
+/** Issue #17, goal 7: a live batch sent as Arrow against the JSON report sent before (bench/livebatch.ts). */
+export interface LiveBatchFigures {
+  shape: string;
+  batches: number;
+  rowsPerBatch: number;
+  lateRowsPerBatch: number;
+  /** Mean ms per batch: structuredClone of the JSON report (rows, late rows and lateRows). */
+  jsonMs: number;
+  /** Mean ms per batch: toLiveBatch, structuredClone with its buffers transferred, fromLiveBatch. */
+  arrowMs: number;
+  arrowToJson: number;
+  /** The JSON text of the rows and late rows, against the Arrow IPC streams' bytes. */
+  jsonBytes: number;
+  arrowBytes: number;
+}
+
 export interface BenchWindow {
   tidelineBench: {
     throughput(options: ThroughputOptions): Promise<ThroughputResult>;
+    liveBatches(): Promise<LiveBatchFigures[]>;
     coldStart: Promise<ColdStartFigures> | null;
     live(options: { workload: string; rate: number; trigger: TriggerName; seconds: number }): Promise<LiveFigures>;
   };

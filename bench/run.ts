@@ -26,6 +26,7 @@ import type {
   BenchWindow,
   BlankWindow,
   ColdStartFigures,
+  LiveBatchFigures,
   LiveFigures,
   ThroughputOptions,
   ThroughputResult,
@@ -566,6 +567,7 @@ function goalTable(rows: GoalRow[]): string {
 
 interface Measured {
   results: Map<string, WorkloadResult>;
+  liveBatch: LiveBatchFigures[];
   longTasks: Partial<Record<LongTaskField, AppLongTasks>>;
   chromiumVersion: string | null;
 }
@@ -586,6 +588,19 @@ async function runWorkloads(browser: Browser, settings: ReturnType<typeof option
         errors.push(`${workload.name}: ${message}`);
         console.log(`    FAILED: ${message}`);
       }
+    }
+    console.log('live batches as Arrow against JSON (goal 7)');
+    try {
+      into.liveBatch = await shared.page.evaluate(() => (window as unknown as BenchWindow).tidelineBench.liveBatches());
+      for (const f of into.liveBatch) {
+        console.log(
+          `    ${f.shape}: ${f.rowsPerBatch} rows and ${f.lateRowsPerBatch} late rows a batch, JSON ${f.jsonMs} ms ${compact(f.jsonBytes)}B, Arrow ${f.arrowMs} ms ${compact(f.arrowBytes)}B (${f.arrowToJson}×)`,
+        );
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      errors.push(`live batches: ${message}`);
+      console.log(`    FAILED: ${message}`);
     }
   } finally {
     await shared.context.close();
@@ -631,7 +646,7 @@ async function measure(settings: ReturnType<typeof options>): Promise<Measured> 
     console.log('building the app (vite.config.ts → dist-bench-app/)');
     await buildApp(ROOT, DIST_APP);
   }
-  const measured: Measured = { results: new Map(), longTasks: {}, chromiumVersion: null };
+  const measured: Measured = { results: new Map(), liveBatch: [], longTasks: {}, chromiumVersion: null };
   const browser = await chromium.launch({
     executablePath: chromiumPath(),
     args: CHROMIUM_ARGS,
@@ -664,7 +679,7 @@ async function main(): Promise<void> {
       `warning: load average ${round(loadBefore, 1)} on ${os.cpus().length} cores: other processes compete for the CPU, figures will be low and noisy`,
     );
   }
-  const { results, longTasks, chromiumVersion } = await measure(settings);
+  const { results, liveBatch, longTasks, chromiumVersion } = await measure(settings);
 
   let native: NativeOutcome = { ok: false, reason: 'skipped (--native-events 0)' };
   if (settings.nativeEvents > 0 && results.size > 0) {
@@ -723,6 +738,8 @@ async function main(): Promise<void> {
       native:
         '@duckdb/node-api over the same generator’s events, the query as one statement, median of 5 runs, 1 and 2 threads.',
       tsLoop: 'Hand-written TypeScript loops (Map per window and key) over the same Arrow batches in the bench worker.',
+      liveBatch:
+        'Issue #17 goal 7, in the bench worker: 58 one-second batches of a live clicks run (20k events/s, a tenth 30 s late, 1000-row cap), each sent as the JSON report the live channel sent before (structuredClone) and as a LiveBatch (toLiveBatch, structuredClone with its buffers transferred, fromLiveBatch as the page reads it); means per batch over the loop, JSON before and after Arrow averaged.',
     },
     targets: {
       eventsPerSecond: Object.fromEntries(
@@ -733,6 +750,7 @@ async function main(): Promise<void> {
     },
     goals,
     workloads: Object.fromEntries(names.map((name, i) => [name, summaries[i]])),
+    liveBatch,
     ...longTasks,
     viewFrames: viewFrameRatios(longTasks),
     native: native.ok ? { duckdbVersion: native.duckdbVersion } : { skipped: native.reason },
