@@ -11,7 +11,7 @@
  * of the 1000 most recent people.
  */
 import type { ColumnSpec } from '../scenario';
-import { asciiBytes, Int64Column, StringColumnBuilder, StringDictionary } from './arrow';
+import { asciiBytes, Int64Column, scratch, StringColumnBuilder, StringDictionary } from './arrow';
 import type { GeneratorConfig } from './config';
 import { COMMON_DESCRIPTION, type Batch, type Dataset, type DatasetStream } from './dataset';
 import { field, unitField } from './random';
@@ -99,10 +99,14 @@ const STATE = new StringDictionary(US_CITIES.map(([, state]) => state));
 const ADJECTIVE = new StringDictionary(ADJECTIVES);
 const NOUN = new StringDictionary(NOUNS.map(([noun]) => noun));
 const DESCRIPTION = new StringDictionary(AUCTION_DESCRIPTIONS);
-const CHANNEL = new StringDictionary(NAMED_CHANNELS);
-const CHANNEL_PREFIX = asciiBytes('channel-');
+/** Every channel of a bid: the named ones, then channel-0 to channel-9999. */
+const CHANNEL = new StringDictionary([
+  ...NAMED_CHANNELS,
+  ...Array.from({ length: CHANNELS }, (_, k) => `channel-${k}`),
+]);
 const URL_PREFIX = asciiBytes('https://www.nexmark.example/item.htm?query=');
-const URL_CHANNEL = asciiBytes('&channel_id=');
+/** A bid URL's end for each channel number. */
+const URL_CHANNEL = new StringDictionary(Array.from({ length: CHANNELS }, (_, k) => `&channel_id=${k}`));
 
 function pick(dictionary: StringDictionary, u: number): number {
   return Math.floor(u * dictionary.size);
@@ -191,7 +195,7 @@ function fillBids(batch: Batch) {
   const auctions = new Int64Column(n);
   const bidders = new Int64Column(n);
   const prices = new Int64Column(n);
-  const channels = new StringColumnBuilder(n, 14);
+  const channels = new Int32Array(scratch.take(n * 4), 0, n);
   // 43 + 12 characters of text, an auction id of up to 8 digits and a channel of up to 4: rarely grown.
   const urls = new StringColumnBuilder(n, 80);
   for (let r = 0; r < n; r++) {
@@ -209,11 +213,10 @@ function fillBids(batch: Batch) {
     prices.set(r, price(unitField(base, 6)));
     const channel = unitField(base, 7);
     const channelNumber = field(base, 8) % CHANNELS;
-    if (channel < 0.4) channels.dict(CHANNEL, Math.floor(channel * 10)).end();
-    else channels.ascii(CHANNEL_PREFIX).int(channelNumber).end();
-    urls.ascii(URL_PREFIX).int(auction).ascii(URL_CHANNEL).int(channelNumber).end();
+    channels[r] = channel < 0.4 ? Math.floor(channel * 10) : NAMED_CHANNELS.length + channelNumber;
+    urls.ascii(URL_PREFIX).int(auction).dict(URL_CHANNEL, channelNumber).end();
   }
-  return [auctions.data(), bidders.data(), prices.data(), channels.data(), urls.data()];
+  return [auctions.data(), bidders.data(), prices.data(), CHANNEL.column(channels), urls.data()];
 }
 
 const COLUMNS: Record<NexmarkEvent, ColumnSpec[]> = {
