@@ -112,7 +112,8 @@ export class StringDictionary {
   /** A UTF-8 column of the strings at `indices`. */
   column(indices: Int32Array): ColumnData {
     const n = indices.length;
-    const offsets = new Int32Array(n + 1);
+    const offsets = new Int32Array(scratch.take((n + 1) * 4), 0, n + 1);
+    offsets[0] = 0;
     const dictOffsets = this.offsets;
     let total = 0;
     for (let r = 0; r < n; r++) {
@@ -120,7 +121,7 @@ export class StringDictionary {
       total += dictOffsets[k + 1]! - dictOffsets[k]!;
       offsets[r + 1] = total;
     }
-    const bytes = new Uint8Array(total);
+    const bytes = new Uint8Array(scratch.take(total), 0, total);
     const src = this.bytes;
     let at = 0;
     for (let r = 0; r < n; r++) {
