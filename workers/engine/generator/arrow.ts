@@ -85,28 +85,58 @@ export class Int64Column {
   }
 }
 
+/**
+ * Bytes a dictionary write may overwrite past the end of the entry it writes (the next write overwrites them):
+ * entries are written as whole little-endian 32-bit words, at least four, through a DataView.
+ */
+const WRITE_SLACK = 16;
+
 /** Strings encoded once, picked by index. */
 export class StringDictionary {
   readonly offsets: Int32Array;
   readonly bytes: Uint8Array;
   readonly size: number;
+  /** Entry k as 32-bit words from `wordStart[k]`, zero-padded to a whole word and to at least four. */
+  private readonly words: Uint32Array;
+  private readonly wordStart: Int32Array;
 
   constructor(readonly strings: readonly string[]) {
     const encoder = new TextEncoder();
     const encoded = strings.map((s) => encoder.encode(s));
     this.size = strings.length;
     this.offsets = new Int32Array(strings.length + 1);
+    this.wordStart = new Int32Array(strings.length + 1);
     let total = 0;
     encoded.forEach((e, i) => {
       total += e.length;
       this.offsets[i + 1] = total;
+      this.wordStart[i + 1] = this.wordStart[i]! + Math.max(WRITE_SLACK / 4, Math.ceil(e.length / 4));
     });
     this.bytes = new Uint8Array(total);
-    encoded.forEach((e, i) => this.bytes.set(e, this.offsets[i]!));
+    const padded = new Uint8Array(this.wordStart[strings.length]! * 4);
+    encoded.forEach((e, i) => {
+      this.bytes.set(e, this.offsets[i]!);
+      padded.set(e, this.wordStart[i]! * 4);
+    });
+    const view = new DataView(padded.buffer);
+    this.words = Uint32Array.from({ length: padded.length / 4 }, (_, w) => view.getUint32(w * 4, true));
   }
 
   at(i: number): string {
     return this.strings[i]!;
+  }
+
+  /** Writes entry k at byte `at` of `out`, which has WRITE_SLACK bytes to spare after it; returns its end. */
+  write(out: DataView, at: number, k: number): number {
+    const words = this.words;
+    const w = this.wordStart[k]!;
+    out.setUint32(at, words[w]!, true);
+    out.setUint32(at + 4, words[w + 1]!, true);
+    out.setUint32(at + 8, words[w + 2]!, true);
+    out.setUint32(at + 12, words[w + 3]!, true);
+    const end = this.wordStart[k + 1]!;
+    for (let v = w + 4, o = at + 16; v < end; v++, o += 4) out.setUint32(o, words[v]!, true);
+    return at + this.offsets[k + 1]! - this.offsets[k]!;
   }
 
   /** A UTF-8 column of the strings at `indices`. */
@@ -121,32 +151,21 @@ export class StringDictionary {
       total += dictOffsets[k + 1]! - dictOffsets[k]!;
       offsets[r + 1] = total;
     }
-    const bytes = new Uint8Array(scratch.take(total), 0, total);
-    const src = this.bytes;
+    const bytes = new Uint8Array(scratch.take(total + WRITE_SLACK), 0, total);
+    const out = new DataView(bytes.buffer);
     let at = 0;
-    for (let r = 0; r < n; r++) {
-      const k = indices[r]!;
-      const end = dictOffsets[k + 1]!;
-      for (let p = dictOffsets[k]!; p < end; p++) bytes[at++] = src[p]!;
-    }
+    for (let r = 0; r < n; r++) at = this.write(out, at, indices[r]!);
     return { kind: 'utf8', offsets, bytes };
   }
 }
 
-/** ASCII text as bytes, encoded once for `StringColumnBuilder.ascii`. */
-export function asciiBytes(text: string): Uint8Array {
-  return Uint8Array.from(text, (char) => char.charCodeAt(0) & 0x7f);
-}
-
-/** Up to this many bytes, a loop copies faster than TypedArray.set, whose call costs about as much as 16 bytes. */
-const SHORT_COPY = 16;
-
 /** Integers below this are written with 32-bit arithmetic. */
 const SMALL_INT = 2 ** 31;
 
-/** A UTF-8 column built row by row from dictionary entries, ASCII text and integers. */
+/** A UTF-8 column built row by row from dictionary entries and integers. */
 export class StringColumnBuilder {
   private bytes: Uint8Array;
+  private view: DataView;
   private readonly offsets: Int32Array;
   private at = 0;
   private row = 0;
@@ -155,39 +174,22 @@ export class StringColumnBuilder {
   constructor(rows: number, averageBytes = 16) {
     this.offsets = new Int32Array(scratch.take((rows + 1) * 4), 0, rows + 1);
     this.offsets[0] = 0;
-    this.bytes = new Uint8Array(scratch.take(rows * averageBytes));
+    this.bytes = new Uint8Array(scratch.take(rows * averageBytes + WRITE_SLACK));
+    this.view = new DataView(this.bytes.buffer);
   }
 
   private reserve(extra: number): void {
-    if (this.at + extra <= this.bytes.length) return;
-    const grown = new Uint8Array(scratch.take(Math.max(this.bytes.length * 2, this.at + extra)));
+    if (this.at + extra + WRITE_SLACK <= this.bytes.length) return;
+    const grown = new Uint8Array(scratch.take(Math.max(this.bytes.length * 2, this.at + extra + WRITE_SLACK)));
     grown.set(this.bytes.subarray(0, this.at));
     this.bytes = grown;
+    this.view = new DataView(grown.buffer);
   }
 
   /** Appends a dictionary entry to the current value. */
   dict(dictionary: StringDictionary, k: number): this {
-    const start = dictionary.offsets[k]!;
-    const end = dictionary.offsets[k + 1]!;
-    this.reserve(end - start);
-    const src = dictionary.bytes;
-    const out = this.bytes;
-    let at = this.at;
-    if (end - start > SHORT_COPY) out.set(src.subarray(start, end), at);
-    else for (let p = start; p < end; p++) out[at++] = src[p]!;
-    this.at = this.at + end - start;
-    return this;
-  }
-
-  /** Appends text encoded once (`asciiBytes`) to the current value. */
-  ascii(encoded: Uint8Array): this {
-    const length = encoded.length;
-    this.reserve(length);
-    const out = this.bytes;
-    const at = this.at;
-    if (length > SHORT_COPY) out.set(encoded, at);
-    else for (let p = 0; p < length; p++) out[at + p] = encoded[p]!;
-    this.at = at + length;
+    this.reserve(dictionary.offsets[k + 1]! - dictionary.offsets[k]!);
+    this.at = dictionary.write(this.view, this.at, k);
     return this;
   }
 

@@ -11,7 +11,7 @@
  * of the 1000 most recent people.
  */
 import type { ColumnSpec } from '../scenario';
-import { asciiBytes, Int64Column, scratch, StringColumnBuilder, StringDictionary } from './arrow';
+import { Int64Column, scratch, StringColumnBuilder, StringDictionary } from './arrow';
 import type { GeneratorConfig } from './config';
 import { COMMON_DESCRIPTION, type Batch, type Dataset, type DatasetStream } from './dataset';
 import { field, unitField } from './random';
@@ -104,7 +104,7 @@ const CHANNEL = new StringDictionary([
   ...NAMED_CHANNELS,
   ...Array.from({ length: CHANNELS }, (_, k) => `channel-${k}`),
 ]);
-const URL_PREFIX = asciiBytes('https://www.nexmark.example/item.htm?query=');
+const URL_PREFIX = new StringDictionary(['https://www.nexmark.example/item.htm?query=']);
 /** A bid URL's end for each channel number. */
 const URL_CHANNEL = new StringDictionary(Array.from({ length: CHANNELS }, (_, k) => `&channel_id=${k}`));
 
@@ -214,7 +214,7 @@ function fillBids(batch: Batch) {
     const channel = unitField(base, 7);
     const channelNumber = field(base, 8) % CHANNELS;
     channels[r] = channel < 0.4 ? Math.floor(channel * 10) : NAMED_CHANNELS.length + channelNumber;
-    urls.ascii(URL_PREFIX).int(auction).dict(URL_CHANNEL, channelNumber).end();
+    urls.dict(URL_PREFIX, 0).int(auction).dict(URL_CHANNEL, channelNumber).end();
   }
   return [auctions.data(), bidders.data(), prices.data(), CHANNEL.column(channels), urls.data()];
 }
