@@ -44,6 +44,10 @@ export class Clock {
   private readonly wRamp: number;
   private readonly hRamp: number;
   private hintK = 0;
+  /** `countAtMs` at the last microsecond `eventMicros` checked, and at the next one. */
+  private checkedMicros = Number.NaN;
+  private countAtChecked = 0;
+  private countAfterChecked = 0;
 
   constructor(schedule: Schedule) {
     this.rate = schedule.rate;
@@ -84,8 +88,14 @@ export class Clock {
    */
   eventMicros(i: number): number {
     const u = Math.max(0, Math.floor(this.inverse(i) * 1e6));
-    // Nearly always the closed-form guess is right; check it without allocating.
-    if (this.countAtMs(u / 1000) <= i && this.countAtMs((u + 1) / 1000) > i) return u;
+    // Nearly always the closed-form guess is right; check it without allocating. Consecutive events share a
+    // guess or follow it by a microsecond at high rates: the counts at its two ends are remembered.
+    if (u !== this.checkedMicros) {
+      this.countAtChecked = u === this.checkedMicros + 1 ? this.countAfterChecked : this.countAtMs(u / 1000);
+      this.countAfterChecked = this.countAtMs((u + 1) / 1000);
+      this.checkedMicros = u;
+    }
+    if (this.countAtChecked <= i && this.countAfterChecked > i) return u;
     return this.correct(i, u);
   }
 
