@@ -11,7 +11,7 @@
  * of the 1000 most recent people.
  */
 import type { ColumnSpec } from '../scenario';
-import { Int64Column, scratch, StringColumnBuilder, StringDictionary } from './arrow';
+import { Int64Column, scratch, StringColumnBuilder, StringDictionary, type ColumnData } from './arrow';
 import type { GeneratorConfig } from './config';
 import { COMMON_DESCRIPTION, type Batch, type Dataset, type DatasetStream } from './dataset';
 import { field, unitField } from './random';
@@ -190,33 +190,63 @@ function fillAuctions(batch: Batch, config: GeneratorConfig) {
   ];
 }
 
-function fillBids(batch: Batch) {
-  const n = batch.length;
+/** The auction of a bid at global event `i`: half go to the hot auction, half to one of the last 100. */
+function bidAuction(i: number, base: number): number {
+  // Auctions with global index < i: this cycle's three and every earlier cycle's.
+  const lastAuction = Math.floor(i / EVENTS_PER_CYCLE) * AUCTIONS_PER_CYCLE + AUCTIONS_PER_CYCLE - 1;
+  return (
+    FIRST_AUCTION_ID +
+    (unitField(base, 2) < 0.5
+      ? Math.floor(lastAuction / HOT_BATCH) * HOT_BATCH
+      : lastAuction - Math.floor(unitField(base, 3) * Math.min(lastAuction + 1, IN_FLIGHT_AUCTIONS)))
+  );
+}
+
+/** A bid's auction and URL, and its channel number into `channels`. */
+function bidAuctions(batch: Batch, channels: Int32Array): [ColumnData, ColumnData] {
+  const { length: n, global, bases } = batch;
   const auctions = new Int64Column(n);
-  const bidders = new Int64Column(n);
-  const prices = new Int64Column(n);
-  const channels = new Int32Array(scratch.take(n * 4), 0, n);
   // 43 + 12 characters of text, an auction id of up to 8 digits and a channel of up to 4: rarely grown.
   const urls = new StringColumnBuilder(n, 80);
   for (let r = 0; r < n; r++) {
-    const i = batch.global[r]!;
-    const base = batch.bases[r]!;
-    // Auctions with global index < i: this cycle's three and every earlier cycle's.
-    const lastAuction = Math.floor(i / EVENTS_PER_CYCLE) * AUCTIONS_PER_CYCLE + AUCTIONS_PER_CYCLE - 1;
-    const auction =
-      FIRST_AUCTION_ID +
-      (unitField(base, 2) < 0.5
-        ? Math.floor(lastAuction / HOT_BATCH) * HOT_BATCH
-        : lastAuction - Math.floor(unitField(base, 3) * Math.min(lastAuction + 1, IN_FLIGHT_AUCTIONS)));
-    auctions.set(r, auction);
-    bidders.set(r, personFor(i, unitField(base, 4), unitField(base, 5), 0.75, 1));
-    prices.set(r, price(unitField(base, 6)));
-    const channel = unitField(base, 7);
+    const base = bases[r]!;
+    const auction = bidAuction(global[r]!, base);
     const channelNumber = field(base, 8) % CHANNELS;
-    channels[r] = channel < 0.4 ? Math.floor(channel * 10) : NAMED_CHANNELS.length + channelNumber;
+    auctions.set(r, auction);
+    channels[r] = channelNumber;
     urls.dict(URL_PREFIX, 0).int(auction).dict(URL_CHANNEL, channelNumber).end();
   }
-  return [auctions.data(), bidders.data(), prices.data(), CHANNEL.column(channels), urls.data()];
+  return [auctions.data(), urls.data()];
+}
+
+function bidBidders({ length: n, global, bases }: Batch): ColumnData {
+  const bidders = new Int64Column(n);
+  for (let r = 0; r < n; r++) {
+    bidders.set(r, personFor(global[r]!, unitField(bases[r]!, 4), unitField(bases[r]!, 5), 0.75, 1));
+  }
+  return bidders.data();
+}
+
+function bidPrices({ length: n, bases }: Batch): ColumnData {
+  const prices = new Int64Column(n);
+  for (let r = 0; r < n; r++) prices.set(r, price(unitField(bases[r]!, 6)));
+  return prices.data();
+}
+
+/** A bid's channel: a named one, or the numbered one of `numbers`. */
+function bidChannels({ length: n, bases }: Batch, numbers: Int32Array): ColumnData {
+  for (let r = 0; r < n; r++) {
+    const channel = unitField(bases[r]!, 7);
+    numbers[r] = channel < 0.4 ? Math.floor(channel * 10) : NAMED_CHANNELS.length + numbers[r]!;
+  }
+  return CHANNEL.column(numbers);
+}
+
+/** Column by column, in functions small enough for the JIT to inline what each calls. */
+function fillBids(batch: Batch) {
+  const channels = new Int32Array(scratch.take(batch.length * 4), 0, batch.length);
+  const [auctions, urls] = bidAuctions(batch, channels);
+  return [auctions, bidBidders(batch), bidPrices(batch), bidChannels(batch, channels), urls];
 }
 
 const COLUMNS: Record<NexmarkEvent, ColumnSpec[]> = {
