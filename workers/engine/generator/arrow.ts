@@ -96,6 +96,8 @@ export class StringDictionary {
   readonly offsets: Int32Array;
   readonly bytes: Uint8Array;
   readonly size: number;
+  /** The longest entry's length in bytes. */
+  private readonly longest: number;
   /** Entry k as 32-bit words from `wordStart[k]`, zero-padded to a whole word and to at least four. */
   private readonly words: Uint32Array;
   private readonly wordStart: Int32Array;
@@ -113,6 +115,7 @@ export class StringDictionary {
       this.wordStart[i + 1] = this.wordStart[i]! + Math.max(WRITE_SLACK / 4, Math.ceil(e.length / 4));
     });
     this.bytes = new Uint8Array(total);
+    this.longest = encoded.reduce((longest, e) => Math.max(longest, e.length), 0);
     const padded = new Uint8Array(this.wordStart[strings.length]! * 4);
     encoded.forEach((e, i) => {
       this.bytes.set(e, this.offsets[i]!);
@@ -144,18 +147,10 @@ export class StringDictionary {
     const n = indices.length;
     const offsets = new Int32Array(scratch.take((n + 1) * 4), 0, n + 1);
     offsets[0] = 0;
-    const dictOffsets = this.offsets;
-    let total = 0;
-    for (let r = 0; r < n; r++) {
-      const k = indices[r]!;
-      total += dictOffsets[k + 1]! - dictOffsets[k]!;
-      offsets[r + 1] = total;
-    }
-    const bytes = new Uint8Array(scratch.take(total + WRITE_SLACK), 0, total);
-    const out = new DataView(bytes.buffer);
+    const out = new DataView(scratch.take(n * this.longest + WRITE_SLACK));
     let at = 0;
-    for (let r = 0; r < n; r++) at = this.write(out, at, indices[r]!);
-    return { kind: 'utf8', offsets, bytes };
+    for (let r = 0; r < n; r++) offsets[r + 1] = at = this.write(out, at, indices[r]!);
+    return { kind: 'utf8', offsets, bytes: new Uint8Array(out.buffer, 0, at) };
   }
 }
 
