@@ -3,7 +3,7 @@ import type { TableSpec } from '../scenario';
 import { StringDictionary } from './arrow';
 import { formatTimestampSeconds } from './clock';
 import { COMMON_DESCRIPTION, DIMENSION_STREAM, type Dataset } from './dataset';
-import { cumulativeWeights, pickWeighted, RandomStream, unitField } from './random';
+import { RandomStream, unitField, WeightedChoice } from './random';
 import {
   ADJECTIVES,
   BLOG_TOPICS,
@@ -21,11 +21,11 @@ import { ZipfSampler } from './zipf';
 /** Users in the `users` table; clicks pick one uniformly. */
 export const CLICK_USERS = 1000;
 
-const REFERRER_CUMULATIVE = cumulativeWeights(REFERRER_WEIGHTS);
-const DEVICE_CUMULATIVE = cumulativeWeights(DEVICE_WEIGHTS);
+const REFERRER_CHOICE = new WeightedChoice(REFERRER_WEIGHTS);
+const DEVICE_CHOICE = new WeightedChoice(DEVICE_WEIGHTS);
 const REFERRER_DICTIONARY = new StringDictionary(REFERRERS);
 const DEVICE_DICTIONARY = new StringDictionary(DEVICES);
-const COUNTRY_CUMULATIVE = cumulativeWeights(COUNTRY_WEIGHTS);
+const COUNTRY_CHOICE = new WeightedChoice(COUNTRY_WEIGHTS);
 
 /** Page `rank` (0 = the most visited when skewed): [path, category, title]. */
 export function page(rank: number): [string, string, string] {
@@ -81,8 +81,8 @@ export const clicks: Dataset = {
           const base = bases[r]!;
           users[r] = 1 + Math.floor(unitField(base, 2) * CLICK_USERS);
           pageIndex[r] = zipf.rank(unitField(base, 3));
-          referrers[r] = pickWeighted(REFERRER_CUMULATIVE, unitField(base, 4));
-          devices[r] = pickWeighted(DEVICE_CUMULATIVE, unitField(base, 5));
+          referrers[r] = REFERRER_CHOICE.pick(unitField(base, 4));
+          devices[r] = DEVICE_CHOICE.pick(unitField(base, 5));
         }
         return [
           { kind: 'int32', values: users },
@@ -113,7 +113,7 @@ export const clicks: Dataset = {
             ],
             rows: Array.from({ length: CLICK_USERS }, (_, i) => {
               const base = random.base(i);
-              const country = COUNTRIES[pickWeighted(COUNTRY_CUMULATIVE, unitField(base, 0))]!;
+              const country = COUNTRIES[COUNTRY_CHOICE.pick(unitField(base, 0))]!;
               const ago = 86_400e6 + Math.floor((unitField(base, 1) * threeYears) / 1e6) * 1e6;
               return [i + 1, country, formatTimestampSeconds(config.startMicros - ago)];
             }),

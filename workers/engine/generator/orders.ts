@@ -1,13 +1,13 @@
 /** `orders`: shop orders; keys are products, with a `products` dimension table. */
 import { Int64Column } from './arrow';
 import { COMMON_DESCRIPTION, DIMENSION_STREAM, type Dataset } from './dataset';
-import { cumulativeWeights, pickWeighted, RandomStream, unitField } from './random';
+import { RandomStream, unitField, WeightedChoice } from './random';
 import { ADJECTIVES, NOUNS } from './words';
 import { ZipfSampler } from './zipf';
 
 export const ORDER_USERS = 1000;
 /** Quantities 1..5 and how often each is ordered. */
-const QUANTITY_CUMULATIVE = cumulativeWeights([60, 25, 10, 3, 2]);
+const QUANTITY_CHOICE = new WeightedChoice([60, 25, 10, 3, 2]);
 
 export interface Product {
   id: number;
@@ -66,7 +66,7 @@ export const orders: Dataset = {
         for (let r = 0; r < n; r++) {
           const base = batch.bases[r]!;
           const rank = zipf.rank(unitField(base, 3));
-          const quantity = 1 + pickWeighted(QUANTITY_CUMULATIVE, unitField(base, 4));
+          const quantity = 1 + QUANTITY_CHOICE.pick(unitField(base, 4));
           orderIds.set(r, batch.from + r + 1);
           users[r] = 1 + Math.floor(unitField(base, 2) * ORDER_USERS);
           productIds[r] = rank + 1;

@@ -62,22 +62,37 @@ export function unitField(base: number, f: number): number {
   return fmix32((base + Math.imul(f + 1, GOLDEN)) | 0) * INVERSE_TWO_32;
 }
 
-/** Picks an index from cumulative weights (ascending, last = 1) with a uniform `u` in [0, 1). */
-export function pickWeighted(cumulative: Float64Array, u: number): number {
-  const last = cumulative.length - 1;
-  for (let i = 0; i < last; i++) if (u < cumulative[i]!) return i;
-  return last;
-}
+/** Equal slices of [0, 1) whose first pick `WeightedChoice` remembers. */
+const SLICES = 256;
 
-/** Cumulative, normalised weights for `pickWeighted`. */
-export function cumulativeWeights(weights: readonly number[]): Float64Array {
-  const total = weights.reduce((a, b) => a + b, 0);
-  const out = new Float64Array(weights.length);
-  let sum = 0;
-  weights.forEach((w, i) => {
-    sum += w;
-    out[i] = sum / total;
-  });
-  out[weights.length - 1] = 1;
-  return out;
+/** Picks indices with probabilities proportional to fixed weights, from uniform numbers in [0, 1). */
+export class WeightedChoice {
+  /** Normalised cumulative weights, ascending; the last is 1. */
+  private readonly cumulative: Float64Array;
+  /** The pick at the lower end of each slice: a pick in the slice is this one or a later one. */
+  private readonly sliceStart: Int32Array;
+
+  constructor(weights: readonly number[]) {
+    const total = weights.reduce((a, b) => a + b, 0);
+    this.cumulative = new Float64Array(weights.length);
+    let sum = 0;
+    weights.forEach((w, i) => {
+      sum += w;
+      this.cumulative[i] = sum / total;
+    });
+    this.cumulative[weights.length - 1] = 1;
+    this.sliceStart = Int32Array.from({ length: SLICES }, (_, slice) => this.scan(0, slice / SLICES));
+  }
+
+  /** The first index whose cumulative weight exceeds `u`, the last one if none does. */
+  pick(u: number): number {
+    return this.scan(this.sliceStart[Math.floor(u * SLICES)]!, u);
+  }
+
+  private scan(from: number, u: number): number {
+    const cumulative = this.cumulative;
+    const last = cumulative.length - 1;
+    for (let i = from; i < last; i++) if (u < cumulative[i]!) return i;
+    return last;
+  }
 }
