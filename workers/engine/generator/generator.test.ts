@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { GeneratorSpec } from '../scenario';
 import { parseTimestampMicros } from './clock';
 import { createGenerator, DATASETS, GeneratorConfigError, type EventGenerator } from './index';
-import { nexmarkType } from './nexmark';
+import { nexmarkType, price } from './nexmark';
 import { RandomStream } from './random';
 import { device, SPIKE_MIN } from './sensors';
 import { atmCity, homeCity } from './transactions';
@@ -402,6 +402,16 @@ describe('nexmark', () => {
     // 3000 auctions; half the bids go to the 30 hot ones.
     expect(top.reduce((a, b) => a + b, 0) / bids.length).toBeGreaterThan(0.45);
     expect(counts.size).toBeGreaterThan(1000);
+  });
+
+  it('prices a draw x as Math.round(Math.exp(Math.LN10 * (2 + 6 * x / 2^32))), cents from $1 to $1,000,000', () => {
+    // Every 65,521st 32-bit draw and the last, 65,550 draws over the whole range (every one was checked once).
+    const differing: number[] = [];
+    for (let x = 0; x < 2 ** 32; x += 65_521) {
+      if (price(x) !== Math.round(Math.exp(Math.LN10 * (2 + (6 * x) / 2 ** 32)))) differing.push(x);
+    }
+    expect(differing).toEqual([]);
+    expect([price(0), price(2 ** 32 - 1)]).toEqual([100, 100_000_000]);
   });
 
   it('keeps global events consistent across streams under disorder', () => {
