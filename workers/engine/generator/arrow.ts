@@ -154,8 +154,12 @@ export class StringDictionary {
   }
 }
 
-/** Integers below this are written with 32-bit arithmetic. */
-const SMALL_INT = 2 ** 31;
+/** 0 to 9999 as four ASCII digits, zero-padded ("0042"), each a little-endian 32-bit word. */
+const FOUR_DIGITS = Uint32Array.from({ length: 10_000 }, (_, v) =>
+  [...String(v).padStart(4, '0')].reduce((word, digit, i) => word | (digit.charCodeAt(0) << (8 * i)), 0),
+);
+/** How many decimal digits 0 to 9999 have. */
+const DIGIT_COUNT = Uint8Array.from({ length: 10_000 }, (_, v) => String(v).length);
 
 /** A UTF-8 column built row by row from dictionary entries and integers. */
 export class StringColumnBuilder {
@@ -197,24 +201,24 @@ export class StringColumnBuilder {
 
   /** Appends a non-negative integer (below 2^53) in decimal, left-padded with zeros to `width` digits. */
   int(value: number, width = 1): this {
-    if (value >= SMALL_INT) return this.bigInt(value, width);
-    let digits = 1;
-    for (let bound = 10; value >= bound && digits < 10; bound *= 10) digits++;
-    const total = digits > width ? digits : width;
-    this.reserve(total);
-    const out = this.bytes;
-    let at = this.at + total;
-    this.at = at;
-    let v = value;
-    for (let i = 0; i < total; i++) {
-      const q = (v / 10) | 0;
-      out[--at] = 48 + v - q * 10;
-      v = q;
+    if (value >= 1e8 || width > 4) return this.longInt(value, width);
+    // Below 10^8, at most two groups of four digits, each written as one word; the high one unpadded.
+    this.reserve(8);
+    const high = value >= 10_000 ? Math.floor(value / 10_000) : -1;
+    const low = high < 0 ? value : value - high * 10_000;
+    let at = this.at;
+    if (high >= 0) {
+      const digits = DIGIT_COUNT[high]!;
+      this.view.setUint32(at, FOUR_DIGITS[high]! >>> (8 * (4 - digits)), true);
+      at += digits;
     }
+    const digits = high >= 0 ? 4 : Math.max(DIGIT_COUNT[low]!, width);
+    this.view.setUint32(at, FOUR_DIGITS[low]! >>> (8 * (4 - digits)), true);
+    this.at = at + digits;
     return this;
   }
 
-  private bigInt(value: number, width: number): this {
+  private longInt(value: number, width: number): this {
     let digits = 1;
     for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
     const total = Math.max(digits, width);
