@@ -85,12 +85,6 @@ export class Int64Column {
   }
 }
 
-/**
- * Bytes a dictionary write may overwrite past the end of the entry it writes (the next write overwrites them):
- * entries are written as whole little-endian 32-bit words, at least four, through a DataView.
- */
-const WRITE_SLACK = 16;
-
 /** Strings encoded once, picked by index. */
 export class StringDictionary {
   readonly offsets: Int32Array;
@@ -98,28 +92,32 @@ export class StringDictionary {
   readonly size: number;
   /** The longest entry's length in bytes. */
   private readonly longest: number;
-  /** Entry k as 32-bit words from `wordStart[k]`, zero-padded to a whole word and to at least four. */
+  /**
+   * Entries are written as whole little-endian 32-bit words through a DataView, as many for each as the longest
+   * needs: a write covers `writeBytes` bytes, past its entry's end by the zeros that pad it (the next write
+   * overwrites them).
+   */
+  readonly writeBytes: number;
+  /** Entry k's words, from k × writeBytes / 4 on. */
   private readonly words: Uint32Array;
-  private readonly wordStart: Int32Array;
 
   constructor(readonly strings: readonly string[]) {
     const encoder = new TextEncoder();
     const encoded = strings.map((s) => encoder.encode(s));
     this.size = strings.length;
     this.offsets = new Int32Array(strings.length + 1);
-    this.wordStart = new Int32Array(strings.length + 1);
     let total = 0;
     encoded.forEach((e, i) => {
       total += e.length;
       this.offsets[i + 1] = total;
-      this.wordStart[i + 1] = this.wordStart[i]! + Math.max(WRITE_SLACK / 4, Math.ceil(e.length / 4));
     });
     this.bytes = new Uint8Array(total);
     this.longest = encoded.reduce((longest, e) => Math.max(longest, e.length), 0);
-    const padded = new Uint8Array(this.wordStart[strings.length]! * 4);
+    this.writeBytes = Math.max(4, Math.ceil(this.longest / 4) * 4);
+    const padded = new Uint8Array(strings.length * this.writeBytes);
     encoded.forEach((e, i) => {
       this.bytes.set(e, this.offsets[i]!);
-      padded.set(e, this.wordStart[i]! * 4);
+      padded.set(e, i * this.writeBytes);
     });
     const view = new DataView(padded.buffer);
     this.words = Uint32Array.from({ length: padded.length / 4 }, (_, w) => view.getUint32(w * 4, true));
@@ -129,16 +127,11 @@ export class StringDictionary {
     return this.strings[i]!;
   }
 
-  /** Writes entry k at byte `at` of `out`, which has WRITE_SLACK bytes to spare after it; returns its end. */
+  /** Writes entry k at byte `at` of `out`, which has `writeBytes` bytes from there; returns the entry's end. */
   write(out: DataView, at: number, k: number): number {
     const words = this.words;
-    const w = this.wordStart[k]!;
-    out.setUint32(at, words[w]!, true);
-    out.setUint32(at + 4, words[w + 1]!, true);
-    out.setUint32(at + 8, words[w + 2]!, true);
-    out.setUint32(at + 12, words[w + 3]!, true);
-    const end = this.wordStart[k + 1]!;
-    for (let v = w + 4, o = at + 16; v < end; v++, o += 4) out.setUint32(o, words[v]!, true);
+    const end = this.writeBytes;
+    for (let o = 0, w = (k * end) >> 2; o < end; o += 4, w++) out.setUint32(at + o, words[w]!, true);
     return at + this.offsets[k + 1]! - this.offsets[k]!;
   }
 
@@ -147,7 +140,7 @@ export class StringDictionary {
     const n = indices.length;
     const offsets = new Int32Array(scratch.take((n + 1) * 4), 0, n + 1);
     offsets[0] = 0;
-    const out = new DataView(scratch.take(n * this.longest + WRITE_SLACK));
+    const out = new DataView(scratch.take(n * this.longest + this.writeBytes));
     let at = 0;
     for (let r = 0; r < n; r++) offsets[r + 1] = at = this.write(out, at, indices[r]!);
     return { kind: 'utf8', offsets, bytes: new Uint8Array(out.buffer, 0, at) };
@@ -173,13 +166,14 @@ export class StringColumnBuilder {
   constructor(rows: number, averageBytes = 16) {
     this.offsets = new Int32Array(scratch.take((rows + 1) * 4), 0, rows + 1);
     this.offsets[0] = 0;
-    this.bytes = new Uint8Array(scratch.take(rows * averageBytes + WRITE_SLACK));
+    this.bytes = new Uint8Array(scratch.take(rows * averageBytes));
     this.view = new DataView(this.bytes.buffer);
   }
 
+  /** Makes room for `extra` bytes more. */
   private reserve(extra: number): void {
-    if (this.at + extra + WRITE_SLACK <= this.bytes.length) return;
-    const grown = new Uint8Array(scratch.take(Math.max(this.bytes.length * 2, this.at + extra + WRITE_SLACK)));
+    if (this.at + extra <= this.bytes.length) return;
+    const grown = new Uint8Array(scratch.take(Math.max(this.bytes.length * 2, this.at + extra)));
     grown.set(this.bytes.subarray(0, this.at));
     this.bytes = grown;
     this.view = new DataView(grown.buffer);
@@ -187,7 +181,7 @@ export class StringColumnBuilder {
 
   /** Appends a dictionary entry to the current value. */
   dict(dictionary: StringDictionary, k: number): this {
-    this.reserve(dictionary.offsets[k + 1]! - dictionary.offsets[k]!);
+    this.reserve(dictionary.writeBytes);
     this.at = dictionary.write(this.view, this.at, k);
     return this;
   }
@@ -202,7 +196,8 @@ export class StringColumnBuilder {
   /** Appends a non-negative integer (below 2^53) in decimal, left-padded with zeros to `width` digits. */
   int(value: number, width = 1): this {
     if (value >= 1e8 || width > 4) return this.longInt(value, width);
-    // Below 10^8, at most two groups of four digits, each written as one word; the high one unpadded.
+    // Below 10^8, at most two groups of four digits, each written as one word (4 bytes) and the high one
+    // unpadded: 8 bytes at most.
     this.reserve(8);
     const high = value >= 10_000 ? Math.floor(value / 10_000) : -1;
     const low = high < 0 ? value : value - high * 10_000;
