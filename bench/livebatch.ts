@@ -4,27 +4,12 @@
  * and `lateRows`). One structuredClone stands for postMessage: it serializes and deserializes, here in one thread.
  */
 import type { Database } from '../workers/engine/database';
-import { LiveRun } from '../workers/engine/live';
 import { MAX_REPORT_ROWS } from '../workers/engine/session';
-import { parseScenario } from '../workers/engine/validate';
 import { fromLiveBatch, toLiveBatch } from '../workers/live-batch';
+import { lateClicks, playLive } from '../workers/live-batch.fixture';
 import type { BatchReport } from '../workers/protocol';
 import type { LiveBatchFigures } from './protocol';
 import { median, round } from './stats';
-
-const CLICKS = {
-  name: 'clicks',
-  columns: [
-    ['ts', 'TIMESTAMP'],
-    ['user_id', 'INTEGER'],
-    ['page', 'VARCHAR'],
-    ['referrer', 'VARCHAR'],
-    ['device', 'VARCHAR'],
-  ],
-  eventTime: 'ts',
-  watermark: '2 seconds',
-  generator: { kind: 'clicks', seed: 7, rate: 20_000, start: '2024-01-01 00:00:00', lateFraction: 0.1, lateBy: 30 },
-};
 
 /** A batch of each: a few result rows and many late rows; many result rows and no late ones. */
 const SHAPES = [
@@ -35,22 +20,12 @@ const SHAPES = [
   { shape: 'SELECT * FROM clicks', query: 'SELECT * FROM clicks' },
 ];
 
-const BATCHES = 60;
-
 export function liveBatchFigures(db: Database): LiveBatchFigures[] {
+  const clicks = lateClicks('clicks', 7, { rate: 20_000, lateFraction: 0.1 });
   return SHAPES.map(({ shape, query }, i) => {
-    db.query(`CREATE SCHEMA bench_live_batch_${i}`);
-    db.query(`USE bench_live_batch_${i}`);
-    try {
-      const document = { version: 1, sources: [CLICKS], query, outputMode: 'append', trigger: { kind: 'manual' } };
-      const run = LiveRun.start(db, parseScenario(document), { maxReportRows: MAX_REPORT_ROWS });
-      const reports: BatchReport[] = [];
-      for (let k = 1; k <= BATCHES; k++) reports.push(...run.batchAt(k * 1000, 0));
-      return { shape, ...sendEach(reports.slice(2)) };
-    } finally {
-      db.query('USE main');
-      db.query(`DROP SCHEMA bench_live_batch_${i} CASCADE`);
-    }
+    const document = { sources: [clicks], query };
+    const reports = playLive(db, `bench_live_batch_${i}`, document, { maxReportRows: MAX_REPORT_ROWS, seconds: 60 });
+    return { shape, ...sendEach(reports.slice(2)) };
   });
 }
 

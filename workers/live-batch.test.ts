@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 
 const play = (schema: string, sources: object[], query: string, maxReportRows?: number) =>
-  playLive(db, schema, { sources, query }, maxReportRows);
+  playLive(db, schema, { sources, query }, { maxReportRows });
 
 /** A late row's fields as the UI reads them (the UI reads its values only when it shows them). */
 function asRead({ source, values, eventTime, watermark, latenessMs, batchId, operator }: LateRow): LateRow {
