@@ -93,6 +93,13 @@ test('a wrong streaming query is underlined where the engine says, and runs once
   await underline.hover();
   await expect(page.locator('.cm-tooltip-lint')).toContainText('not found');
 
+  // A refusal of the planner's own, after blank lines: underlined at its word, lines counted from the top.
+  await writeSql(page, '\n\nSELECT ts, page FROM clicks USING SAMPLE 50%');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(alert).toContainText('Sampling draws from a whole table');
+  await expect(alert).toContainText('line 3, column 29');
+  await expect(underline).toHaveText('USING');
+
   await writeSql(page, "SELECT ts, page\nFROM clicks\nWHERE page = '/'");
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(alert).toBeHidden();

@@ -20,7 +20,11 @@ export function describeFailure(error: unknown): EngineError {
   if (error instanceof QueryShapeError) {
     const spark = error instanceof PlanError && error.spark ? ` Spark says: "${error.spark}".` : '';
     const flink = error instanceof FlinkRuleError ? ` Flink says: "${error.flink}"` : '';
-    return { message: error.message + spark + flink, ...(error.hint && { hint: error.hint }) };
+    return {
+      message: error.message + spark + flink,
+      ...(error.hint && { hint: error.hint }),
+      ...(error.position && { position: error.position }),
+    };
   }
   return describeError(error);
 }

@@ -12,6 +12,7 @@ import {
   identifierName,
   isSymbol,
   isWord,
+  offsetBeforeEdits,
   significant,
   type Edit,
   type Token,
@@ -38,6 +39,8 @@ export function processingUs(processingMs: number): bigint {
 /** A query whose views of streams with a processing-time attribute are read as the streams: its text and the attributes. */
 interface View {
   sql: string;
+  /** The edits of the query that made `sql`. */
+  edits: Edit[];
   attributes: Attributed[];
 }
 
@@ -48,6 +51,8 @@ export interface ProcessingTime {
   sources: SourceSpec[];
   /** Whether the query reads the clock. */
   readsClock: boolean;
+  /** Where an offset of `sql` was in the query (undefined in rewritten text). */
+  origin: (at: number) => number | undefined;
 }
 
 /**
@@ -82,6 +87,10 @@ export function withProcessingTime(query: string, sources: SourceSpec[]): Proces
     sql: applyEdits(sql, edits),
     sources: sources.map(withAttribute),
     readsClock: edits.length > 0 || view !== null || tokens.some((_, i) => clockCall(tokens, i) !== null),
+    origin: (at) => {
+      const inView = offsetBeforeEdits(edits, at);
+      return view && inView !== undefined ? offsetBeforeEdits(view.edits, inView) : inView;
+    },
   };
 }
 
@@ -130,9 +139,11 @@ function processingTimeView(query: string, sources: SourceSpec[]): View | null {
     (token) => (token.kind === 'word' || token.kind === 'quoted') && identifierName(token) === name,
   );
   if (uses.length === 0 || !uses.every((token) => isWord(rest[rest.indexOf(token) - 1], 'TABLE'))) return null;
-  const edits = uses.map((token) => ({ start: token.start, end: token.end, text: view.stream.text }));
-  const sql = applyEdits(query, edits).slice(rest[0]!.start);
-  return { sql, attributes: [view] };
+  const edits = [
+    { start: 0, end: rest[0]!.start, text: '' },
+    ...uses.map((token) => ({ start: token.start, end: token.end, text: view.stream.text })),
+  ];
+  return { sql: applyEdits(query, edits), edits, attributes: [view] };
 }
 
 /**
@@ -170,7 +181,7 @@ function inlineProcessingTime(query: string, sources: SourceSpec[]): View | null
     const windowed = windowArguments(outside, identifierName(view.attribute), alias && identifierName(alias));
     if (windowed) edits.push({ ...replaced, text: view.stream.text }, ...windowed);
   });
-  return edits.length ? { sql: applyEdits(query, edits), attributes } : null;
+  return edits.length ? { sql: applyEdits(query, edits), edits, attributes } : null;
 }
 
 /**

@@ -114,3 +114,21 @@ export function applyEdits(sql: string, edits: Edit[]): string {
   }
   return out + sql.slice(at);
 }
+
+/** Where an offset of `applyEdits(sql, edits)` was in `sql`: an edit's new text is nowhere in it, but its start is. */
+export function offsetBeforeEdits(edits: Edit[], at: number): number | undefined {
+  let shift = 0;
+  for (const edit of [...edits].sort((a, b) => a.start - b.start)) {
+    const start = edit.start + shift;
+    if (at < start) break;
+    if (at < start + edit.text.length) return at === start ? edit.start : undefined;
+    shift += edit.text.length - (edit.end - edit.start);
+  }
+  return at - shift;
+}
+
+/** The 1-based line and column of an offset of a text. */
+export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, column: before.at(-1)!.length + 1 };
+}

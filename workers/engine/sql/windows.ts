@@ -30,12 +30,29 @@ export interface WindowSpec {
 export type DurationOf = (sqlExpression: string, what: string) => bigint;
 
 export class QueryShapeError extends Error {
+  /** 1-based line and column of `at` in the user's SQL text, once the planner has placed it there. */
+  position?: { line: number; column: number };
+
   constructor(
     message: string,
     readonly hint?: string,
-    readonly at?: number,
+    /** The offset of the refused form in the text being planned. */
+    public at?: number,
   ) {
     super(message);
+  }
+}
+
+/**
+ * Runs `work` over a text rewritten from another: a refusal's offset is moved by `origin` to where it was in the
+ * text rewritten from (undefined when the rewrite wrote it).
+ */
+export function rewrittenFrom<T>(origin: (at: number) => number | undefined, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof QueryShapeError && error.at !== undefined) error.at = origin(error.at);
+    throw error;
   }
 }
 

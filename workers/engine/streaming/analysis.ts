@@ -10,6 +10,7 @@ import {
   identifierName,
   isSymbol,
   isWord,
+  offsetBeforeEdits,
   sameName,
   significant,
   type Token,
@@ -21,6 +22,8 @@ import { PlanError } from './rules';
 export interface Analysis {
   /** The query, each window table function replaced by its window assignment. */
   sql: string;
+  /** Where an offset of `sql` was in the query (undefined inside a window assignment). */
+  origin: (at: number) => number | undefined;
   tokens: Token[];
   sources: Map<string, SourceSpec>;
   tableFunctions: TableFunctionCall[];
@@ -37,8 +40,7 @@ export interface Analysis {
 
 export function analyse(query: string, sources: SourceSpec[], catalog: Catalog, sessions: string): Analysis {
   const byName = new Map(sources.map((source) => [source.name.toLowerCase(), source]));
-  let sql = query.trim().replace(/;\s*$/, '');
-  const tableFunctions = findTableFunctions(sql, significant(sql), catalog.durationOf);
+  const tableFunctions = findTableFunctions(query, significant(query), catalog.durationOf);
   if (
     tableFunctions.length > 2 ||
     (tableFunctions.length === 2 && tableFunctions[0]!.spec.source === tableFunctions[1]!.spec.source)
@@ -52,18 +54,16 @@ export function analyse(query: string, sources: SourceSpec[], catalog: Catalog, 
     const attribute = byName.get(call.spec.source)!.processingTime;
     if (attribute && sameName(attribute, call.spec.timeColumn)) call.spec.processingTime = true;
   }
-  sql = applyEdits(
-    sql,
-    tableFunctions.map((call) => {
-      // The relation is named after its stream unless the query names it.
-      const next = significant(sql.slice(call.end))[0];
-      const named =
-        isWord(next, 'AS') || (next?.kind === 'word' && !isWord(next, ...CLAUSE_WORDS)) || next?.kind === 'quoted';
-      const columns = byName.get(call.spec.source)?.columns.map(([name]) => name);
-      const relation = `(${windowedRelation(call.spec, call.spec.kind === 'session' ? sessions : undefined, columns)})`;
-      return { start: call.start, end: call.end, text: named ? relation : `${relation} AS ${quote(call.spec.source)}` };
-    }),
-  );
+  const edits = tableFunctions.map((call) => {
+    // The relation is named after its stream unless the query names it.
+    const next = significant(query.slice(call.end))[0];
+    const named =
+      isWord(next, 'AS') || (next?.kind === 'word' && !isWord(next, ...CLAUSE_WORDS)) || next?.kind === 'quoted';
+    const columns = byName.get(call.spec.source)?.columns.map(([name]) => name);
+    const relation = `(${windowedRelation(call.spec, call.spec.kind === 'session' ? sessions : undefined, columns)})`;
+    return { start: call.start, end: call.end, text: named ? relation : `${relation} AS ${quote(call.spec.source)}` };
+  });
+  const sql = applyEdits(query, edits);
   const tokens = significant(sql);
   // Streams by their declared names; a window table function's stream counts as read.
   const used = [...new Set([...tableFunctions.map((call) => call.spec.source), ...streamsUsed(tokens, byName)])].map(
@@ -79,6 +79,7 @@ export function analyse(query: string, sources: SourceSpec[], catalog: Catalog, 
   const joinsStreams = used.length >= 2 && (inFrom.length >= 2 || (inFrom.length === 1 && inWhere.length > 0));
   return {
     sql,
+    origin: (at) => offsetBeforeEdits(edits, at),
     tokens,
     sources: byName,
     tableFunctions,

@@ -36,6 +36,7 @@ describe('one statement per query', () => {
     expect(describeFailure(failure)).toEqual({
       message: 'A streaming query is one SQL statement, but there is more after the ";".',
       hint: 'Remove the ";" and what follows it.',
+      position: { line: 1, column: HOT.length + 1 },
     });
   });
 

@@ -1,9 +1,20 @@
 import type { ColumnSpec, OutputMode, SourceSpec } from '../scenario';
 import { selectClauses } from '../sql/select';
-import { applyEdits, closingBracket, identifierName, isSymbol, isWord, significant, type Token } from '../sql/tokens';
-import type { DurationOf, WindowSpec } from '../sql/windows';
+import {
+  applyEdits,
+  closingBracket,
+  identifierName,
+  isSymbol,
+  isWord,
+  lineAndColumn,
+  offsetBeforeEdits,
+  significant,
+  type Edit,
+  type Token,
+} from '../sql/tokens';
+import { QueryShapeError, rewrittenFrom, type DurationOf, type WindowSpec } from '../sql/windows';
 import { planAggregation } from './aggregation';
-import { analyse, findAggregates } from './analysis';
+import { analyse, findAggregates, type Analysis } from './analysis';
 import { planDedup, withWatermarkDelay, type DedupPlan } from './dedup';
 import { JoinShapeError, planJoin, type JoinPlan } from './join';
 import { checkWindowFunctionsOverJoin, planOver, type OverPlan } from './over';
@@ -237,6 +248,20 @@ export function planQuery(
   catalog: Catalog,
   prefix = 'q0',
 ): QueryPlan {
+  try {
+    const clocked = withProcessingTime(statementOf(query), sources);
+    const plan = rewrittenFrom(clocked.origin, () =>
+      planStages(clocked.sql, clocked.sources, outputMode, catalog, prefix),
+    );
+    return { ...plan, readsClock: clocked.readsClock };
+  } catch (error) {
+    if (error instanceof QueryShapeError && error.at !== undefined) error.position = lineAndColumn(query, error.at);
+    throw error;
+  }
+}
+
+/** The one statement of a query, as written up to its last token: no ";" after it, nor comments. */
+function statementOf(query: string): string {
   const tokens = significant(query);
   const extra = tokens.findIndex((token, i) => isSymbol(token, ';') && i < tokens.length - 1);
   if (extra >= 0) {
@@ -247,9 +272,8 @@ export function planQuery(
       tokens[extra]!.start,
     );
   }
-  const clocked = withProcessingTime(query.trim().replace(/;\s*$/, ''), sources);
-  const plan = planStages(clocked.sql, clocked.sources, outputMode, catalog, prefix);
-  return { ...plan, readsClock: clocked.readsClock };
+  const last = isSymbol(tokens.at(-1), ';') ? tokens.at(-2) : tokens.at(-1);
+  return query.slice(0, last?.end ?? 0);
 }
 
 /**
@@ -273,7 +297,12 @@ function planStages(
   if (ranked) return ranked;
   const split = splitUpstream(sql);
   const upstream =
-    split && !ranksRows(split.inner) && planStages(split.inner, sources, outputMode, catalog, prefix, true);
+    split &&
+    !ranksRows(split.inner) &&
+    rewrittenFrom(
+      (at) => at + split.innerAt,
+      () => planStages(split.inner, sources, outputMode, catalog, prefix, true),
+    );
   if (split && upstream && upstream.stages.some((stage) => stage.kind !== 'stateless')) {
     const last = upstream.stages.at(-1)!;
     if (last.kind === 'rank')
@@ -283,7 +312,9 @@ function planStages(
       );
     const inputTable = `${prefix}_stage${upstream.stages.length}`;
     const aggregating = last.kind === 'aggregate' || last.kind === 'session';
-    const chained = split.over(inputTable);
+    const readingInput = split.over(inputTable);
+    const chained = applyEdits(sql, readingInput);
+    const inOuterQuery = (at: number) => offsetBeforeEdits(readingInput, at);
     if (keepsState(chained, catalog) && !(aggregating && outputMode === 'complete')) {
       if (last.kind === 'over')
         throw new PlanError(
@@ -302,7 +333,7 @@ function planStages(
     }
     if (aggregating) {
       if (aggregates(chained, catalog)) checkChain(last, outputMode);
-      checkAfterAggregation(chained, outputMode);
+      rewrittenFrom(inOuterQuery, () => checkAfterAggregation(chained, outputMode));
       const stages = [...upstream.stages.slice(0, -1), { ...last, keyItems: [] }, afterStage(chained, inputTable)];
       return { sources: upstream.sources, stages };
     }
@@ -310,7 +341,7 @@ function planStages(
     // dropDuplicates (StreamingDeduplicationSuite's `.dropDuplicates().select(...)`); so do an OVER aggregation and
     // a window Top-N.
     if (last.kind === 'dedup' || last.kind === 'over' || last.kind === 'windowRank') {
-      checkStateless(analyse(chained, [], catalog, ''), outputMode);
+      rewrittenFrom(inOuterQuery, () => checkStateless(analyse(chained, [], catalog, ''), outputMode));
       return { sources: upstream.sources, stages: [...upstream.stages, afterStage(chained, inputTable)] };
     }
   }
@@ -327,13 +358,18 @@ function topNOverAggregation(sql: string, sources: SourceSpec[], catalog: Catalo
   const topN = splitUpstream(sql);
   const ranking = topN && splitUpstream(topN.inner);
   const inputTable = `${prefix}_stage1`;
-  if (!ranking || !ranksRows(ranking.over(inputTable))) return null;
-  const upstream = planStages(ranking.inner, sources, 'update', catalog, prefix, true);
+  if (!ranking) return null;
+  const ranked = applyEdits(topN.inner, ranking.over(inputTable));
+  if (!ranksRows(ranked)) return null;
+  const upstream = rewrittenFrom(
+    (at) => at + topN.innerAt + ranking.innerAt,
+    () => planStages(ranking.inner, sources, 'update', catalog, prefix, true),
+  );
   const [aggregation, ...rest] = upstream.stages;
   // A ranking of a window aggregation's windows is Flink's window Top-N, in append mode.
   if (aggregation?.kind !== 'aggregate' || aggregation.window || rest.length) return null;
   checkRankedHaving(aggregation.having);
-  const stages = [aggregation, { kind: 'chained' as const, sql: topN.with(ranking.over(inputTable)), inputTable }];
+  const stages = [aggregation, { kind: 'chained' as const, sql: topN.with(ranked), inputTable }];
   return { sources: upstream.sources, stages };
 }
 
@@ -371,8 +407,10 @@ function aggregates(sql: string, catalog: Catalog): boolean {
 /** The upstream query and the query over it: `FROM (SELECT ...)`, or a single `WITH name AS (SELECT ...)`. */
 interface Upstream {
   inner: string;
-  /** The outer query reading the table the upstream's rows go to. */
-  over: (table: string) => string;
+  /** Where `inner` starts in the query. */
+  innerAt: number;
+  /** The edits of the query that make the outer query, reading the table the upstream's rows go to. */
+  over: (table: string) => Edit[];
   /** The outer query with another query in the upstream's place. */
   with: (sql: string) => string;
 }
@@ -384,17 +422,21 @@ function splitUpstream(sql: string): Upstream | null {
     const rest = tokens[close + 1];
     if (close < 0 || !rest || !isWord(rest, 'SELECT') || !isWord(tokens[4], 'SELECT')) return null;
     const name = identifierName(tokens[1]!);
-    const inner = sql.slice(tokens[4]!.start, tokens[close - 1]!.end);
+    const [start, end] = [tokens[4]!.start, tokens[close - 1]!.end];
     const outer = tokens.slice(close + 1);
-    const over = (table: string) =>
-      applyEdits(
-        sql.slice(rest.start),
-        outer
-          .filter((token, i) => identifierName(token) === name && !isSymbol(outer[i - 1], '.'))
-          .filter((token) => token.kind === 'word' || token.kind === 'quoted')
-          .map((token) => ({ start: token.start - rest.start, end: token.end - rest.start, text: table })),
-      );
-    return { inner, over, with: (body) => sql.slice(0, tokens[4]!.start) + body + sql.slice(tokens[close - 1]!.end) };
+    const over = (table: string) => [
+      { start: 0, end: rest.start, text: '' },
+      ...outer
+        .filter((token, i) => identifierName(token) === name && !isSymbol(outer[i - 1], '.'))
+        .filter((token) => token.kind === 'word' || token.kind === 'quoted')
+        .map((token) => ({ start: token.start, end: token.end, text: table })),
+    ];
+    return {
+      inner: sql.slice(start, end),
+      innerAt: start,
+      over,
+      with: (body) => sql.slice(0, start) + body + sql.slice(end),
+    };
   }
   const clauses = selectClauses(tokens);
   if (!clauses || !isSymbol(clauses.from[0], '(')) return null;
@@ -405,7 +447,8 @@ function splitUpstream(sql: string): Upstream | null {
   const [open, closed] = [clauses.from[0]!.start, clauses.from[close]!.end];
   return {
     inner: sql.slice(start, end),
-    over: (table) => sql.slice(0, open) + table + sql.slice(closed),
+    innerAt: start,
+    over: (table) => [{ start: open, end: closed, text: table }],
     with: (text) => sql.slice(0, start) + text + sql.slice(end),
   };
 }
@@ -422,8 +465,21 @@ function planSingle(
   prefix: string,
   feedsAnother = false,
 ): OperatorPlan {
+  const analysis = analyse(query, sources, catalog, stateTables(prefix).sessions);
+  return rewrittenFrom(analysis.origin, () =>
+    planAnalysed(analysis, sources, outputMode, catalog, prefix, feedsAnother),
+  );
+}
+
+function planAnalysed(
+  analysis: Analysis,
+  sources: SourceSpec[],
+  outputMode: OutputMode,
+  catalog: Catalog,
+  prefix: string,
+  feedsAnother: boolean,
+): OperatorPlan {
   const tables = stateTables(prefix);
-  const analysis = analyse(query, sources, catalog, tables.sessions);
   const { used, sql, tokens } = analysis;
   // A query that is not even a SELECT is left to DuckDB, which names the syntax error.
   if (used.length === 0 && isWord(tokens[0], 'SELECT', 'WITH'))

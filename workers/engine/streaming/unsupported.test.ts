@@ -299,6 +299,56 @@ it('refuses a POSITIONAL JOIN of a stream, which Spark has no form of', async ()
   expect(failure.message).not.toContain('Spark says');
 });
 
+// The editor underlines an error's position in the SQL as written: leading blank lines and spaces count. Each
+// query marks with @ the word the error points at; written after two blank lines and three spaces, it is 2 lines
+// down and, on its first line, 3 columns to the right.
+describe('an error points at its word in the SQL as written', () => {
+  const placeOf = (marked: string) => {
+    const lines = marked.slice(0, marked.indexOf('@')).split('\n');
+    return { line: lines.length, column: lines.at(-1)!.length + 1 };
+  };
+  it.each([
+    [
+      'UnsupportedOperationsSuite: sort - sort over aggregated data in Update output mode, after a window TVF',
+      'update',
+      `SELECT window_start, count(*) AS n
+FROM TABLE(TUMBLE(TABLE a, DESCRIPTOR(ts), INTERVAL '5' SECONDS))
+GROUP BY window_start, window_end ORDER BY @n`,
+    ],
+    ['UnsupportedOperationsSuite: sample with stream relation', 'append', 'SELECT * FROM a @USING SAMPLE 50%'],
+    [
+      'UnsupportedOperationsSuite: sort in an aggregating subquery',
+      'update',
+      'SELECT * FROM (SELECT k, count(*) AS n FROM a GROUP BY k ORDER BY @k) WHERE n > 1',
+    ],
+    [
+      'UnsupportedOperationsSuite: sort over a processing-time window of a PROCTIME() view',
+      'update',
+      `WITH v AS (SELECT *, PROCTIME() AS p FROM a)
+SELECT window_start, count(*) AS n FROM TABLE(TUMBLE(TABLE v, DESCRIPTOR(p), INTERVAL '5' SECONDS))
+GROUP BY window_start, window_end ORDER BY @window_start`,
+    ],
+    ['a second statement', 'append', 'SELECT * FROM a@; SELECT 1'],
+    [
+      'an unknown column (DuckDB binder error)',
+      'append',
+      `SELECT window_start, count(*) AS n
+FROM TABLE(TUMBLE(TABLE a, DESCRIPTOR(ts), INTERVAL '5' SECONDS))
+WHERE @vv > 1
+GROUP BY window_start, window_end`,
+    ],
+    ['a misspelt keyword (DuckDB parse error)', 'append', '@SELEC * FROM a'],
+  ])('%s (%s mode)', async (_name, outputMode, marked) => {
+    const query = marked.replace('@', '');
+    const { line, column } = placeOf(marked);
+    expect((await refusal(query, outputMode)).position).toEqual({ line, column });
+    expect((await refusal(`\n\n   ${query}`, outputMode)).position).toEqual({
+      line: line + 2,
+      column: line === 1 ? column + 3 : column,
+    });
+  });
+});
+
 describe('what Spark runs, Tideline runs', () => {
   it.each([
     ['single inner join in append mode with stream-stream relations', 'SELECT a.k, c.v FROM a JOIN c ON a.k = c.k', 4],
