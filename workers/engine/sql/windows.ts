@@ -112,11 +112,14 @@ function flinkWindow(sql: string, name: string, args: Token[][], durationOf: Dur
   };
   const wrong = (problem: string) => new QueryShapeError(`${name}: ${problem}`, `Write it as ${usage[kind]}.`, at);
   const [table, descriptor, ...intervals] = args;
-  if (!table || !isWord(table[0], 'TABLE') || !table[1]) throw wrong('the first argument must be TABLE <stream>.');
-  const source = identifierName(table[1]);
+  const relation = isWord(table?.[0], 'TABLE') ? table!.slice(1) : (table ?? []);
+  const [stream, ...rest] = isSymbol(relation[0], '(') ? wholeStream(sql, name, relation, args.slice(1)) : relation;
+  if (!stream || (!isWord(table![0], 'TABLE') && !isSymbol(relation[0], '(')))
+    throw wrong('the first argument must be TABLE <stream>.');
+  const source = identifierName(stream);
   const partitionBy =
-    isWord(table[2], 'PARTITION') && isWord(table[3], 'BY')
-      ? splitTopLevel(table.slice(4)).map((part) => identifierName(part[part.length - 1]!))
+    isWord(rest[0], 'PARTITION') && isWord(rest[1], 'BY')
+      ? splitTopLevel(rest.slice(2)).map((part) => identifierName(part[part.length - 1]!))
       : [];
   if (!descriptor || !isWord(descriptor[0], 'DESCRIPTOR') || !descriptor[2] || !isSymbol(descriptor[1], '(')) {
     throw wrong('the second argument must be DESCRIPTOR(<event-time column>).');
@@ -143,6 +146,30 @@ function flinkWindow(sql: string, name: string, args: Token[][], durationOf: Dur
     Object.assign(spec, { slideUs: durations[0], sizeUs: durations[1], offsetUs: durations[2] ?? 0n });
   if (kind === 'session') spec.gapUs = durations[0]!;
   return checkWindow(spec, at);
+}
+
+/**
+ * A window table function's subquery argument `(SELECT * FROM s) [PARTITION BY ...]`, as Calcite takes it: the
+ * stream `s`, then the tokens after the subquery. Flink also windows a subquery that selects and filters a stream's
+ * rows, which Tideline refuses with the call over the stream to write instead.
+ */
+function wholeStream(sql: string, name: string, relation: Token[], others: Token[][]): Token[] {
+  const close = closingBracket(relation, 0);
+  const body = relation.slice(1, close);
+  const [select, star, from, stream, ...more] = body;
+  if (isWord(select, 'SELECT') && isSymbol(star, '*') && isWord(from, 'FROM') && stream && !more.length)
+    return [stream, ...relation.slice(close + 1)];
+  const fromAt = body.findIndex((token) => isWord(token, 'FROM'));
+  const read = fromAt >= 0 && body[fromAt + 1]?.kind === 'word' ? body[fromAt + 1]!.text : 'stream';
+  const table = [`TABLE ${read}`, textOf(sql, relation.slice(close + 1))].filter(Boolean).join(' ');
+  const windowed = `TABLE(${name}(${[table, ...others.map((arg) => textOf(sql, arg))].join(', ')}))`;
+  throw new QueryShapeError(
+    `${name} over a subquery: Tideline windows a whole stream, TABLE ${read} or (SELECT * FROM ${read}), and not yet a subquery over it (Flink windows one that selects or filters a stream's rows).`,
+    name === 'SESSION'
+      ? `Window the stream itself, FROM ${windowed}. A session is made of the rows it windows, so filtering after it gives other sessions; Spark's session window filters first: SELECT key, count(*) FROM ${read} WHERE ... GROUP BY key, session_window(ts, '5 minutes').`
+      : `Window the stream itself, FROM ${windowed}, and select and filter its rows in the query over it: a row's windows are its own, so the result is the same.`,
+    relation[0]!.start,
+  );
 }
 
 /**
