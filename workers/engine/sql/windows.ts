@@ -110,25 +110,26 @@ function flinkWindow(sql: string, name: string, args: Token[][], durationOf: Dur
     cumulate: 'CUMULATE(TABLE t, DESCRIPTOR(ts), step, max_size [, offset])',
     session: 'SESSION(TABLE t PARTITION BY key, DESCRIPTOR(ts), gap)',
   };
-  const wrong = (problem: string) => new QueryShapeError(`${name}: ${problem}`, `Write it as ${usage[kind]}.`, at);
+  const wrong = (problem: string, where = at) =>
+    new QueryShapeError(`${name}: ${problem}`, `Write it as ${usage[kind]}.`, where);
   const [table, descriptor, ...intervals] = args;
   const relation = isWord(table?.[0], 'TABLE') ? table!.slice(1) : (table ?? []);
   const [stream, ...rest] = isSymbol(relation[0], '(') ? wholeStream(sql, name, relation, args.slice(1)) : relation;
   if (!stream || (!isWord(table![0], 'TABLE') && !isSymbol(relation[0], '(')))
-    throw wrong('the first argument must be TABLE <stream>.');
+    throw wrong('the first argument must be TABLE <stream>.', table?.[0]?.start);
   const source = identifierName(stream);
   const partitionBy =
     isWord(rest[0], 'PARTITION') && isWord(rest[1], 'BY')
       ? splitTopLevel(rest.slice(2)).map((part) => identifierName(part[part.length - 1]!))
       : [];
   if (!descriptor || !isWord(descriptor[0], 'DESCRIPTOR') || !descriptor[2] || !isSymbol(descriptor[1], '(')) {
-    throw wrong('the second argument must be DESCRIPTOR(<event-time column>).');
+    throw wrong('the second argument must be DESCRIPTOR(<event-time column>).', descriptor?.[0]?.start);
   }
   const timeColumn = identifierName(descriptor[2]);
   const expected = { tumble: [1, 2], hop: [2, 3], cumulate: [2, 3], session: [1, 1] }[kind];
   if (intervals.length < expected[0]! || intervals.length > expected[1]!)
     throw wrong(`expected ${expected.join(' or ')} interval arguments, got ${intervals.length}.`);
-  const durations = intervals.map((part, n) => durationOf(textOf(sql, part), `${name} argument ${n + 3}`));
+  const durations = intervals.map((part, n) => durationAt(sql, part, durationOf, `${name} argument ${n + 3}`));
   const spec: WindowSpec = {
     kind,
     syntax: 'flink',
@@ -146,6 +147,16 @@ function flinkWindow(sql: string, name: string, args: Token[][], durationOf: Dur
     Object.assign(spec, { slideUs: durations[0], sizeUs: durations[1], offsetUs: durations[2] ?? 0n });
   if (kind === 'session') spec.gapUs = durations[0]!;
   return checkWindow(spec, at);
+}
+
+/** The duration an argument of a window gives, refused where the argument stands. */
+function durationAt(sql: string, argument: Token[], durationOf: DurationOf, what: string): bigint {
+  try {
+    return durationOf(textOf(sql, argument), what);
+  } catch (error) {
+    if (error instanceof QueryShapeError) error.at ??= argument[0]!.start;
+    throw error;
+  }
 }
 
 /**
@@ -206,7 +217,9 @@ export function sparkWindow(
         (token.kind === 'word' || token.kind === 'quoted') &&
         columns.some((column) => column.toLowerCase() === identifierName(token).toLowerCase()),
     );
-  const durations = perRow ? [0n] : rest.map((part, n) => durationOf(textOf(sql, part), `${name} argument ${n + 2}`));
+  const durations = perRow
+    ? [0n]
+    : rest.map((part, n) => durationAt(sql, part, durationOf, `${name} argument ${n + 2}`));
   const spec: WindowSpec = {
     kind: session ? 'session' : durations[1] !== undefined && durations[1] !== durations[0] ? 'hop' : 'tumble',
     syntax: 'spark',

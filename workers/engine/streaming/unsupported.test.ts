@@ -338,6 +338,24 @@ WHERE @vv > 1
 GROUP BY window_start, window_end`,
     ],
     ['a misspelt keyword (DuckDB parse error)', 'append', '@SELEC * FROM a'],
+    // Flink's TUMBLE(TABLE data, DESCRIPTOR(timecol), size) (window-tvf.md), each argument wrong in turn.
+    [
+      'TUMBLE without TABLE before its stream',
+      'append',
+      "SELECT * FROM TABLE(TUMBLE(@a, DESCRIPTOR(ts), INTERVAL '5' SECONDS))",
+    ],
+    ['TUMBLE with a bare time column', 'append', "SELECT * FROM TABLE(TUMBLE(TABLE a, @ts, INTERVAL '5' SECONDS))"],
+    [
+      'TUMBLE with a misspelt unit',
+      'append',
+      "SELECT * FROM TABLE(TUMBLE(TABLE a, DESCRIPTOR(ts), @INTERVAL '5' SECONDZ))",
+    ],
+    [
+      'HOP with a size of calendar months',
+      'append',
+      "SELECT * FROM TABLE(HOP(TABLE a, DESCRIPTOR(ts), INTERVAL '1' DAY, @INTERVAL '1' MONTH))",
+    ],
+    ["Spark's window() with a misspelt unit", 'update', "SELECT count(*) FROM a GROUP BY window(ts, @'10 minutez')"],
   ])('%s (%s mode)', async (_name, outputMode, marked) => {
     const query = marked.replace('@', '');
     const { line, column } = placeOf(marked);
