@@ -8,6 +8,8 @@ export interface WindowSpec {
   /** The stream the window reads. */
   source: string;
   timeColumn: string;
+  /** Where the time column is named, in the text the window was read from. */
+  timeColumnAt?: number;
   /** Window length (TUMBLE, HOP, max size of CUMULATE). */
   sizeUs: bigint;
   /** Distance between window starts (HOP); the step of CUMULATE; equal to size for TUMBLE. */
@@ -135,6 +137,7 @@ function flinkWindow(sql: string, name: string, args: Token[][], durationOf: Dur
     syntax: 'flink',
     source,
     timeColumn,
+    timeColumnAt: descriptor[2].start,
     sizeUs: 0n,
     slideUs: 0n,
     offsetUs: 0n,
@@ -225,6 +228,7 @@ export function sparkWindow(
     syntax: 'spark',
     source,
     timeColumn: clock ? identifierName(column[0]!) : identifierName(column[column.length - 1]!),
+    timeColumnAt: column.at(-1)!.start,
     sizeUs: session ? 0n : durations[0]!,
     slideUs: session ? 0n : (durations[1] ?? durations[0]!),
     offsetUs: session ? 0n : (durations[2] ?? 0n),

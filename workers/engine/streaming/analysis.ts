@@ -17,7 +17,7 @@ import {
 } from '../sql/tokens';
 import { findTableFunctions, quote, windowedRelation, type TableFunctionCall } from '../sql/windows';
 import type { Catalog } from './plan';
-import { PlanError } from './rules';
+import { checkWindowColumn, PlanError } from './rules';
 
 export interface Analysis {
   /** The query, each window table function replaced by its window assignment. */
@@ -51,8 +51,9 @@ export function analyse(query: string, sources: SourceSpec[], catalog: Catalog, 
     );
   for (const call of tableFunctions) {
     requireSource(byName, call.spec.source, call.start);
-    const attribute = byName.get(call.spec.source)!.processingTime;
-    if (attribute && sameName(attribute, call.spec.timeColumn)) call.spec.processingTime = true;
+    const source = byName.get(call.spec.source)!;
+    if (source.processingTime && sameName(source.processingTime, call.spec.timeColumn)) call.spec.processingTime = true;
+    checkWindowColumn(call.spec, source);
   }
   const edits = tableFunctions.map((call) => {
     // The relation is named after its stream unless the query names it.

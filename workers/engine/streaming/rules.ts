@@ -404,12 +404,25 @@ export function checkGroupingSets(window: WindowSpec | undefined, grouping: Grou
  * other, as in Spark, it carries none: its state is kept forever, and append mode is refused (no row is ever final).
  */
 export function checkWindowColumn(window: WindowSpec | undefined, source: SourceSpec): void {
-  if (!window) return;
+  if (!window || window.processingTime) return;
   const column = source.columns.find(([name]) => sameName(name, window.timeColumn));
-  if (column && !/^TIMESTAMP/i.test(column[1]))
+  const timestamps = source.columns.filter(([, type]) => /^TIMESTAMP/i.test(type)).map(([name]) => name);
+  const hint = timestamps.length
+    ? `Window by a timestamp column of ${source.name}: ${timestamps.join(', ')}.`
+    : `${source.name} has no TIMESTAMP column to window by.`;
+  if (!column)
+    throw new PlanError(
+      `The window's time column ${window.timeColumn} is no column of ${source.name}.`,
+      hint,
+      undefined,
+      window.timeColumnAt,
+    );
+  if (!/^TIMESTAMP/i.test(column[1]))
     throw new PlanError(
       `The window's time column ${column[0]} is of type ${column[1]}, not a timestamp.`,
-      `Window by a TIMESTAMP column${source.eventTime ? ` such as ${source.eventTime}` : ''}, or convert it (e.g. to_timestamp(${column[0]}) in a subquery).`,
+      hint,
+      undefined,
+      window.timeColumnAt,
     );
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { describeFailure } from '../failures';
 import { emitted, runScenario, startScenario } from './harness';
 
 /** Flink's Bid table, from the window TVF documentation (window-tvf.md). */
@@ -336,6 +337,39 @@ describe('windows over a timestamp column without a watermark', () => {
     await expect(
       runScenario(orders("SELECT count(*) FROM orders GROUP BY window(n, '5 seconds')", 'update')),
     ).rejects.toThrow(/n is of type INTEGER, not a timestamp/);
+  });
+
+  // Flink's WindowTableFunctionTest.testWindowOnNonTimeAttribute refuses a window over a column that is no time
+  // attribute; a column the stream lacks is refused before DuckDB meets it inside the window's relation.
+  it.each([
+    [
+      'window(n, ...)',
+      "SELECT count(*) FROM orders GROUP BY window(@n, '5 seconds')",
+      'time column n is of type INTEGER',
+    ],
+    [
+      'DESCRIPTOR(n)',
+      "SELECT * FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(@n), INTERVAL '5' SECONDS))",
+      'time column n is of type INTEGER',
+    ],
+    [
+      'window(nope, ...)',
+      "SELECT count(*) FROM orders GROUP BY window(@nope, '5 seconds')",
+      'time column nope is no column of orders',
+    ],
+    [
+      'DESCRIPTOR(nope)',
+      "SELECT * FROM TABLE(SESSION(TABLE orders, DESCRIPTOR(@nope), INTERVAL '5' SECONDS))",
+      'time column nope is no column of orders',
+    ],
+  ])('%s: refused where the column is named, with the timestamp columns to choose from', async (_form, marked, why) => {
+    const query = `\n  ${marked.replace('@', '')}`;
+    const failure = describeFailure(await runScenario(orders(query, 'update')).catch((error: unknown) => error));
+    expect(failure).toMatchObject({
+      message: expect.stringContaining(why),
+      hint: 'Window by a timestamp column of orders: ts, shipped.',
+      position: { line: 2, column: marked.indexOf('@') + 3 },
+    });
   });
 
   it('the event-time column, however spelt, carries the watermark', async () => {
