@@ -76,13 +76,16 @@ const FLINK_KINDS: Record<string, WindowSpec['kind']> = {
 export function findTableFunctions(sql: string, tokens: Token[], durationOf: DurationOf): TableFunctionCall[] {
   const calls: TableFunctionCall[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    if (!(
-      isWord(tokens[i], 'TABLE') &&
-      isSymbol(tokens[i + 1], '(') &&
-      isWord(tokens[i + 2], ...Object.keys(FLINK_KINDS))
-    )) {
-      continue;
-    }
+    if (!isWord(tokens[i], 'TABLE') || !isSymbol(tokens[i + 1], '(')) continue;
+    const called = tokens[i + 2];
+    const known = isWord(called, ...Object.keys(FLINK_KINDS), 'DEDUPLICATE_WITHIN_WATERMARK');
+    if (called?.kind === 'word' && isSymbol(tokens[i + 3], '(') && !known)
+      throw new QueryShapeError(
+        `${called.text} is not a table function Tideline knows: Flink's windows TUMBLE, HOP, CUMULATE and SESSION, and DEDUPLICATE_WITHIN_WATERMARK.`,
+        "Write TABLE(TUMBLE(TABLE stream, DESCRIPTOR(ts), INTERVAL '10' MINUTES)), or HOP, CUMULATE or SESSION in its place.",
+        called.start,
+      );
+    if (!isWord(called, ...Object.keys(FLINK_KINDS))) continue;
     const outerClose = closingBracket(tokens, i + 1);
     const innerClose = closingBracket(tokens, i + 3);
     const name = tokens[i + 2]!.text.toUpperCase();

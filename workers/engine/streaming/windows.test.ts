@@ -104,6 +104,18 @@ describe('Flink window table functions (window-tvf.md examples)', () => {
       ['2020-04-15 08:19:59.999', 3],
     ]);
   });
+
+  // Flink's four window TVFs (window-tvf.md); DuckDB has no TABLE(...) of its own, and would only say "syntax error".
+  it('a misspelt TUMBLE is named as no table function, where it stands', async () => {
+    const query = `SELECT window_start, window_end, SUM(price) AS total_price
+  FROM TABLE(TUMBEL(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '10' MINUTES))
+  GROUP BY window_start, window_end`;
+    const failure = await runScenario(bidScenario(query)).catch((error: unknown) => describeFailure(error));
+    expect(failure).toMatchObject({
+      message: expect.stringMatching(/^TUMBEL is not a table function Tideline knows: Flink's windows TUMBLE, HOP/),
+      position: { line: 2, column: '  FROM TABLE('.length + 1 },
+    });
+  });
 });
 
 describe("Spark's window() gives the same results as Flink's TVFs", () => {
