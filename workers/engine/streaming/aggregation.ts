@@ -109,7 +109,7 @@ export function planAggregation(
     };
   }
   const eventTime = eventTimeOf(window, keys, source);
-  checkAppendNeedsWatermark(eventTime, source, outputMode);
+  checkAppendNeedsWatermark(eventTime, source, outputMode, window, clauses.groupBy);
   const panes = window && !sets && panesOf(window, grouping, clauses.where && textOf(sql, clauses.where), source);
   return {
     kind: 'aggregate',

@@ -484,17 +484,33 @@ export function checkSession(window: WindowSpec, keys: number, source: SourceSpe
   }
 }
 
-/** Append mode emits a row once it is final: only a watermark on a grouped event time makes it so. */
-export function checkAppendNeedsWatermark(eventTime: unknown, source: SourceSpec, outputMode: OutputMode): void {
-  if (outputMode === 'append' && (!eventTime || !source.watermark)) {
-    throw new PlanError(
-      'Append mode emits each result row once, when it is final; without a watermark on the grouped event time, no row ever becomes final.',
-      source.watermark
-        ? `Group by a window over ${source.eventTime} (or by ${source.eventTime} itself), or use update or complete mode.`
-        : `Give the source ${source.name} a watermark (e.g. "watermark": "10 seconds"), or use update or complete mode.`,
-      SPARK_MESSAGES.appendWithoutWatermark,
-    );
-  }
+/**
+ * Append mode emits a row once it is final: only a watermark on a grouped event time makes it so. A window table
+ * function's rows are final by window_end, which the GROUP BY (`groupBy`) must name.
+ */
+export function checkAppendNeedsWatermark(
+  eventTime: unknown,
+  source: SourceSpec,
+  outputMode: OutputMode,
+  window?: WindowSpec,
+  groupBy: Token[] = [],
+): void {
+  if (outputMode !== 'append' || (eventTime && source.watermark)) return;
+  const closing = window?.syntax === 'flink' && (window.processingTime || windowCarriesWatermark(window, source));
+  const bounds = !window && groupBy.some((token) => /^"?window_(start|end)"?$/i.test(token.text));
+  const hint = !source.watermark
+    ? `Give the source ${source.name} a watermark (e.g. "watermark": "10 seconds"), or use update or complete mode.`
+    : closing
+      ? 'Group by both window_start and window_end: a window’s row is final once the watermark passes its end. Or use update or complete mode.'
+      : bounds
+        ? `window_start and window_end are the columns of a window table function: FROM TABLE(TUMBLE(TABLE ${source.name}, DESCRIPTOR(${source.eventTime}), INTERVAL '10' SECONDS)) GROUP BY window_start, window_end.`
+        : `Group by a window over ${source.eventTime} (or by ${source.eventTime} itself), or use update or complete mode.`;
+  throw new PlanError(
+    'Append mode emits each result row once, when it is final; without a watermark on the grouped event time, no row ever becomes final.',
+    hint,
+    SPARK_MESSAGES.appendWithoutWatermark,
+    source.watermark && (closing || bounds) ? groupBy[0]?.start : undefined,
+  );
 }
 
 /** Spark's UnsupportedOperationChecker: an aggregation feeds another stateful operator only in append mode. */

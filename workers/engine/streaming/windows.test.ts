@@ -105,6 +105,30 @@ describe('Flink window table functions (window-tvf.md examples)', () => {
     ]);
   });
 
+  // window-agg.md: "Window aggregations are defined in the GROUP BY clause contains window_start and window_end
+  // columns of the relation applied Windowing TVF"; either without the other, or without the TVF, is no window.
+  it.each([
+    [
+      'GROUP BY window_start alone',
+      "FROM TABLE(TUMBLE(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '10' MINUTES))\n  GROUP BY window_start",
+      /^Group by both window_start and window_end/,
+    ],
+    [
+      'window_start and window_end without a window TVF',
+      'FROM Bid\n  GROUP BY window_start, window_end',
+      /^window_start and window_end are the columns of a window table function: FROM TABLE\(TUMBLE\(TABLE Bid, DESCRIPTOR\(bidtime\)/,
+    ],
+  ])('append mode, %s: the hint says what the GROUP BY needs, at the GROUP BY', async (_case, rest, hint) => {
+    const failure = await runScenario(bidScenario(`SELECT window_start, SUM(price) AS total\n  ${rest}`)).catch(
+      (error: unknown) => describeFailure(error),
+    );
+    expect(failure).toMatchObject({
+      message: expect.stringContaining('without a watermark on the grouped event time'),
+      hint: expect.stringMatching(hint),
+      position: { line: 3, column: '  GROUP BY '.length + 1 },
+    });
+  });
+
   // Flink's four window TVFs (window-tvf.md); DuckDB has no TABLE(...) of its own, and would only say "syntax error".
   it('a misspelt TUMBLE is named as no table function, where it stands', async () => {
     const query = `SELECT window_start, window_end, SUM(price) AS total_price
