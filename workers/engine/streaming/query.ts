@@ -20,20 +20,27 @@ import { keepArrow, lastLateRows } from '../../live-batch';
 import { EVICT_AT, type BatchWatermarks } from './operators/operator';
 import { Statements, timestampSql } from './operators/statements';
 import { CLOCK_TABLE, processingUs } from '../sql/proctime';
+import { identifierName, sameName, significant, tokenize, type Token } from '../sql/tokens';
 
 /**
  * DuckDB marks an error in the SQL it ran (`LINE n: <text>` and a caret); when that SQL is a rewrite of the
- * user's, the same mark in the user's text, at the first whole-word occurrence of the marked word.
+ * user's, the same mark in the user's text, at the first occurrence of the marked name, string or number (names
+ * compared as DuckDB resolves them, quoted or not); empty when the user's text has none.
  */
 function markInUserText(duckdbMessage: string, userSql: string): string {
   const mark = /LINE \d+: ([^\n]*)\n( *)\^/.exec(duckdbMessage);
   if (!mark) return '';
   const column = mark[2]!.length - (mark[0].indexOf(':') + 2);
-  const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(mark[1]!.slice(column))?.[0];
-  if (!word) return '';
-  const found = new RegExp(`(?<![A-Za-z0-9_"])${word}(?![A-Za-z0-9_"])`).exec(userSql);
+  const marked = tokenize(mark[1]!.slice(column))[0];
+  if (!marked || marked.kind === 'symbol' || marked.kind === 'space') return '';
+  const named = (token: Token) => token.kind === 'word' || token.kind === 'quoted';
+  const same = (token: Token) =>
+    named(marked)
+      ? named(token) && sameName(identifierName(token), identifierName(marked))
+      : token.text === marked.text;
+  const found = significant(userSql).find(same);
   if (!found) return '';
-  const before = userSql.slice(0, found.index).split('\n');
+  const before = userSql.slice(0, found.start).split('\n');
   const lineText = userSql.split('\n')[before.length - 1]!;
   const prefix = `LINE ${before.length}: `;
   return `\n\n${prefix}${lineText}\n${' '.repeat(prefix.length + before.at(-1)!.length)}^`;
@@ -63,6 +70,8 @@ export class StreamingQuery {
   readonly columns: string[];
   readonly outputMode: OutputMode;
   readonly name: string;
+  /** The query as the user wrote it, where DuckDB's errors are marked. */
+  private readonly sql: string;
   private readonly pipeline: Pipeline;
   /** The sources the pipeline reads, in the order its EXPLAIN lists them. */
   private readonly sourceIds: string[];
@@ -82,6 +91,7 @@ export class StreamingQuery {
     checkpoint?: QueryCheckpoint,
   ) {
     this.name = spec.name;
+    this.sql = spec.query;
     this.outputMode = spec.outputMode;
     this.memoryLimitBytes = db.memoryLimitBytes();
     this.nextBatchId = checkpoint?.nextBatchId ?? 0;
@@ -96,7 +106,7 @@ export class StreamingQuery {
         .filter((operator) => operator.kind === 'source')
         .map((operator) => operator.id);
     } catch (error) {
-      throw inUserText(error, spec.query);
+      throw inUserText(error, this.sql);
     }
     const tables = this.pipeline.stateTables();
     for (const [role, ipc] of Object.entries(checkpoint?.tables ?? {})) importTable(db, tables[role]!, ipc);
@@ -225,7 +235,13 @@ export class StreamingQuery {
       processingUs: clock,
     };
     // A batch that fails changes nothing: its statements roll back and its batch id is not used.
-    const outcome = this.db.atomically(() => this.pipeline.run(batch));
+    const outcome = this.db.atomically(() => {
+      try {
+        return this.pipeline.run(batch);
+      } catch (error) {
+        throw inUserText(error, this.sql);
+      }
+    });
     this.pipeline.commit();
     this.nextBatchId++;
     const executedMs = performance.now() - started;
@@ -382,12 +398,11 @@ export class StreamingQuery {
 }
 
 /**
- * DuckDB's error positions point into the SQL it ran; when that is the planner's rewrite of the user's
- * query, the same mark goes on the user's text.
+ * DuckDB's error positions point into the SQL it ran, the planner's rewrite of the user's query: the same mark
+ * goes on the user's text, or none when the user's text has nothing to mark.
  */
 function inUserText(error: unknown, query: string): unknown {
   if (!(error instanceof Error) || !/LINE \d+:/.test(error.message)) return error;
   const message = error.message.replace(/\n\s*\nLINE \d+:[\s\S]*$/, '');
-  const marked = markInUserText(error.message, query);
-  return marked ? new Error(message + marked, { cause: error }) : error;
+  return new Error(message + markInUserText(error.message, query), { cause: error });
 }

@@ -475,6 +475,31 @@ GROUP BY window_start, window_end`,
     });
   });
 
+  // DuckDB marks the error in the SQL the planner wrote; the mark goes on the same name or literal in the user's text.
+  it('a misspelt quoted column of a Spark window aggregation: at its place, after blank lines', async () => {
+    const error = await failure({
+      ...base,
+      query: `\n\nSELECT window.start, "vv"\nFROM events GROUP BY window(ts, '5 seconds')`,
+    });
+    expect(error).toMatchObject({
+      message: expect.stringMatching(/^Binder Error: Referenced column "vv" not found/),
+      position: { line: 3, column: 'SELECT window.start, '.length + 1 },
+    });
+  });
+
+  it('a literal that fails its cast as the batch runs: at the literal, not where the planner’s SQL has it', async () => {
+    const error = await failure({
+      ...events([{ add: { events: rows(1) } }]),
+      query: `SELECT window_start, sum(v) AS total
+FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '5' SECONDS))
+WHERE v = 'one' GROUP BY window_start, window_end`,
+    });
+    expect(error).toMatchObject({
+      message: expect.stringMatching(/^Conversion Error: Could not convert string 'one' to INT32/),
+      position: { line: 3, column: 'WHERE v = '.length + 1 },
+    });
+  });
+
   it('append mode aggregation without a watermark', async () => {
     const error = await failure({ ...base, sources: [{ ...base.sources[0], watermark: undefined }] });
     expect(error.message).toContain(
