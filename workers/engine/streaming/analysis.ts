@@ -48,6 +48,8 @@ export function analyse(query: string, sources: SourceSpec[], catalog: Catalog, 
     throw new PlanError(
       'Only one window table function per stream is supported.',
       'Window each stream once, then join or aggregate.',
+      undefined,
+      tableFunctions.at(-1)!.start,
     );
   for (const call of tableFunctions) {
     requireSource(byName, call.spec.source, call.start);

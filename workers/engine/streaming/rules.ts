@@ -351,6 +351,7 @@ export function checkAggregation(analysis: Analysis, outputMode: OutputMode): vo
       'LIMIT on a stream is only supported in complete mode.',
       'Remove LIMIT, or switch to complete mode.',
       outputMode === 'update' ? SPARK_MESSAGES.limitUpdate : undefined,
+      clauses.limit[0]?.start,
     );
   const ranking = [...clauses.select, ...(clauses.having ?? []), ...(clauses.orderBy ?? [])].find(
     (token, i, all) => isWord(token, 'OVER') && isSymbol(all[i + 1], '('),

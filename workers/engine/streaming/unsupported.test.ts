@@ -356,6 +356,17 @@ GROUP BY window_start, window_end`,
       "SELECT * FROM TABLE(HOP(TABLE a, DESCRIPTOR(ts), INTERVAL '1' DAY, @INTERVAL '1' MONTH))",
     ],
     ["Spark's window() with a misspelt unit", 'update', "SELECT count(*) FROM a GROUP BY window(ts, @'10 minutez')"],
+    [
+      'StreamSuite: streaming limit in update mode, over an aggregation',
+      'update',
+      'SELECT k, count(*) FROM a GROUP BY k LIMIT @3',
+    ],
+    [
+      'a second window TVF over the same stream',
+      'append',
+      `SELECT * FROM TABLE(TUMBLE(TABLE a, DESCRIPTOR(ts), INTERVAL '5' SECONDS)) x
+JOIN @TABLE(TUMBLE(TABLE a, DESCRIPTOR(ts), INTERVAL '5' SECONDS)) y ON x.k = y.k`,
+    ],
   ])('%s (%s mode)', async (_name, outputMode, marked) => {
     const query = marked.replace('@', '');
     const { line, column } = placeOf(marked);
