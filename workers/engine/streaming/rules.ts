@@ -338,6 +338,7 @@ export function checkAggregation(analysis: Analysis, outputMode: OutputMode): vo
       'A streaming aggregation reads exactly one stream.',
       'Aggregate one stream at a time, or join them in a subquery and aggregate its rows.',
     );
+  checkLegacyGroupWindow(clauses.groupBy ?? [], used[0]!);
   if (clauses.orderBy && outputMode !== 'complete') {
     throw new PlanError(
       'Only complete mode can sort an aggregated stream: in append and update mode each batch emits only some rows.',
@@ -398,6 +399,27 @@ export function checkGroupingSets(window: WindowSpec | undefined, grouping: Grou
       'Flink emits a window aggregation with GROUPING SETS once per window, when the watermark passes its end, and Tideline follows Flink: it runs only in append mode.',
       'Use append mode.',
     );
+}
+
+/**
+ * Flink's legacy group window, `GROUP BY TUMBLE(ts, size)` (or HOP(ts, slide, size), SESSION(ts, gap)), which its
+ * window aggregation docs deprecate for the window table functions: refused with the TVF that windows the same way.
+ */
+function checkLegacyGroupWindow(groupBy: Token[], stream: string): void {
+  const at = groupBy.findIndex(
+    (token, i) => isWord(token, 'TUMBLE', 'HOP', 'SESSION') && isSymbol(groupBy[i + 1], '('),
+  );
+  if (at < 0) return;
+  const name = groupBy[at]!.text.toUpperCase();
+  const [time, ...sizes] = splitTopLevel(groupBy.slice(at + 2, closingBracket(groupBy, at + 1)));
+  const args = [`TABLE ${stream}`, `DESCRIPTOR(${time?.map((token) => token.text).join('') ?? 'ts'})`];
+  const sized = sizes.map((size) => size.map((token) => token.text).join(' '));
+  throw new PlanError(
+    `GROUP BY ${name}(...) is Flink's legacy group window aggregation, deprecated for its window table functions, which Tideline runs.`,
+    `Window in FROM and group by the window's bounds: FROM TABLE(${name}(${[...args, ...sized].join(', ')})) GROUP BY window_start, window_end${name === 'SESSION' ? ' (PARTITION BY a key inside the TVF: TABLE t PARTITION BY key)' : ''}, and select window_start or window_end in place of ${name}_START or ${name}_END.`,
+    undefined,
+    groupBy[at]!.start,
+  );
 }
 
 /**

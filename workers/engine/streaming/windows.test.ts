@@ -129,6 +129,29 @@ describe('Flink window table functions (window-tvf.md examples)', () => {
     });
   });
 
+  // Flink's window-agg.md deprecates its group window aggregation, GROUP BY TUMBLE(bidtime, INTERVAL '10' MINUTE),
+  // for the window TVFs (so FLIP-392 recounts); the refusal gives the TVF that windows the same way.
+  it('GROUP BY TUMBLE(bidtime, ...), the legacy group window: refused at it, with the window TVF to write', async () => {
+    const query = `SELECT TUMBLE_START(bidtime, INTERVAL '10' MINUTE) AS s, SUM(price) AS total
+  FROM Bid GROUP BY TUMBLE(bidtime, INTERVAL '10' MINUTE)`;
+    const failure = await runScenario(bidScenario(query)).catch((error: unknown) => describeFailure(error));
+    expect(failure).toMatchObject({
+      message: expect.stringContaining("GROUP BY TUMBLE(...) is Flink's legacy group window aggregation"),
+      hint: expect.stringContaining(
+        "FROM TABLE(TUMBLE(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '10' MINUTE)) GROUP BY window_start, window_end",
+      ),
+      position: { line: 2, column: '  FROM Bid GROUP BY '.length + 1 },
+    });
+    const written = await runScenario(
+      bidScenario(`SELECT window_start AS s, SUM(price) AS total
+        FROM TABLE(TUMBLE(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '10' MINUTE)) GROUP BY window_start, window_end`),
+    );
+    expect(emitted(written)).toEqual([
+      [t('08:00'), '11.00'],
+      [t('08:10'), '10.00'],
+    ]);
+  });
+
   // Flink's four window TVFs (window-tvf.md); DuckDB has no TABLE(...) of its own, and would only say "syntax error".
   it('a misspelt TUMBLE is named as no table function, where it stands', async () => {
     const query = `SELECT window_start, window_end, SUM(price) AS total_price
