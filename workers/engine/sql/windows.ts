@@ -258,7 +258,9 @@ function checkWindow(spec: WindowSpec, at: number): WindowSpec {
   if (spec.kind === 'hop' && spec.slideUs > spec.sizeUs) {
     throw new QueryShapeError(
       'The slide of a sliding window must not exceed its size.',
-      'Use a slide no longer than the window size.',
+      spec.syntax === 'flink'
+        ? "HOP takes the slide first, then the size: HOP(TABLE t, DESCRIPTOR(ts), INTERVAL '5' MINUTES, INTERVAL '10' MINUTES) is a 10-minute window every 5 minutes."
+        : "window() takes the size first, then the slide: window(ts, '10 minutes', '5 minutes') is a 10-minute window every 5 minutes.",
       at,
     );
   }

@@ -129,6 +129,23 @@ describe('Flink window table functions (window-tvf.md examples)', () => {
     });
   });
 
+  // window-tvf.md: HOP(TABLE data, DESCRIPTOR(timecol), slide, size), the slide first; Spark's window(ts, size, slide)
+  // has the size first, and writing one order for the other is refused with the order of each.
+  it.each([
+    [
+      "TABLE(HOP(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '10' MINUTES, INTERVAL '5' MINUTES))",
+      /^HOP takes the slide first/,
+    ],
+    ["Bid GROUP BY window(bidtime, '5 minutes', '10 minutes')", /^window\(\) takes the size first/],
+  ])('a slide longer than the size, FROM %s: the hint gives the order of the arguments', async (from, hint) => {
+    const query = `SELECT count(*) AS n FROM ${from}${from.startsWith('TABLE') ? ' GROUP BY window_start, window_end' : ''}`;
+    const failure = await runScenario(bidScenario(query)).catch((error: unknown) => describeFailure(error));
+    expect(failure).toMatchObject({
+      message: 'The slide of a sliding window must not exceed its size.',
+      hint: expect.stringMatching(hint),
+    });
+  });
+
   // Flink's window-agg.md deprecates its group window aggregation, GROUP BY TUMBLE(bidtime, INTERVAL '10' MINUTE),
   // for the window TVFs (so FLIP-392 recounts); the refusal gives the TVF that windows the same way.
   it('GROUP BY TUMBLE(bidtime, ...), the legacy group window: refused at it, with the window TVF to write', async () => {
