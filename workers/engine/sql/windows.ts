@@ -96,7 +96,7 @@ export function findTableFunctions(sql: string, tokens: Token[], durationOf: Dur
         tokens[i]!.start,
       );
     }
-    const args = splitTopLevel(tokens.slice(i + 4, innerClose));
+    const args = positionally(name, splitTopLevel(tokens.slice(i + 4, innerClose)));
     calls.push({
       spec: flinkWindow(sql, name, args, durationOf, tokens[i]!.start),
       start: tokens[i]!.start,
@@ -105,6 +105,39 @@ export function findTableFunctions(sql: string, tokens: Token[], durationOf: Dur
     i = outerClose;
   }
   return calls;
+}
+
+/** The parameters of Flink's window TVFs, in order (window-tvf.md, and SqlWindowTableFunction's names). */
+const PARAMETERS: Record<string, string[]> = {
+  TUMBLE: ['DATA', 'TIMECOL', 'SIZE', 'OFFSET'],
+  HOP: ['DATA', 'TIMECOL', 'SLIDE', 'SIZE', 'OFFSET'],
+  CUMULATE: ['DATA', 'TIMECOL', 'STEP', 'SIZE', 'OFFSET'],
+  SESSION: ['DATA', 'TIMECOL', 'GAP'],
+};
+
+/**
+ * A window TVF's arguments without their names (`DATA => TABLE t, TIMECOL => DESCRIPTOR(ts), SIZE => ...`). Flink
+ * takes named arguments in the parameters' order only (WindowTableFunctionTest, FLINK-34338), and so does Tideline.
+ */
+function positionally(name: string, args: Token[][]): Token[][] {
+  return args.map((arg, i) => {
+    const quoted = isSymbol(arg[0], '`') && isSymbol(arg[2], '`');
+    const [label, arrow] = quoted ? [arg[1], arg[3]] : [arg[0], arg[1]];
+    if (!isSymbol(arrow, '=>') || !label || (label.kind !== 'word' && label.kind !== 'quoted')) return arg;
+    const expected = PARAMETERS[name]![i];
+    if (identifierName(label).toUpperCase() !== expected) {
+      const flink = [
+        'Illegal first argument to Window TVF: Note that the DATA param must be the first',
+        'Illegal second argument to Window TVF: Expecting TIMECOL',
+      ][i];
+      throw new QueryShapeError(
+        `${name}: the argument named ${label.text} stands where ${expected ?? 'no argument'} goes${flink ? ` (Flink: "${flink}")` : ''}.`,
+        `Name the arguments in order: ${name}(${PARAMETERS[name]!.map((parameter) => `${parameter} => ...`).join(', ')}), the last ones optional as in the positional form.`,
+        label.start,
+      );
+    }
+    return arg.slice(quoted ? 4 : 2);
+  });
 }
 
 function flinkWindow(sql: string, name: string, args: Token[][], durationOf: DurationOf, at: number): WindowSpec {

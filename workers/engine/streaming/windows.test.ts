@@ -129,6 +129,35 @@ describe('Flink window table functions (window-tvf.md examples)', () => {
     });
   });
 
+  // Flink's WindowTableFunctionTest: testTumbleTVFWithNamedParams and testSessionTVFWithNamedParams name each
+  // argument, in order; testWindowTVFWithNamedParamsOrderChange1 names them out of order and is refused.
+  it.each([
+    [
+      "TUMBLE(DATA => TABLE Bid, TIMECOL => DESCRIPTOR(bidtime), SIZE => INTERVAL '10' MINUTES, `OFFSET` => INTERVAL '5' MINUTES)",
+      "TUMBLE(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '10' MINUTES, INTERVAL '5' MINUTES)",
+    ],
+    [
+      "SESSION(DATA => TABLE Bid PARTITION BY supplier_id, TIMECOL => DESCRIPTOR(bidtime), GAP => INTERVAL '3' MINUTES)",
+      "SESSION(TABLE Bid PARTITION BY supplier_id, DESCRIPTOR(bidtime), INTERVAL '3' MINUTES)",
+    ],
+  ])('named arguments, in order: %s windows as %s', async (named, positional) => {
+    const query = (call: string) => `SELECT * FROM TABLE(${call})`;
+    const batches = await runScenario(bidScenario(query(named)));
+    expect(emitted(batches)).toEqual(emitted(await runScenario(bidScenario(query(positional)))));
+    expect(emitted(batches)).toHaveLength(6);
+  });
+
+  it('named arguments out of order: refused at the misplaced name, in Flink’s words', async () => {
+    const query = `SELECT * FROM TABLE(SESSION(DATA => TABLE Bid PARTITION BY supplier_id,
+  GAP => INTERVAL '3' MINUTES, TIMECOL => DESCRIPTOR(bidtime)))`;
+    const failure = await runScenario(bidScenario(query)).catch((error: unknown) => describeFailure(error));
+    expect(failure).toMatchObject({
+      message: expect.stringContaining('"Illegal second argument to Window TVF: Expecting TIMECOL"'),
+      hint: expect.stringContaining('SESSION(DATA => ..., TIMECOL => ..., GAP => ...)'),
+      position: { line: 2, column: 3 },
+    });
+  });
+
   // window-tvf.md: HOP(TABLE data, DESCRIPTOR(timecol), slide, size), the slide first; Spark's window(ts, size, slide)
   // has the size first, and writing one order for the other is refused with the order of each.
   it.each([
