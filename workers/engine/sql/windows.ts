@@ -96,6 +96,13 @@ export function findTableFunctions(sql: string, tokens: Token[], durationOf: Dur
         tokens[i]!.start,
       );
     }
+    const after = tokens[innerClose + 1];
+    if (innerClose + 1 !== outerClose)
+      throw new QueryShapeError(
+        `TABLE(...) holds one call, ${name}(...), and nothing after it.`,
+        `Put every argument inside ${name}(...): TABLE(${name}(TABLE t, DESCRIPTOR(ts), ...)).`,
+        after!.start,
+      );
     const args = positionally(name, splitTopLevel(tokens.slice(i + 4, innerClose)));
     calls.push({
       spec: flinkWindow(sql, name, args, durationOf, tokens[i]!.start),
@@ -156,10 +163,15 @@ function flinkWindow(sql: string, name: string, args: Token[][], durationOf: Dur
   if (!stream || (!isWord(table![0], 'TABLE') && !isSymbol(relation[0], '(')))
     throw wrong('the first argument must be TABLE <stream>.', table?.[0]?.start);
   const source = identifierName(stream);
-  const partitionBy =
-    isWord(rest[0], 'PARTITION') && isWord(rest[1], 'BY')
-      ? splitTopLevel(rest.slice(2)).map((part) => identifierName(part[part.length - 1]!))
-      : [];
+  const partitioned = isWord(rest[0], 'PARTITION') && isWord(rest[1], 'BY');
+  if (rest.length && !partitioned)
+    throw wrong(
+      `a comma goes after TABLE ${stream.text}${kind === 'session' ? ' [PARTITION BY ...]' : ''}.`,
+      rest[0]!.start,
+    );
+  const partitionBy = partitioned
+    ? splitTopLevel(rest.slice(2)).map((part) => identifierName(part[part.length - 1]!))
+    : [];
   if (!descriptor || !isWord(descriptor[0], 'DESCRIPTOR') || !descriptor[2] || !isSymbol(descriptor[1], '(')) {
     throw wrong('the second argument must be DESCRIPTOR(<event-time column>).', descriptor?.[0]?.start);
   }

@@ -346,6 +346,16 @@ GROUP BY window_start, window_end`,
     ],
     ['TUMBLE with a bare time column', 'append', "SELECT * FROM TABLE(TUMBLE(TABLE a, @ts, INTERVAL '5' SECONDS))"],
     [
+      'TUMBLE without the comma after its table',
+      'append',
+      "SELECT * FROM TABLE(TUMBLE(TABLE a @DESCRIPTOR(ts), INTERVAL '5' SECONDS))",
+    ],
+    [
+      'an argument after TUMBLE(...), inside TABLE(...)',
+      'append',
+      "SELECT * FROM TABLE(TUMBLE(TABLE a, DESCRIPTOR(ts), INTERVAL '5' SECONDS)@, INTERVAL '1' SECOND)",
+    ],
+    [
       'TUMBLE with a misspelt unit',
       'append',
       "SELECT * FROM TABLE(TUMBLE(TABLE a, DESCRIPTOR(ts), @INTERVAL '5' SECONDZ))",
