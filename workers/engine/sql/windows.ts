@@ -172,10 +172,14 @@ function flinkWindow(sql: string, name: string, args: Token[][], durationOf: Dur
   const partitionBy = partitioned
     ? splitTopLevel(rest.slice(2)).map((part) => identifierName(part[part.length - 1]!))
     : [];
-  if (!descriptor || !isWord(descriptor[0], 'DESCRIPTOR') || !descriptor[2] || !isSymbol(descriptor[1], '(')) {
-    throw wrong('the second argument must be DESCRIPTOR(<event-time column>).', descriptor?.[0]?.start);
-  }
-  const timeColumn = identifierName(descriptor[2]);
+  const column = descriptor?.[2];
+  const described =
+    isWord(descriptor?.[0], 'DESCRIPTOR') &&
+    isSymbol(descriptor![1], '(') &&
+    (column?.kind === 'word' || column?.kind === 'quoted') &&
+    closingBracket(descriptor!, 1) === descriptor!.length - 1;
+  if (!described) throw wrong('the second argument must be DESCRIPTOR(<event-time column>).', descriptor?.[0]?.start);
+  const timeColumn = identifierName(column!);
   const expected = { tumble: [1, 2], hop: [2, 3], cumulate: [2, 3], session: [1, 1] }[kind];
   if (intervals.length < expected[0]! || intervals.length > expected[1]!)
     throw wrong(`expected ${expected.join(' or ')} interval arguments, got ${intervals.length}.`);
@@ -185,7 +189,7 @@ function flinkWindow(sql: string, name: string, args: Token[][], durationOf: Dur
     syntax: 'flink',
     source,
     timeColumn,
-    timeColumnAt: descriptor[2].start,
+    timeColumnAt: column!.start,
     sizeUs: 0n,
     slideUs: 0n,
     offsetUs: 0n,

@@ -346,6 +346,16 @@ GROUP BY window_start, window_end`,
     ],
     ['TUMBLE with a bare time column', 'append', "SELECT * FROM TABLE(TUMBLE(TABLE a, @ts, INTERVAL '5' SECONDS))"],
     [
+      'TUMBLE with an empty DESCRIPTOR()',
+      'append',
+      "SELECT * FROM TABLE(TUMBLE(TABLE a, @DESCRIPTOR(), INTERVAL '5' SECONDS))",
+    ],
+    [
+      'TUMBLE with a word after DESCRIPTOR(ts)',
+      'append',
+      "SELECT * FROM TABLE(TUMBLE(TABLE a, @DESCRIPTOR(ts) x, INTERVAL '5' SECONDS))",
+    ],
+    [
       'TUMBLE without the comma after its table',
       'append',
       "SELECT * FROM TABLE(TUMBLE(TABLE a @DESCRIPTOR(ts), INTERVAL '5' SECONDS))",
