@@ -12,6 +12,12 @@ export function databaseCatalog(db: Database): Catalog {
   const aggregateFunctions = new Set(Array.from(names.getChildAt(0)!, (name) => String(name).toLowerCase()));
   return {
     aggregateFunctions,
+    hasRelation(name) {
+      const literal = `'${name.toLowerCase().replaceAll("'", "''")}'`;
+      const relations = `SELECT table_name AS name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()`;
+      const found = db.query(`SELECT count(*)::INTEGER AS n FROM (${relations}) WHERE lower(name) = ${literal}`);
+      return (found.getChildAt(0)!.get(0) as number) > 0;
+    },
     durationOf(expression, what) {
       const text = expression.trim();
       const interval = /^'.*'$/s.test(text) ? `${text}::INTERVAL` : `(${text})::INTERVAL`;

@@ -44,6 +44,8 @@ export { FlinkRuleError, PlanError, SPARK_MESSAGES } from './rules';
 export interface Catalog {
   aggregateFunctions: Set<string>;
   durationOf: DurationOf;
+  /** Whether the database has a table or view of this name (a static table, say). */
+  hasRelation: (name: string) => boolean;
 }
 
 /** A grouping key of a streaming aggregation: its expression and the state column that keeps it. */
@@ -482,6 +484,7 @@ function planAnalysed(
   const tables = stateTables(prefix);
   const { used, sql, tokens } = analysis;
   // A query that is not even a SELECT is left to DuckDB, which names the syntax error.
+  if (used.length === 0 && isWord(tokens[0], 'SELECT')) checkRelationsExist(tokens, sources, catalog);
   if (used.length === 0 && isWord(tokens[0], 'SELECT', 'WITH'))
     throw new PlanError(
       'The query reads no stream, only static tables: it has no batches to run.',
@@ -524,6 +527,25 @@ function planAnalysed(
     return { kind: 'stateless', sources: used, sql, ordered: true };
   }
   return planAggregation(analysis, outputMode, catalog);
+}
+
+/** Each name read after FROM or JOIN is a stream or a table: a misspelt stream reads nothing, not a static table. */
+function checkRelationsExist(tokens: Token[], sources: SourceSpec[], catalog: Catalog): void {
+  const missing = tokens.find(
+    (token, i) =>
+      (token.kind === 'word' || token.kind === 'quoted') &&
+      isWord(tokens[i - 1], 'FROM', 'JOIN') &&
+      !isSymbol(tokens[i + 1], '(') &&
+      !isSymbol(tokens[i + 1], '.') &&
+      !catalog.hasRelation(identifierName(token)),
+  );
+  if (missing)
+    throw new PlanError(
+      `There is no stream or table named ${missing.text}.`,
+      `Streams: ${sources.map((source) => source.name).join(', ') || 'none'}.`,
+      undefined,
+      missing.start,
+    );
 }
 
 /** The output columns of a stage that carry its rows' event time, of its output columns `names`. */

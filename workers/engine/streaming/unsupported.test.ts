@@ -292,6 +292,19 @@ describe("Spark's refusals, in Spark's words", () => {
   });
 });
 
+// A name that is no stream and no table reads nothing: it is named as such, not as a query over static tables only.
+it.each([
+  ['SELECT * FROM @aa', 'aa'],
+  ['SELECT d.name FROM dim d JOIN @bb ON d.k = bb.k', 'bb'],
+])('a misspelt stream, %s: no stream or table of that name, where it stands', async (marked, name) => {
+  const query = marked.replace('@', '');
+  expect(await refusal(query, 'append')).toEqual({
+    message: `There is no stream or table named ${name}.`,
+    hint: 'Streams: a, b, c.',
+    position: { line: 1, column: marked.indexOf('@') + 1 },
+  });
+});
+
 // Spark has no positional join; DuckDB's pairs the n-th rows of each side, and a stream's rows are numbered per batch.
 it('refuses a POSITIONAL JOIN of a stream, which Spark has no form of', async () => {
   const failure = await refusal('SELECT a.k, d.name FROM a POSITIONAL JOIN dim d', 'append');
