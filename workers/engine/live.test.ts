@@ -576,6 +576,24 @@ describe('a batch table of the columns the queries read', () => {
     expect(narrowed.batches).toEqual(whole.batches);
     expect(narrowed.recorded).toEqual(whole.recorded);
   });
+
+  it('keeps every column the query names, as DuckDB binds them before it prunes what is unused', () => {
+    const document = {
+      version: 1,
+      sources: [CLICKS],
+      query: `SELECT window_start, count(*) AS n FROM (SELECT user_id, ts, window_start, window_end FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' SECOND))) GROUP BY window_start, window_end`,
+      trigger: { kind: 'manual' },
+    };
+    const play: Play = (scenario, recorder) => {
+      const live = LiveRun.start(db, scenario, { recorder });
+      return [1000, 2000, 3000, 4000, 5000].flatMap((ms) => live.batchAt(ms, 0));
+    };
+    const narrowed = reports('narrow_named', false, document, play);
+    const whole = reports('whole_named', true, document, play);
+    expect(narrowed.columns).toEqual(['ts', 'user_id', '__row']);
+    expect(narrowed.batches.some((report) => report.rows.length > 0)).toBe(true);
+    expect(narrowed.batches).toEqual(whole.batches);
+  });
 });
 
 describe('what a load tells the UI', () => {

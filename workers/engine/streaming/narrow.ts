@@ -1,5 +1,6 @@
 import type { Database } from '../database';
 import type { SourceSpec } from '../scenario';
+import { identifierName, significant } from '../sql/tokens';
 import type { StreamingQuery } from './query';
 
 /** The column a narrowed batch table carries beside the columns read: each row's position in the batch. */
@@ -12,7 +13,7 @@ const WINDOW_NAMES = new Set(['window_start', 'window_end', 'window_time', 'wind
  * Per stream, the columns the queries read, when that is fewer than all of them: only these are inserted into its
  * batch table. A stream is narrowed when every query that reads it starts with an aggregation over it (whose
  * internal statements name the columns they read), and DuckDB's own plan of that aggregation, with its column
- * pruning, scans no more of them. Everything else (late rows, the input head, the recorder) reads whole rows.
+ * pruning, scans no more of them than its SQL names. Everything else (late rows, the input head, the recorder) reads whole rows.
  */
 export function columnsRead(db: Database, sources: SourceSpec[], queries: StreamingQuery[]): Map<string, string[]> {
   const read = new Map<string, Set<string>>();
@@ -20,10 +21,12 @@ export function columnsRead(db: Database, sources: SourceSpec[], queries: Stream
   for (const query of queries) {
     const first = query.plan.stages[0];
     const aggregated = first?.kind === 'aggregate' && query.plan.sources.every((name) => first.sources.includes(name));
+    // DuckDB binds every column the SQL names before it prunes the unused ones: a named column must stay.
+    const named = aggregated ? namesIn(first.reference) : [];
     for (const name of query.plan.sources) {
       const scanned = aggregated ? scannedColumns(db, first.reference, name) : null;
       if (!scanned) refused.add(name);
-      else read.set(name, new Set([...(read.get(name) ?? []), ...scanned]));
+      else read.set(name, new Set([...(read.get(name) ?? []), ...scanned, ...named]));
     }
   }
   const narrowed = new Map<string, string[]>();
@@ -41,6 +44,13 @@ export function columnsRead(db: Database, sources: SourceSpec[], queries: Stream
     if (kept.length < source.columns.length) narrowed.set(source.name, kept);
   }
   return narrowed;
+}
+
+/** Every name in the SQL, lower-cased: whatever may be a column's. */
+function namesIn(sql: string): string[] {
+  return significant(sql)
+    .filter((token) => token.kind === 'word' || token.kind === 'quoted')
+    .map((token) => identifierName(token).toLowerCase());
 }
 
 /**
