@@ -67,7 +67,8 @@ export class Pipeline {
       counts.set(kind, seen);
       const id = seen === 1 ? kind : `${kind}${seen}`;
       const inputs = upstream ? [upstream.description.id] : plan.sources;
-      operators.push(createOperator(db, stage, outputMode, stagePrefix(prefix, i), id, inputs));
+      const last = i === plan.stages.length - 1;
+      operators.push(createOperator(db, stage, outputMode, stagePrefix(prefix, i), id, inputs, last));
     });
     const prefixes = plan.stages.map((_, i) => stagePrefix(prefix, i));
     return new Pipeline(
@@ -208,13 +209,14 @@ function createOperator(
   prefix: string,
   id: string,
   inputs: string[],
+  last: boolean,
 ): StreamOperator {
   const tables = stateTables(prefix);
   switch (stage.kind) {
     case 'stateless':
       return new StatelessOperator(stage, id, inputs);
     case 'aggregate':
-      return new AggregateOperator(db, stage, tables, outputMode, id, inputs);
+      return new AggregateOperator(db, stage, tables, outputMode, id, inputs, last);
     case 'session':
       return new SessionOperator(db, stage, tables, outputMode, id, inputs);
     case 'dedup':

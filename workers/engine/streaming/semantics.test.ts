@@ -347,43 +347,56 @@ describe('restart', () => {
 });
 
 describe('a batch that fails', () => {
-  it('changes nothing: its statements roll back, its batch id is reused, and the next batch goes on from the state before it', async () => {
-    const run = ScenarioRun.start(
-      await openNodeDatabase(),
-      parseScenario({
-        ...events([]),
-        query: 'SELECT v, CAST(10 - count(*) AS UTINYINT) AS room FROM events GROUP BY v',
-        outputMode: 'update',
-      }),
-    );
-    const step = (count: number, otherKey?: number) => [
-      ...run.runStep({
-        add: {
-          events: [
-            ...Array.from({ length: count }, (_, i) => [at(i), 1]),
-            ...(otherKey === undefined ? [] : [[at(0), otherKey]]),
-          ],
-        },
-      }),
-    ];
-    const stateRows = (batches: BatchReport[]) => batches.map((b) => b.progress.stateOperators[0]!.numRowsTotal);
-    const first = step(2, 2);
-    expect(first.map((b) => [b.batchId, b.rows])).toEqual([
+  // Update mode replaces the touched keys' state rows; complete mode updates them in place.
+  it.each([
+    ['update', [[1, 7]]],
+    [
+      'complete',
       [
-        0,
-        [
-          [1, 8],
-          [2, 9],
-        ],
+        [1, 7],
+        [2, 9],
       ],
-    ]);
-    expect(stateRows(first)).toEqual([2]);
-    // the merged state, with a new key, is written before the emitted value overflows
-    expect(() => step(9, 3)).toThrow(/Conversion Error.*UINT8/);
-    const next = step(1);
-    expect(next.map((b) => [b.batchId, b.rows])).toEqual([[1, [[1, 7]]]]);
-    expect(stateRows(next)).toEqual([2]);
-  });
+    ],
+  ])(
+    'changes nothing in %s mode: its statements roll back, its batch id is reused, and the next batch goes on from the state before it',
+    async (outputMode, after) => {
+      const run = ScenarioRun.start(
+        await openNodeDatabase(),
+        parseScenario({
+          ...events([]),
+          query: 'SELECT v, CAST(10 - count(*) AS UTINYINT) AS room FROM events GROUP BY v',
+          outputMode,
+        }),
+      );
+      const step = (count: number, otherKey?: number) => [
+        ...run.runStep({
+          add: {
+            events: [
+              ...Array.from({ length: count }, (_, i) => [at(i), 1]),
+              ...(otherKey === undefined ? [] : [[at(0), otherKey]]),
+            ],
+          },
+        }),
+      ];
+      const stateRows = (batches: BatchReport[]) => batches.map((b) => b.progress.stateOperators[0]!.numRowsTotal);
+      const first = step(2, 2);
+      expect(first.map((b) => [b.batchId, b.rows])).toEqual([
+        [
+          0,
+          [
+            [1, 8],
+            [2, 9],
+          ],
+        ],
+      ]);
+      expect(stateRows(first)).toEqual([2]);
+      // the merged state, with a new key, is written before the emitted value overflows
+      expect(() => step(9, 3)).toThrow(/Conversion Error.*UINT8/);
+      const next = step(1);
+      expect(next.map((b) => [b.batchId, b.rows])).toEqual([[1, after]]);
+      expect(stateRows(next)).toEqual([2]);
+    },
+  );
 });
 
 describe('state that only grows', () => {
@@ -693,6 +706,50 @@ describe('aggregates', () => {
       ],
     });
     expect(batches[1]!.rows).toEqual([['a', 4, 3, 12, 4, 2, at(5), 'a2', 2]]);
+  });
+
+  it('merges them in complete mode too, where a key is updated in place, with NULL as one key as SQL groups it', async () => {
+    const batch = (...rows: [number, string | null, number | null][]) => ({
+      add: { s: rows.map(([seconds, k, x]) => [at(seconds), k, x]) },
+    });
+    const batches = await runScenario({
+      version: 1,
+      sources: [
+        {
+          name: 's',
+          columns: [
+            ['ts', 'TIMESTAMP'],
+            ['k', 'VARCHAR'],
+            ['x', 'DOUBLE'],
+          ],
+          eventTime: 'ts',
+        },
+      ],
+      query: `SELECT k, count(*) AS n, sum(x) AS total, min(x) AS lo, max(ts) AS last_seen, first(x) AS first_x
+              FROM s GROUP BY k`,
+      outputMode: 'complete',
+      steps: [batch([1, 'a', 5], [2, null, 7], [3, 'b', 1]), batch([4, 'a', 2], [5, null, 3]), batch([6, 'c', 4])],
+    });
+    expect(batches.map((b) => b.rows)).toEqual([
+      [
+        ['a', 1, 5, 5, at(1), 5],
+        ['b', 1, 1, 1, at(3), 1],
+        [null, 1, 7, 7, at(2), 7],
+      ],
+      [
+        ['a', 2, 7, 2, at(4), 5],
+        ['b', 1, 1, 1, at(3), 1],
+        [null, 2, 10, 3, at(5), 7],
+      ],
+      [
+        ['a', 2, 7, 2, at(4), 5],
+        ['b', 1, 1, 1, at(3), 1],
+        ['c', 1, 4, 4, at(6), 4],
+        [null, 2, 10, 3, at(5), 7],
+      ],
+    ]);
+    expect(batches.map((b) => b.progress.stateOperators[0]!.numRowsTotal)).toEqual([3, 3, 4]);
+    expect(batches.map((b) => b.progress.stateOperators[0]!.numRowsUpdated)).toEqual([3, 2, 1]);
   });
 
   it('keeps first, last and any_value of long text across batches (values, not pointers into freed batches)', async () => {

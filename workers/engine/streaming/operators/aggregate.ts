@@ -39,6 +39,11 @@ export class AggregateOperator implements StreamOperator {
   private pending: { stateRows?: number; stateBoundUs: bigint | null } = { stateBoundUs: null };
   /** Whether the batch is aggregated by panes: the plan allows it and each partial state merges exactly. */
   private readonly byPanes: boolean;
+  /**
+   * Whether the batch's partial aggregates are merged into the state in place, by one MERGE, rather than into a table
+   * of touched keys that then replace theirs (which update mode emits). In place, a key's row keeps its position.
+   */
+  private readonly mergesInPlace: boolean;
 
   constructor(
     private readonly run_: Statements,
@@ -47,8 +52,12 @@ export class AggregateOperator implements StreamOperator {
     private readonly outputMode: OutputMode,
     readonly id: string,
     inputs: string[],
+    /** Whether its output goes to the sink, which orders it: then no output depends on the state's row order. */
+    feedsSink: boolean,
   ) {
     this.distincts = plan.aggregates.filter((a) => a.distinct);
+    this.mergesInPlace =
+      feedsSink && outputMode !== 'update' && this.distincts.length === 0 && !plan.orderBy && !plan.limit;
     this.stateTables = { state: tables.state, ...(this.distincts.length && { distinct: tables.distinct }) };
     this.reference = plan.reference;
     this.keyItems = plan.keyItems;
@@ -203,29 +212,8 @@ export class AggregateOperator implements StreamOperator {
       db.query(
         `INSERT INTO ${distinct} SELECT * FROM (${this.distinctValues(onTime)}) EXCEPT SELECT * FROM ${distinct}`,
       );
-    const same = (a: string, b: string) =>
-      plan.keys.map((key) => `${a}.${key.column} IS NOT DISTINCT FROM ${b}.${key.column}`).join(' AND ') || 'TRUE';
-    const sameKey = same('p', 's');
-    const merged = plan.aggregates.map((a) => {
-      if (a.merge === 'distinct') {
-        const { over, index } = a.distinct!;
-        return `(SELECT ${over} FROM ${distinct} AS d WHERE d.__d = ${index} AND ${same('d', 'p')}) AS ${a.column}`;
-      }
-      const both =
-        a.merge === 'combine'
-          ? `combine(s.${a.column}, p.${a.column})`
-          : VALUE_MERGES[a.merge](`s.${a.column}`, `p.${a.column}`);
-      return `CASE WHEN s.__present THEN ${both} ELSE p.${a.column} END AS ${a.column}`;
-    });
-    const keyColumns = plan.keys.map((key) => `p.${key.column}`);
-    db.query(
-      `CREATE OR REPLACE TEMP TABLE ${touched} AS SELECT ${[...keyColumns, ...merged].join(', ')} FROM (${partialSql}) AS p LEFT JOIN (SELECT *, TRUE AS __present FROM ${state}) AS s ON ${sameKey}`,
-    );
-    // DuckDB's DELETE and INSERT return how many rows they changed: no statements to count them.
-    let stateRows = this.stateRows ?? db.count(`SELECT * FROM ${state}`);
-    stateRows -= db.changed(`DELETE FROM ${state} AS s USING ${touched} AS p WHERE ${sameKey}`);
-    const updated = db.changed(`INSERT INTO ${state} SELECT * FROM ${touched}`);
-    stateRows += updated;
+    const { updated, added } = this.mergesInPlace ? this.mergeInPlace(partialSql) : this.mergeByTouched(partialSql);
+    let stateRows = this.stateRows === undefined ? db.count(`SELECT * FROM ${state}`) : this.stateRows + added;
 
     // A row's window ends after its event time, and an event-time key is the event time: the batch's
     // earliest event time bounds what it added to the state from below.
@@ -265,6 +253,54 @@ export class AggregateOperator implements StreamOperator {
         memoryUsedBytes: db.estimateBytes(state, stateRows, () => this.stateBytes()),
       },
     };
+  }
+
+  /** Both partial states of an aggregate merged: the state's row `s` and the batch's `p`. */
+  private mergedState(aggregate: PartialAggregate): string {
+    const { column, merge } = aggregate;
+    if (merge === 'combine') return `combine(s.${column}, p.${column})`;
+    return VALUE_MERGES[merge as keyof typeof VALUE_MERGES](`s.${column}`, `p.${column}`);
+  }
+
+  private sameKey(a: string, b: string): string {
+    return (
+      this.plan.keys.map((key) => `${a}.${key.column} IS NOT DISTINCT FROM ${b}.${key.column}`).join(' AND ') || 'TRUE'
+    );
+  }
+
+  /** One MERGE: each touched key's row updated where it is, each new key's inserted; it returns which it did. */
+  private mergeInPlace(partialSql: string): { updated: number; added: number } {
+    const { keys, aggregates } = this.plan;
+    const set = aggregates.map((a) => `${a.column} = ${this.mergedState(a)}`);
+    const columns = [...keys, ...aggregates].map((item) => item.column);
+    const actions = this.run_.query(
+      `MERGE INTO ${this.tables.state} AS s USING (${partialSql}) AS p ON ${this.sameKey('p', 's')} WHEN MATCHED THEN UPDATE SET ${set.join(', ')} WHEN NOT MATCHED THEN INSERT (${columns.join(', ')}) VALUES (${columns.map((column) => `p.${column}`).join(', ')}) RETURNING merge_action = 'INSERT' AS added`,
+    );
+    let added = 0;
+    for (const inserted of actions.getChildAt(0)!) if (inserted) added++;
+    return { updated: actions.numRows, added };
+  }
+
+  /** The touched keys' merged rows into their table, then in the state in place of their rows there. */
+  private mergeByTouched(partialSql: string): { updated: number; added: number } {
+    const { plan, run_: db } = this;
+    const { state, touched, distinct } = this.tables;
+    const merged = plan.aggregates.map((a) => {
+      if (a.merge === 'distinct') {
+        const { over, index } = a.distinct!;
+        return `(SELECT ${over} FROM ${distinct} AS d WHERE d.__d = ${index} AND ${this.sameKey('d', 'p')}) AS ${a.column}`;
+      }
+      return `CASE WHEN s.__present THEN ${this.mergedState(a)} ELSE p.${a.column} END AS ${a.column}`;
+    });
+    const keyColumns = plan.keys.map((key) => `p.${key.column}`);
+    const sameKey = this.sameKey('p', 's');
+    db.query(
+      `CREATE OR REPLACE TEMP TABLE ${touched} AS SELECT ${[...keyColumns, ...merged].join(', ')} FROM (${partialSql}) AS p LEFT JOIN (SELECT *, TRUE AS __present FROM ${state}) AS s ON ${sameKey}`,
+    );
+    // DuckDB's DELETE and INSERT return how many rows they changed: no statements to count them.
+    const replaced = db.changed(`DELETE FROM ${state} AS s USING ${touched} AS p WHERE ${sameKey}`);
+    const updated = db.changed(`INSERT INTO ${state} SELECT * FROM ${touched}`);
+    return { updated, added: updated - replaced };
   }
 
   commit(): void {
