@@ -4,6 +4,7 @@ import type { Database } from '../database';
 import type { Cell, ColumnSpec, SourceSpec, TableSpec } from '../scenario';
 import { quote } from '../sql/windows';
 import { formatTimestampMicros, tableToJsonRows, type JsonValue } from '../values';
+import { eventTimeStats } from './arrow-stats';
 import { columnsRead, ROW_COLUMN } from './narrow';
 import type { StreamingQuery } from './query';
 
@@ -218,6 +219,26 @@ export class Streams {
    * it moves the watermark, and everything behind it is then dropped as late.
    */
   private statsOf(source: SourceSpec): Omit<SourceBatchStats, 'input'> {
+    const stats = this.statsFromArrow(source) ?? this.statsFromTable(source);
+    if (!stats.rows || !source.eventTime) return stats;
+    const warning = this.farAhead(source, stats.minUs!, stats.maxUs!, stats.rows);
+    if (warning) stats.warning = warning;
+    return stats;
+  }
+
+  /**
+   * A narrowed stream's counts read from the batch as it came, when that reads as its batch table would and has no
+   * NULL event time; undefined otherwise.
+   */
+  private statsFromArrow(source: SourceSpec): Omit<SourceBatchStats, 'input'> | undefined {
+    const batch = this.batches.get(source.name);
+    if (batch && !batch.arrow && batch.whole === 0) return { rows: 0 };
+    const arrow = this.arrowAsDuckDB(source);
+    if (!arrow || !source.eventTime) return arrow && { rows: arrow.numRows };
+    return eventTimeStats(arrow.getChildAt(source.columns.findIndex(([name]) => name === source.eventTime))!);
+  }
+
+  private statsFromTable(source: SourceSpec): Omit<SourceBatchStats, 'input'> {
     const table = quote(source.name);
     if (!source.eventTime) {
       const count = this.db.query(`SELECT count(*)::INTEGER AS n FROM ${table}`).getChildAt(0)!.get(0) as number;
@@ -238,10 +259,7 @@ export class Streams {
       stats.rejected = rows.map((values) => ({ source: source.name, values, reason }));
       this.db.query(`DELETE FROM ${table} WHERE ${column} IS NULL`);
     }
-    if (!stats.rows) return stats;
-    Object.assign(stats, { minUs: BigInt(lo!), maxUs: BigInt(hi!), avgUs: BigInt(mean!) });
-    const warning = this.farAhead(source, stats.minUs!, stats.maxUs!, stats.rows);
-    if (warning) stats.warning = warning;
+    if (stats.rows) Object.assign(stats, { minUs: BigInt(lo!), maxUs: BigInt(hi!), avgUs: BigInt(mean!) });
     return stats;
   }
 
