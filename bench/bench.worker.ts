@@ -81,6 +81,7 @@ const LABELS: [RegExp, string][] = [
   ],
   [/qN_touched AS SELECT .* LEFT JOIN/, 'aggregate: merge partials with state (LEFT JOIN, combine)'],
   [/^SELECT count\(\*\) AS n FROM \(SELECT \* FROM qN_touched\)/, 'progress: count updated keys'],
+  [/^MERGE INTO qN_state AS s USING/, 'aggregate: merge the batch into the state in place (MERGE)'],
   [/^DELETE FROM qN_state AS s USING qN_touched/, 'aggregate: delete the touched keys from state'],
   [/^INSERT INTO qN_state SELECT \* FROM qN_touched/, 'aggregate: insert the merged keys into state'],
   [/^SELECT count\(\*\) AS n FROM \(SELECT \* FROM qN_state AS .* WHERE/, 'evict: count closed windows'],
@@ -127,10 +128,10 @@ class Recorder {
   wrap(db: Database): void {
     const queryIPC = db.queryIPC.bind(db);
     const insertArrow = db.insertArrow.bind(db);
-    db.queryIPC = (sql: string) => {
+    db.queryIPC = (sql: string, prepared?: boolean) => {
       const t0 = performance.now();
       try {
-        return queryIPC(sql);
+        return queryIPC(sql, prepared);
       } finally {
         this.add(sql, performance.now() - t0);
       }

@@ -16,6 +16,25 @@ function rows(sql: string) {
 }
 
 describe('Database', () => {
+  it('runs a prepared statement again over what its names resolve to now: after USE, after a table is replaced', () => {
+    const values = () =>
+      db
+        .query('SELECT v FROM t ORDER BY v', true)
+        .toArray()
+        .map((row) => row.v as number);
+    db.query('CREATE SCHEMA IF NOT EXISTS one');
+    db.query('CREATE SCHEMA IF NOT EXISTS two');
+    db.query('CREATE OR REPLACE TABLE one.t AS SELECT 1 AS v');
+    db.query('CREATE OR REPLACE TABLE two.t AS SELECT 2 AS v');
+    db.query('USE one');
+    expect(values()).toEqual([1]);
+    db.query('USE two');
+    expect(values()).toEqual([2]);
+    db.query('CREATE OR REPLACE TABLE t AS SELECT 3 AS v UNION ALL SELECT 4');
+    expect(values()).toEqual([3, 4]);
+    db.query('USE main');
+  });
+
   it('runs a query and returns Arrow IPC bytes', () => {
     expect(rows('SELECT 42 AS answer')).toEqual({ columns: ['answer'], rows: [[42]] });
   });

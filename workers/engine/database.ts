@@ -8,6 +8,8 @@ import type { EngineError, QueryOutcome } from '../protocol';
  */
 export class Database {
   private readonly connection: DuckDBConnection;
+  /** Prepared statements by their SQL, while nothing has changed what their names resolve to (`rebinds`). */
+  private readonly prepared = new Map<string, number>();
 
   constructor(
     readonly bindings: DuckDBBindings,
@@ -21,19 +23,46 @@ export class Database {
     return this.bindings.getVersion();
   }
 
-  /** Runs SQL and returns the result as DuckDB's own Arrow IPC stream; throws DuckDB's error as is. */
-  queryIPC(sql: string): Uint8Array {
+  /**
+   * Runs SQL and returns the result as DuckDB's own Arrow IPC stream; throws DuckDB's error as is. SQL run again
+   * and again (`prepared`) is planned once, as a prepared statement.
+   */
+  queryIPC(sql: string, prepared = false): Uint8Array {
+    if (prepared) return this.runPrepared(sql);
+    if (REBINDS.test(sql)) this.forgetPrepared();
     return this.connection.useUnsafe((bindings, id) => bindings.runQuery(id, sql));
   }
 
   /** Runs SQL and returns the result table; throws DuckDB's error as is. */
-  query(sql: string): Table {
-    return tableFromIPC(this.queryIPC(sql));
+  query(sql: string, prepared = false): Table {
+    return tableFromIPC(this.queryIPC(sql, prepared));
   }
 
   /** Loads an Arrow IPC stream into a table, creating it if asked. */
   insertArrow(table: string, ipc: Uint8Array, create: boolean): void {
+    if (create) this.forgetPrepared();
     this.connection.insertArrowFromIPCStream(ipc, { name: table, create });
+  }
+
+  private runPrepared(sql: string): Uint8Array {
+    let statement = this.prepared.get(sql);
+    if (statement === undefined) {
+      if (this.prepared.size >= MAX_PREPARED) this.forgetPrepared();
+      statement = this.connection.useUnsafe((bindings, id) => bindings.createPrepared(id, sql));
+      this.prepared.set(sql, statement);
+    }
+    const id = statement;
+    return this.connection.useUnsafe((bindings, connection) => bindings.runPrepared(connection, id, []));
+  }
+
+  /**
+   * A prepared statement stays bound to the tables its names resolved to: after USE it would read the old schema's.
+   * After DDL outside the temporary catalog DuckDB binds it again at every run, which costs what planning does.
+   */
+  private forgetPrepared(): void {
+    for (const statement of this.prepared.values())
+      this.connection.useUnsafe((bindings, id) => bindings.closePrepared(id, statement));
+    this.prepared.clear();
   }
 
   /** DuckDB's memory limit, in bytes. */
@@ -51,10 +80,10 @@ export class Database {
 
   /** Runs `work` in one transaction: if any of its statements fails, none of them happened. */
   atomically<T>(work: () => T): T {
-    this.queryIPC('BEGIN TRANSACTION');
+    this.queryIPC('BEGIN TRANSACTION', true);
     try {
       const result = work();
-      this.queryIPC('COMMIT');
+      this.queryIPC('COMMIT', true);
       return result;
     } catch (error) {
       this.queryIPC('ROLLBACK');
@@ -75,6 +104,13 @@ export class Database {
     }
   }
 }
+
+/** Statements that may change what a name resolves to: the search path, settings, DDL but a temporary table's. */
+const REBINDS =
+  /(?:^|;)\s*(?!CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s)(?:USE|SET|RESET|PRAGMA|CREATE|DROP|ALTER|ATTACH|DETACH|IMPORT|CHECKPOINT)\b/i;
+
+/** The most prepared statements kept at once. */
+const MAX_PREPARED = 64;
 
 /**
  * A wasm trap (an `unreachable`, a memory access out of bounds): DuckDB's state can no longer be trusted, so

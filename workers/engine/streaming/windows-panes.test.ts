@@ -13,9 +13,9 @@ const scenario = (query: string, batches: Row[][], outputMode: string) =>
 async function run(document: unknown): Promise<{ batches: BatchReport[]; paneStatements: number }> {
   let paneStatements = 0;
   const query = Statements.prototype.query;
-  vi.spyOn(Statements.prototype, 'query').mockImplementation(function (this: Statements, sql: string) {
+  vi.spyOn(Statements.prototype, 'query').mockImplementation(function (this: Statements, sql, prepared) {
     if (/_panes/.test(sql)) paneStatements++;
-    return query.call(this, sql);
+    return query.call(this, sql, prepared);
   });
   const batches = await runScenario(document);
   vi.restoreAllMocks();

@@ -5,6 +5,7 @@ import { FLINK_RULES } from '../rules';
 import { END_OF_TIME } from '../watermark';
 import {
   EVICT_AT,
+  SMALL_BATCH_ROWS,
   type Emit,
   type OperatorBatch,
   type OperatorResult,
@@ -212,7 +213,9 @@ export class AggregateOperator implements StreamOperator {
       db.query(
         `INSERT INTO ${distinct} SELECT * FROM (${this.distinctValues(onTime)}) EXCEPT SELECT * FROM ${distinct}`,
       );
-    const { updated, added } = this.mergesInPlace ? this.mergeInPlace(partialSql) : this.mergeByTouched(partialSql);
+    const { updated, added } = this.mergesInPlace
+      ? this.mergeInPlace(partialSql, onTime === undefined && batch.inputRows <= SMALL_BATCH_ROWS)
+      : this.mergeByTouched(partialSql);
     let stateRows = this.stateRows === undefined ? db.count(`SELECT * FROM ${state}`) : this.stateRows + added;
 
     // A row's window ends after its event time, and an event-time key is the event time: the batch's
@@ -268,13 +271,17 @@ export class AggregateOperator implements StreamOperator {
     );
   }
 
-  /** One MERGE: each touched key's row updated where it is, each new key's inserted; it returns which it did. */
-  private mergeInPlace(partialSql: string): { updated: number; added: number } {
+  /**
+   * One MERGE: each touched key's row updated where it is, each new key's inserted; it returns which it did. Its SQL
+   * is the same every batch without late rows: for a small batch (`repeats`) it is prepared once.
+   */
+  private mergeInPlace(partialSql: string, repeats: boolean): { updated: number; added: number } {
     const { keys, aggregates } = this.plan;
     const set = aggregates.map((a) => `${a.column} = ${this.mergedState(a)}`);
     const columns = [...keys, ...aggregates].map((item) => item.column);
     const actions = this.run_.query(
       `MERGE INTO ${this.tables.state} AS s USING (${partialSql}) AS p ON ${this.sameKey('p', 's')} WHEN MATCHED THEN UPDATE SET ${set.join(', ')} WHEN NOT MATCHED THEN INSERT (${columns.join(', ')}) VALUES (${columns.map((column) => `p.${column}`).join(', ')}) RETURNING merge_action = 'INSERT' AS added`,
+      repeats,
     );
     let added = 0;
     for (const inserted of actions.getChildAt(0)!) if (inserted) added++;

@@ -8,6 +8,12 @@ export interface BatchWatermarks {
   late: bigint;
 }
 
+/**
+ * The most rows of a small batch: planning its statements costs more than running them, so those it runs every batch
+ * are prepared. A larger batch's are not, as a prepared statement keeps its last run's hash tables until the next.
+ */
+export const SMALL_BATCH_ROWS = 10_000;
+
 /** What an operator knows of the batch it runs. */
 export interface OperatorBatch {
   batchId: number;

@@ -56,8 +56,9 @@ export class Statements {
 
   constructor(readonly db: Database) {}
 
-  query(sql: string) {
-    return this.db.query(sql);
+  /** Runs SQL; `prepared` when the same SQL runs batch after batch (Database.queryIPC). */
+  query(sql: string, prepared = false) {
+    return this.db.query(sql, prepared);
   }
 
   queryIPC(sql: string): Uint8Array {
