@@ -55,8 +55,12 @@ function readRow(readers: ((i: number) => JsonValue)[], r: number): JsonValue[] 
 
 /** A record batch's column read row by row, NULLs included. */
 function rowReader(vector: Vector): (i: number) => JsonValue {
-  const data = vector.data[0]!;
-  const read = bufferReader(data) ?? ((i: number) => cellToJson(data, i, () => vector.get(i)));
+  return chunkReader(vector.data[0]!, (i) => vector.get(i));
+}
+
+/** A chunk of a column read value by value, NULLs included; `get` reads a value Arrow's way, where no buffer does. */
+function chunkReader(data: Data, get: (i: number) => unknown): (i: number) => JsonValue {
+  const read = bufferReader(data) ?? ((i: number) => cellToJson(data, i, () => get(i)));
   return (i) => (data.getValid(i) ? read(i) : null);
 }
 
@@ -66,8 +70,8 @@ export function columnToJson(vector: Vector): JsonValue[] {
   const out: JsonValue[] = [];
   for (const data of vector.data) {
     const first = out.length;
-    const read = bufferReader(data) ?? ((i: number) => cellToJson(data, i, () => vector.get(first + i)));
-    for (let i = 0; i < data.length; i++) out.push(data.getValid(i) ? read(i) : null);
+    const read = chunkReader(data, (i) => vector.get(first + i));
+    for (let i = 0; i < data.length; i++) out.push(read(i));
   }
   return out;
 }

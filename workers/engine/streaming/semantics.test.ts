@@ -667,20 +667,20 @@ WHERE v = 'one' GROUP BY window_start, window_end`,
 });
 
 describe('aggregates', () => {
+  const KEYED = {
+    name: 's',
+    columns: [
+      ['ts', 'TIMESTAMP'],
+      ['k', 'VARCHAR'],
+      ['x', 'DOUBLE'],
+    ],
+    eventTime: 'ts',
+  };
+
   it('merges partial states across batches for count, sum, avg, min and max of numbers, timestamps and text, and approx_count_distinct', async () => {
     const batches = await runScenario({
       version: 1,
-      sources: [
-        {
-          name: 's',
-          columns: [
-            ['ts', 'TIMESTAMP'],
-            ['k', 'VARCHAR'],
-            ['x', 'DOUBLE'],
-          ],
-          eventTime: 'ts',
-        },
-      ],
+      sources: [KEYED],
       query: `SELECT k, count(*) AS n, count(x) AS nx, sum(x) AS total, avg(x) AS mean, min(x) AS lo, max(ts) AS last_seen,
                 min(k || x::INTEGER) AS first_label, approx_count_distinct(x) AS distinct_x
               FROM s GROUP BY k`,
@@ -714,17 +714,7 @@ describe('aggregates', () => {
     });
     const batches = await runScenario({
       version: 1,
-      sources: [
-        {
-          name: 's',
-          columns: [
-            ['ts', 'TIMESTAMP'],
-            ['k', 'VARCHAR'],
-            ['x', 'DOUBLE'],
-          ],
-          eventTime: 'ts',
-        },
-      ],
+      sources: [KEYED],
       query: `SELECT k, count(*) AS n, sum(x) AS total, min(x) AS lo, max(ts) AS last_seen, first(x) AS first_x
               FROM s GROUP BY k`,
       outputMode: 'complete',
