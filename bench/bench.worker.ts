@@ -274,9 +274,9 @@ class Run {
     this.timesGeneration = generators instanceof Map;
     for (const generator of generators?.values() ?? []) {
       const generate = generator.generate.bind(generator);
-      generator.generate = (from, to) => {
+      generator.generate = (from, to, into) => {
         const t0 = performance.now();
-        const out = generate(from, to);
+        const out = generate(from, to, into);
         this.generateMs += performance.now() - t0;
         this.generatedRows += out.rowCount;
         if (this.keepIpc) this.lastIpc.push(out.ipc);

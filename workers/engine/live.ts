@@ -6,6 +6,7 @@ import { createGenerator, type EventGenerator } from './generator';
 import type { GeneratorFeed } from './generator/feed';
 import { triggerIntervalMs, type GeneratorSpec, type Scenario, type Step, type TableSpec } from './scenario';
 import { queryNamed, startQueries, type ScenarioRun } from './runner';
+import { ReusedIpc } from './reused-ipc';
 import type { StreamingQuery } from './streaming/query';
 import { Streams, type InputRecorder } from './streaming/sources';
 import { ScenarioError } from './validate';
@@ -70,6 +71,11 @@ export class LiveRun {
   private throttled = false;
   /** Per query, the processing time of its previous trigger (Spark's input rate is over that gap). */
   private readonly lastTriggerMs = new Map<string, number>();
+  /**
+   * Per generated source, the memory its events' streams are written into: two buffers in turn, as the batch
+   * table that `Streams` reads a batch from stays until the next batch is loaded.
+   */
+  private readonly written = new Map<string, ReusedIpc>();
   /** (processing time, events due, events read) after recent batches, for the flow's rates. */
   private samples: { ms: number; due: number; read: number }[] = [{ ms: 0, due: 0, read: 0 }];
 
@@ -224,7 +230,7 @@ export class LiveRun {
       const from = this.offsets.get(name)!;
       const to = generator.offsetAt(sourceMs);
       if (to > from) {
-        arrow[name] = this.feed?.take(name, from, to) ?? generator.generate(from, to).ipc;
+        arrow[name] = this.feed?.take(name, from, to) ?? generator.generate(from, to, this.writtenFor(name)).ipc;
         this.offsets.set(name, to);
       }
     }
@@ -269,6 +275,12 @@ export class LiveRun {
     }
     for (const [name, { files }] of read) this.offsets.set(name, this.offsets.get(name)! + files);
     return new Map([...read].map(([name, { rejected }]) => [name, rejected]));
+  }
+
+  private writtenFor(source: string): ReusedIpc {
+    let written = this.written.get(source);
+    if (!written) this.written.set(source, (written = new ReusedIpc(2)));
+    return written;
   }
 
   describe(): QueryInfo[] {

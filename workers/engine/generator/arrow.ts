@@ -18,6 +18,7 @@ import {
   type Data,
   type DataType,
 } from 'apache-arrow';
+import type { ReusedIpc } from '../reused-ipc';
 import type { ColumnSpec } from '../scenario';
 import { TWO_32 } from './random';
 
@@ -282,8 +283,13 @@ function makeColumn(type: DataType, column: ColumnData, length: number): Data {
   }
 }
 
-/** One record batch of `length` rows as an Arrow IPC stream, columns in `columns` order. */
-export function toArrowIPC(columns: readonly ColumnSpec[], data: readonly ColumnData[], length: number): Uint8Array {
+/** One record batch of `length` rows as an Arrow IPC stream, columns in `columns` order; written `into` reused memory. */
+export function toArrowIPC(
+  columns: readonly ColumnSpec[],
+  data: readonly ColumnData[],
+  length: number,
+  into?: ReusedIpc,
+): Uint8Array {
   if (data.length !== columns.length) throw new Error(`expected ${columns.length} columns, got ${data.length}`);
   const fields: Field[] = [];
   const children: Data[] = [];
@@ -298,5 +304,6 @@ export function toArrowIPC(columns: readonly ColumnSpec[], data: readonly Column
   });
   const schema = new Schema(fields);
   const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length, nullCount: 0, children }));
-  return tableToIPC(new Table(schema, [batch]), 'stream');
+  const table = new Table(schema, [batch]);
+  return into ? into.write(table) : tableToIPC(table, 'stream');
 }

@@ -9,6 +9,7 @@
  * random choice is a hash of (seed, global event index, field) (`random.ts`), so any range can be generated in
  * any chunking with the same bytes.
  */
+import type { ReusedIpc } from '../reused-ipc';
 import type { ColumnSpec, GeneratorSpec, TableSpec } from '../scenario';
 import { Int64Column, scratch, toArrowIPC } from './arrow';
 import { clicks } from './clicks';
@@ -33,9 +34,13 @@ export interface EventGenerator {
   offsetAt(ms: number): number;
   /**
    * The events with offsets [from, to) as an Arrow IPC stream, columns in `columns` order, with the row count
-   * and each row's event time in epoch microseconds.
+   * and each row's event time in epoch microseconds. The stream is written `into` reused memory when given.
    */
-  generate(from: number, to: number): { ipc: Uint8Array; rowCount: number; eventTimesMicros: BigInt64Array };
+  generate(
+    from: number,
+    to: number,
+    into?: ReusedIpc,
+  ): { ipc: Uint8Array; rowCount: number; eventTimesMicros: BigInt64Array };
   /** Static dimension tables whose keys match the stream's keys, TIMESTAMP as 'YYYY-MM-DD HH:MM:SS' UTC. */
   dimensionTables(): TableSpec[];
 }
@@ -89,7 +94,11 @@ class Generator implements EventGenerator {
     return this.stream.countIn(this.clock.countAtMs(ms));
   }
 
-  generate(from: number, to: number): { ipc: Uint8Array; rowCount: number; eventTimesMicros: BigInt64Array } {
+  generate(
+    from: number,
+    to: number,
+    into?: ReusedIpc,
+  ): { ipc: Uint8Array; rowCount: number; eventTimesMicros: BigInt64Array } {
     if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < from) {
       throw new RangeError(`generate: expected offsets 0 ≤ from ≤ to, got [${from}, ${to})`);
     }
@@ -122,7 +131,7 @@ class Generator implements EventGenerator {
       ts.set(r, time);
     }
     try {
-      const ipc = toArrowIPC(this.columns, [ts.data(), ...this.stream.fill(batch)], n);
+      const ipc = toArrowIPC(this.columns, [ts.data(), ...this.stream.fill(batch)], n, into);
       return { ipc, rowCount: n, eventTimesMicros: ts.values };
     } finally {
       scratch.reclaim();

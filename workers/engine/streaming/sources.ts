@@ -1,6 +1,7 @@
-import { makeVector, Table, tableFromIPC, tableToIPC, type Vector } from 'apache-arrow';
+import { makeVector, Table, tableFromIPC, type Vector } from 'apache-arrow';
 import { INPUT_HEAD, INPUT_SAMPLE, type BatchInput, type BatchWarning, type RejectedRow } from '../../protocol';
 import type { Database } from '../database';
+import { ReusedIpc } from '../reused-ipc';
 import type { Cell, ColumnSpec, SourceSpec, TableSpec } from '../scenario';
 import { quote } from '../sql/windows';
 import { formatTimestampMicros, tableToJsonRows, type JsonValue } from '../values';
@@ -59,6 +60,8 @@ export class Streams {
   private readonly tableRows = new Map<string, number>();
   /** A narrowed stream's batch as it came, and how many of its first rows its whole-row table holds. */
   private readonly batches = new Map<string, { arrow?: Table; positions?: Vector; whole: number }>();
+  /** Where the narrowed and whole-row streams are written: DuckDB reads each at once. */
+  private readonly staged = new ReusedIpc(1);
 
   constructor(
     private readonly db: Database,
@@ -176,7 +179,7 @@ export class Streams {
     this.batches.set(source.name, { arrow, positions, whole: 0 });
     const read = source.columns.flatMap(([name], i) => (kept.includes(name) ? [i] : []));
     const narrow = arrow.selectAt(read).assign(new Table({ [ROW_COLUMN]: positions }));
-    this.db.insertArrow(source.name, tableToIPC(narrow, 'stream'), false);
+    this.db.insertArrow(source.name, this.staged.write(narrow), false);
   }
 
   /** 0, 1, ... `rows` - 1: made once for the largest batch so far. */
@@ -206,7 +209,7 @@ export class Streams {
     if (arrow && positions) {
       const first = rows < arrow.numRows ? rows : arrow.numRows;
       const whole = arrow.slice(0, first).assign(new Table({ [ROW_COLUMN]: positions.slice(0, first) }));
-      this.db.insertArrow(table, tableToIPC(whole, 'stream'), false);
+      this.db.insertArrow(table, this.staged.write(whole), false);
     }
     batch.whole = rows;
     return quote(table);
