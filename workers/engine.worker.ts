@@ -75,12 +75,15 @@ async function slotFor(key: string | undefined): Promise<CheckpointSlot | undefi
   return slot;
 }
 
-/** Each batch goes to the UI with its rows and late rows as Arrow, their buffers transferred. */
+/**
+ * Each batch goes to the UI with its rows and late rows as Arrow, their buffers transferred. The listener's answer
+ * to a batch comes once the page has drawn it.
+ */
 function sendingArrow(listener: LiveListener): SessionListener {
   return (event) => {
-    if (event.kind !== 'batch') return listener(event);
+    if (event.kind !== 'batch') return void listener(event);
     const { batch, transfer } = toLiveBatch(event.report);
-    listener(Comlink.transfer({ kind: 'batch', batch, status: event.status }, transfer));
+    return listener(Comlink.transfer({ kind: 'batch', batch, status: event.status }, transfer));
   };
 }
 

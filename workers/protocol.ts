@@ -295,7 +295,11 @@ export type LiveEvent =
   | { kind: 'status'; status: LiveStatus }
   | { kind: 'error'; error: EngineError };
 
-export type LiveListener = (event: LiveEvent) => void;
+/**
+ * The UI's listener for a loaded run. For a batch it may return a promise that settles once the page has drawn
+ * it: the engine's next batch waits for that, up to a bound, so that the page's main thread gets a core to draw on.
+ */
+export type LiveListener = (event: LiveEvent) => void | Promise<unknown>;
 
 /** One dropped input row: what it was, and which watermark it missed. */
 export interface LateRow {

@@ -117,6 +117,8 @@ export class Playground {
   private models: LiveModel[] = [];
   private frame = 0;
   private liveDirty = false;
+  /** Batches' answers to the engine, given once what has arrived is on screen. */
+  private drawnWaiters: (() => void)[] = [];
   /** The scenario document the engine's run was loaded from, as JSON. */
   private loadedDocument: string | null = null;
   private latestStatus: LiveStatus | null = null;
@@ -508,7 +510,8 @@ export class Playground {
     this.schedule();
   }
 
-  private receive(ticket: number, event: LiveEvent): void {
+  /** What the engine sent, taken in; for a batch, a promise that settles once the page has drawn it. */
+  private receive(ticket: number, event: LiveEvent): Promise<void> | undefined {
     if (!this.loads.admit(ticket, event)) return;
     if (this.awaitingFreshRun) {
       if (event.kind !== 'status' || event.status.batches !== 0) return;
@@ -524,9 +527,17 @@ export class Playground {
         // A run resumed from a checkpoint runs again, identically, the batches after it: shown once.
         if (model && batch.batchId > model.lastBatchId) model.apply(fromLiveBatch(batch), event.status);
         this.liveDirty = true;
+        this.schedule();
+        return this.drawn();
       }
     }
     this.schedule();
+  }
+
+  /** Settles once every part of the screen shows what has arrived and has been painted; at once while hidden. */
+  private drawn(): Promise<void> {
+    if (typeof document === 'undefined' || document.hidden) return Promise.resolve();
+    return new Promise((resolve) => this.drawnWaiters.push(resolve));
   }
 
   private schedule(): void {
@@ -547,7 +558,13 @@ export class Playground {
       this.liveDirty = false;
       this.live.publish({ version: ++this.version, models: this.models, model });
     }
-    if (this.live.step()) this.schedule();
+    if (this.live.step()) {
+      this.schedule();
+    } else if (this.drawnWaiters.length > 0) {
+      // The last part is drawn in this frame, after this callback: the next frame comes after its paint.
+      const waiters = this.drawnWaiters.splice(0);
+      requestAnimationFrame(() => waiters.forEach((resolve) => resolve()));
+    }
   }
 
   /** The static tables of the loaded run, with their columns, for the Sources panel and completion. */

@@ -3,7 +3,7 @@ import type { BatchReport } from '../protocol';
 import type { Database } from './database';
 import { openNodeDatabase } from './node';
 import { LiveRun, type SourceFlow } from './live';
-import { Scheduler, STALL_MS, type BatchSource, type Timers } from './scheduler';
+import { DRAW_WAIT_MS, Scheduler, STALL_MS, type BatchSource, type Timers } from './scheduler';
 import { LiveSession, MAX_REPORT_ROWS, type SessionEvent } from './session';
 import { parseScenario } from './validate';
 import { ScenarioRun } from './runner';
@@ -428,6 +428,46 @@ describe('overload and stalls', () => {
     await Promise.resolve();
     await Promise.resolve();
     expect(due).toEqual([1000]);
+  });
+
+  // Not Spark's: a batch run back to back took the core the page's main thread draws on (issue #17, goal 8).
+  it('a batch falling behind waits for the page to draw the one before, at most DRAW_WAIT_MS', async () => {
+    const timers = new ManualTimers();
+    const { source, due } = recordingSource(timers, Infinity);
+    const drawings: { resolve: () => void; reject: (error: Error) => void }[] = [];
+    const scheduler = new Scheduler(
+      source,
+      { kind: 'processingTime', interval: EVERY_SECOND },
+      () => new Promise<void>((resolve, reject) => drawings.push({ resolve, reject })),
+      () => {},
+      timers,
+    );
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    scheduler.play();
+    timers.advance(1000);
+    expect(due).toEqual([1000]);
+    expect(scheduler.status().fallingBehind).toBe(true);
+    timers.advance(DRAW_WAIT_MS - 1);
+    await settle();
+    expect(due).toEqual([1000]); // still drawing
+    drawings[0]!.resolve();
+    await settle();
+    expect(due).toEqual([1000, 1000]); // drawn: the next batch starts at once, for the tick due now
+    timers.advance(DRAW_WAIT_MS - 1);
+    await settle();
+    expect(due).toHaveLength(2);
+    timers.advance(1);
+    await settle();
+    expect(due).toHaveLength(3); // a page that draws nothing holds the run no longer than the bound
+    drawings[2]!.reject(new Error('the page went away'));
+    timers.advance(0);
+    await settle();
+    expect(due).toHaveLength(4);
+    timers.advance(0);
+    scheduler.pause();
+    drawings[3]!.resolve();
+    await settle();
+    expect(due).toHaveLength(4);
   });
 
   const FAST_CLICKS = { ...CLICKS, generator: { ...CLICKS.generator, rate: 100 } };

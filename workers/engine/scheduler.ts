@@ -38,6 +38,13 @@ export const MANUAL_STEP_MS = 1000;
 export const STALL_MS = 250;
 
 /**
+ * The longest a batch waits for the page to draw the one before it. The wait gives the page's main thread a core
+ * while it draws (on two cores, a worker running batches back to back doubled the page's frames); the bound keeps
+ * a page that draws nothing, a background tab, from holding the run.
+ */
+export const DRAW_WAIT_MS = 250;
+
+/**
  * Spark's triggers over simulated processing time, which only passes while the run plays:
  * processing-time intervals (the first batch as the run starts, then aligned ticks; an overrunning batch makes
  * the next start at once and marks the run as falling behind; missed ticks are not replayed), once,
@@ -54,12 +61,15 @@ export class Scheduler {
   private lastBatchMs = 0;
   private fallingBehind = false;
   private finished = false;
+  /** The last batch's drawing, until the next batch has waited for it. */
+  private drawing: Promise<unknown> | null = null;
   private readonly intervalMs: number;
 
   constructor(
     private readonly source: BatchSource,
     private readonly trigger: TriggerSpec,
-    private readonly onBatch: (report: BatchReport, status: LiveStatus) => void,
+    /** A promise it returns settles once the batch is drawn: the next batch waits for it, up to DRAW_WAIT_MS. */
+    private readonly onBatch: (report: BatchReport, status: LiveStatus) => unknown,
     private readonly onStatus: (status: LiveStatus) => void,
     private readonly timers: Timers = REAL_TIMERS,
     /** A batch that failed on a timer: the run has paused; the error goes here, not to the event loop. */
@@ -158,7 +168,10 @@ export class Scheduler {
       this.batches++;
       this.lastBatchMs = processingMs;
     }
-    for (const report of reports) this.onBatch(report, this.status());
+    const drawn = reports
+      .map((report) => this.onBatch(report, this.status()))
+      .filter((done) => done instanceof Promise);
+    if (drawn.length > 0) this.drawing = Promise.all(drawn);
     return reports;
   }
 
@@ -191,16 +204,10 @@ export class Scheduler {
 
   private tick(due: number): void {
     if (this.resumedAt === null) return;
-    const events = this.source.ready?.();
-    if (events) {
-      // The generator worker is still making this batch's events: the batch waits for them.
-      const waiting = {};
-      this.timer = waiting;
-      void events.then(() => {
-        if (this.timer !== waiting) return; // paused or stopped meanwhile
-        this.timer = null;
-        this.failSafely(() => this.tick(due));
-      });
+    // The generator worker may still be making this batch's events, and the page drawing the last batch.
+    const before = this.source.ready?.() ?? this.drawn();
+    if (before) {
+      this.after(before, () => this.tick(due));
       return;
     }
     this.runAt(due);
@@ -215,6 +222,28 @@ export class Scheduler {
     } else {
       this.scheduleTick();
     }
+  }
+
+  /** The last batch's drawing, at most DRAW_WAIT_MS of it, once: null when nothing is being drawn. */
+  private drawn(): Promise<unknown> | null {
+    const drawing = this.drawing;
+    this.drawing = null;
+    if (!drawing) return null;
+    let bound: unknown;
+    const waited = new Promise<void>((resolve) => (bound = this.timers.setTimeout(resolve, DRAW_WAIT_MS)));
+    // A page that failed to draw, or went away, holds the run no longer than one that draws slowly.
+    return Promise.race([drawing.catch(() => {}), waited]).then(() => this.timers.clearTimeout(bound));
+  }
+
+  /** Runs `then` once `before` has settled, unless the run was paused or stopped meanwhile. */
+  private after(before: Promise<unknown>, then: () => void): void {
+    const waiting = {};
+    this.timer = waiting;
+    void before.then(() => {
+      if (this.timer !== waiting) return;
+      this.timer = null;
+      this.failSafely(then);
+    });
   }
 
   /** Available-now: everything available when it started, in as many batches as needed, then the no-data batches. */

@@ -31,7 +31,8 @@ let runs = 0;
  */
 export type SessionEvent =
   { kind: 'batch'; report: BatchReport; status: LiveStatus } | Exclude<LiveEvent, { kind: 'batch' }>;
-export type SessionListener = (event: SessionEvent) => void;
+/** A promise the listener returns for a batch settles once the batch is drawn; the next batch waits for it. */
+export type SessionListener = (event: SessionEvent) => unknown;
 
 /**
  * The most rows of a stateless batch sent to the UI (the last ones; `progress.sink.numOutputRows` counts
@@ -212,8 +213,9 @@ export class LiveSession {
         scenario.trigger,
         (report, status) => {
           recording?.keep(report);
-          listener({ kind: 'batch', report, status });
+          const drawn = listener({ kind: 'batch', report, status });
           this.checkpointSoon();
+          return drawn;
         },
         (status) => listener({ kind: 'status', status }),
         this.timers,
