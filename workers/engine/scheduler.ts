@@ -48,7 +48,8 @@ export const DRAW_WAIT_MS = 250;
  * Spark's triggers over simulated processing time, which only passes while the run plays:
  * processing-time intervals (the first batch as the run starts, then aligned ticks; an overrunning batch makes
  * the next start at once and marks the run as falling behind; missed ticks are not replayed), once,
- * available-now, and manual steps.
+ * available-now, and manual steps. A tick's batch first waits for the events a generator worker is making and,
+ * up to DRAW_WAIT_MS, for the page to draw the batch before.
  */
 export class Scheduler {
   private processingBase = 0;
@@ -216,7 +217,8 @@ export class Scheduler {
     const throttled = this.source.flow?.().throttled ?? false;
     this.fallingBehind = overran || throttled;
     if (this.fallingBehind) {
-      // The next batch starts at once, at the tick it is due for now; missed ticks are skipped, not replayed.
+      // The next batch starts at once (once the page has drawn this one), at the tick it is due for now; missed ticks
+      // are skipped, not replayed.
       const next = Math.floor(this.processingMs / this.intervalMs) * this.intervalMs;
       this.setTimer(() => this.tick(next), 0);
     } else {
