@@ -20,12 +20,27 @@ class BufferSink extends AsyncByteQueue {
   }
 }
 
+/** Writes `table` as one IPC stream into `bytes`, or into a larger buffer when it does not fit. */
+function writeStream(table: Table, bytes: Uint8Array): Uint8Array {
+  const sink = new BufferSink(bytes);
+  const writer = new RecordBatchStreamWriter();
+  writer.reset(sink);
+  writer.write(table);
+  writer.finish();
+  return sink.bytes.subarray(0, sink.length);
+}
+
+/** Where IPC streams are written: `write` returns `table` as one stream, as `tableToIPC(table, 'stream')` does. */
+export interface IpcTarget {
+  write(table: Table): Uint8Array;
+}
+
 /**
  * Arrow IPC streams written into memory that is used again: `slots` buffers in turn, so that a stream stays valid
  * until `slots` more have been written. A live run writes tens of megabytes of streams a batch, each read once by
  * DuckDB; as fresh memory each time, at 1M events/s that made V8 run a major GC every second on both cores.
  */
-export class ReusedIpc {
+export class ReusedIpc implements IpcTarget {
   private readonly buffers: Uint8Array[];
   private next = 0;
 
@@ -33,16 +48,29 @@ export class ReusedIpc {
     this.buffers = Array.from({ length: slots }, () => new Uint8Array(0));
   }
 
-  /** `table` as one IPC stream, as `tableToIPC(table, 'stream')` writes it. */
   write(table: Table): Uint8Array {
     const slot = this.next;
     this.next = (slot + 1) % this.buffers.length;
-    const sink = new BufferSink(this.buffers[slot]!);
-    const writer = new RecordBatchStreamWriter();
-    writer.reset(sink);
-    writer.write(table);
-    writer.finish();
-    this.buffers[slot] = sink.bytes;
-    return sink.bytes.subarray(0, sink.length);
+    const stream = writeStream(table, this.buffers[slot]!);
+    this.buffers[slot] = new Uint8Array(stream.buffer);
+    return stream;
+  }
+}
+
+/**
+ * Streams written into buffers that were handed away and given back: a generator worker's, transferred to the
+ * engine and returned once it has read them. Each stream's buffer is the writer's no more; a buffer given back is.
+ */
+export class ReturnedIpc implements IpcTarget {
+  private free: ArrayBuffer[] = [];
+
+  /** Buffers to write into again; a few are kept, the largest. */
+  giveBack(buffers: ArrayBuffer[]): void {
+    this.free = [...this.free, ...buffers].sort((a, b) => a.byteLength - b.byteLength).slice(-4);
+  }
+
+  write(table: Table): Uint8Array {
+    const buffer = this.free.pop();
+    return writeStream(table, buffer ? new Uint8Array(buffer) : new Uint8Array(0));
   }
 }

@@ -18,7 +18,7 @@ import {
   type Data,
   type DataType,
 } from 'apache-arrow';
-import type { ReusedIpc } from '../reused-ipc';
+import type { IpcTarget } from '../reused-ipc';
 import type { ColumnSpec } from '../scenario';
 import { TWO_32 } from './random';
 
@@ -288,7 +288,7 @@ export function toArrowIPC(
   columns: readonly ColumnSpec[],
   data: readonly ColumnData[],
   length: number,
-  into?: ReusedIpc,
+  into?: IpcTarget,
 ): Uint8Array {
   if (data.length !== columns.length) throw new Error(`expected ${columns.length} columns, got ${data.length}`);
   const fields: Field[] = [];

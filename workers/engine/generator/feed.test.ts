@@ -88,6 +88,38 @@ describe('generation in a worker of its own', () => {
     ]);
   });
 
+  it('the buffer of a batch read goes back to the worker two batches later, and the worker writes into it', async () => {
+    const { port, requests } = workerPair();
+    const feed = new GeneratorFeed(port);
+    const buffers: ArrayBufferLike[] = [];
+    const take = feed.take.bind(feed);
+    feed.take = (source, from, to) => {
+      const ipc = take(source, from, to);
+      if (ipc) buffers.push(ipc.buffer);
+      return ipc;
+    };
+    db.query('CREATE SCHEMA IF NOT EXISTS feed_d');
+    db.query('USE feed_d');
+    const alone = LiveRun.start(db, scenario());
+    const expected = [1, 2, 3, 4, 5, 6, 7].map((k) => alone.batchAt(k * 1000, 0));
+    db.query('CREATE SCHEMA IF NOT EXISTS feed_e');
+    db.query('USE feed_e');
+    const fed = LiveRun.start(db, scenario(), { feed });
+    const got = [];
+    for (const k of [1, 2, 3, 4, 5, 6, 7]) {
+      await fed.ready();
+      got.push(fed.batchAt(k * 1000, 0));
+    }
+    db.query('USE main');
+    expect(got.map((reports) => reports.map((r) => [r.numInputRows, r.rows]))).toEqual(
+      expected.map((reports) => reports.map((r) => [r.numInputRows, r.rows])),
+    );
+    // Batches 2-7 were the worker's; once a third was taken, the first's buffer went back with the next ask.
+    expect(requests.map((request) => request.spent.length)).toEqual([0, 0, 0, 1, 1, 1, 1]);
+    expect(requests[3]!.spent[0]).toBe(buffers[0]);
+    expect(buffers[3]).toBe(buffers[0]); // batch 5's events, written into batch 2's memory
+  });
+
   it('a batch whose range differs from the one asked for makes its own events', async () => {
     const { port } = workerPair();
     const feed = new GeneratorFeed(port);

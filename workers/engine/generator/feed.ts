@@ -4,6 +4,7 @@
  * Events are a pure function of (spec, offset), so bytes made there are the bytes the engine would make.
  * The engine's side is `GeneratorFeed`; the worker's side is `serveGenerators` (workers/generator.worker.ts).
  */
+import { ReturnedIpc } from '../reused-ipc';
 import type { GeneratorSpec } from '../scenario';
 import { createGenerator, type EventGenerator } from './index';
 
@@ -12,13 +13,15 @@ export interface GenerateRequest {
   spec: GeneratorSpec;
   from: number;
   to: number;
+  /** Buffers of events the engine has read, transferred back to be written into again. */
+  spent: ArrayBuffer[];
 }
 
 export type GenerateReply = { id: number; ipc: Uint8Array } | { id: number; error: string };
 
 /** The part of a Worker (or a MessagePort) the feed talks through. */
 export interface FeedPort {
-  postMessage(message: GenerateRequest): void;
+  postMessage(message: GenerateRequest, transfer: Transferable[]): void;
   onmessage: ((event: MessageEvent<GenerateReply>) => void) | null;
   onerror?: ((event: never) => void) | null;
 }
@@ -33,6 +36,12 @@ interface Prefetch {
 }
 
 /**
+ * A source's events taken are read until two more of its batches have been taken (the batch table a narrowed
+ * stream's batch is read from stays until the next batch loads); then their buffer goes back to the worker.
+ */
+const TAKEN_KEPT = 2;
+
+/**
  * The engine's side: per source, at most one range asked for ahead. A batch takes the bytes when they
  * are exactly its range (a trigger on time); otherwise (a batch overran, or caught up) it makes them itself.
  */
@@ -40,6 +49,10 @@ export class GeneratorFeed {
   private nextId = 0;
   private readonly prefetched = new Map<string, Prefetch>();
   private broken = false;
+  /** Per source, the buffers of the batches taken last, oldest first. */
+  private readonly taken = new Map<string, ArrayBuffer[]>();
+  /** Buffers read and no longer needed, to go back with the next request. */
+  private spent: ArrayBuffer[] = [];
 
   constructor(private readonly port: FeedPort) {
     port.onmessage = (event) => this.receive(event.data);
@@ -50,6 +63,7 @@ export class GeneratorFeed {
   reset(): void {
     for (const prefetch of this.prefetched.values()) prefetch.settle();
     this.prefetched.clear();
+    this.taken.clear();
   }
 
   /** Asks the generator worker for events [from, to) of `source`, replacing any earlier ask. */
@@ -63,7 +77,9 @@ export class GeneratorFeed {
     let settle = () => {};
     const arrived = new Promise<void>((resolve) => (settle = resolve));
     this.prefetched.set(source, { id, from, to, ipc: null, arrived, settle });
-    this.port.postMessage({ id, spec, from, to });
+    const spent = this.spent;
+    this.spent = [];
+    this.port.postMessage({ id, spec, from, to, spent }, spent);
   }
 
   /** Resolves once every prefetch asked for has arrived (or failed); null when none is on its way. */
@@ -77,7 +93,12 @@ export class GeneratorFeed {
     const prefetch = this.prefetched.get(source);
     if (!prefetch || prefetch.ipc === null) return undefined;
     this.prefetched.delete(source);
-    return prefetch.from === from && prefetch.to === to ? prefetch.ipc : undefined;
+    if (prefetch.from !== from || prefetch.to !== to) return undefined;
+    const taken = this.taken.get(source) ?? [];
+    taken.push(prefetch.ipc.buffer as ArrayBuffer);
+    if (taken.length > TAKEN_KEPT) this.spent.push(taken.shift()!);
+    this.taken.set(source, taken);
+    return prefetch.ipc;
   }
 
   private receive(reply: GenerateReply): void {
@@ -96,13 +117,18 @@ export class GeneratorFeed {
   }
 }
 
-/** The generator worker's side: answers each request with the events' Arrow IPC bytes, transferred. */
+/**
+ * The generator worker's side: answers each request with the events' Arrow IPC bytes, transferred, written into
+ * the buffers the engine gave back.
+ */
 export function serveGenerators(scope: {
   onmessage: ((event: MessageEvent<GenerateRequest>) => void) | null;
   postMessage(message: GenerateReply, transfer: Transferable[]): void;
 }): void {
   const generators = new Map<string, EventGenerator>();
-  scope.onmessage = ({ data: { id, spec, from, to } }) => {
+  const written = new ReturnedIpc();
+  scope.onmessage = ({ data: { id, spec, from, to, spent } }) => {
+    written.giveBack(spent);
     try {
       const key = JSON.stringify(spec);
       let generator = generators.get(key);
@@ -111,7 +137,7 @@ export function serveGenerators(scope: {
         generator = createGenerator(spec);
         generators.set(key, generator);
       }
-      const { ipc } = generator.generate(from, to);
+      const { ipc } = generator.generate(from, to, written);
       scope.postMessage({ id, ipc }, [ipc.buffer]);
     } catch (error) {
       scope.postMessage({ id, error: error instanceof Error ? error.message : String(error) }, []);

@@ -9,7 +9,7 @@
  * random choice is a hash of (seed, global event index, field) (`random.ts`), so any range can be generated in
  * any chunking with the same bytes.
  */
-import type { ReusedIpc } from '../reused-ipc';
+import type { IpcTarget } from '../reused-ipc';
 import type { ColumnSpec, GeneratorSpec, TableSpec } from '../scenario';
 import { Int64Column, scratch, toArrowIPC } from './arrow';
 import { clicks } from './clicks';
@@ -39,7 +39,7 @@ export interface EventGenerator {
   generate(
     from: number,
     to: number,
-    into?: ReusedIpc,
+    into?: IpcTarget,
   ): { ipc: Uint8Array; rowCount: number; eventTimesMicros: BigInt64Array };
   /** Static dimension tables whose keys match the stream's keys, TIMESTAMP as 'YYYY-MM-DD HH:MM:SS' UTC. */
   dimensionTables(): TableSpec[];
@@ -97,7 +97,7 @@ class Generator implements EventGenerator {
   generate(
     from: number,
     to: number,
-    into?: ReusedIpc,
+    into?: IpcTarget,
   ): { ipc: Uint8Array; rowCount: number; eventTimesMicros: BigInt64Array } {
     if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < from) {
       throw new RangeError(`generate: expected offsets 0 ≤ from ≤ to, got [${from}, ${to})`);
