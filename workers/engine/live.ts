@@ -6,7 +6,7 @@ import { createGenerator, type EventGenerator } from './generator';
 import type { GeneratorFeed } from './generator/feed';
 import { triggerIntervalMs, type GeneratorSpec, type Scenario, type Step, type TableSpec } from './scenario';
 import { queryNamed, startQueries, type ScenarioRun } from './runner';
-import { ReusedIpc } from './reused-ipc';
+import { ReusedIpc, STREAMS_IN_USE } from './reused-ipc';
 import type { StreamingQuery } from './streaming/query';
 import { Streams, type InputRecorder } from './streaming/sources';
 import { ScenarioError } from './validate';
@@ -71,10 +71,7 @@ export class LiveRun {
   private throttled = false;
   /** Per query, the processing time of its previous trigger (Spark's input rate is over that gap). */
   private readonly lastTriggerMs = new Map<string, number>();
-  /**
-   * Per generated source, the memory its events' streams are written into: two buffers in turn, as the batch
-   * table that `Streams` reads a batch from stays until the next batch is loaded.
-   */
+  /** Per generated source, the memory its events' streams are written into, STREAMS_IN_USE buffers in turn. */
   private readonly written = new Map<string, ReusedIpc>();
   /** (processing time, events due, events read) after recent batches, for the flow's rates. */
   private samples: { ms: number; due: number; read: number }[] = [{ ms: 0, due: 0, read: 0 }];
@@ -279,7 +276,7 @@ export class LiveRun {
 
   private writtenFor(source: string): ReusedIpc {
     let written = this.written.get(source);
-    if (!written) this.written.set(source, (written = new ReusedIpc(2)));
+    if (!written) this.written.set(source, (written = new ReusedIpc(STREAMS_IN_USE)));
     return written;
   }
 

@@ -30,6 +30,12 @@ function writeStream(table: Table, bytes: Uint8Array): Uint8Array {
   return sink.bytes.subarray(0, sink.length);
 }
 
+/**
+ * How many streams of one source a live run writes before one it wrote can go: the batch's own, and the next, as
+ * `Streams` reads a narrowed batch's Arrow until the next batch of its source loads.
+ */
+export const STREAMS_IN_USE = 2;
+
 /** Where IPC streams are written: `write` returns `table` as one stream, as `tableToIPC(table, 'stream')` does. */
 export interface IpcTarget {
   write(table: Table): Uint8Array;

@@ -51,35 +51,50 @@ const scenario = () =>
     trigger: { kind: 'processingTime', interval: '1 second' },
   });
 
+/** A feed on a same-thread worker, with the asks it made and what each take returned. */
+function watchedFeed() {
+  const { port, requests } = workerPair();
+  const feed = new GeneratorFeed(port);
+  const taken: (Uint8Array | undefined)[] = [];
+  const take = feed.take.bind(feed);
+  feed.take = (source, from, to) => {
+    const ipc = take(source, from, to);
+    taken.push(ipc);
+    return ipc;
+  };
+  return { feed, requests, taken };
+}
+
+/**
+ * The scenario's first `batches` batches (one a second) made in line and fed by `feed`, each run in a schema of its
+ * own (`schema` and `schema`_fed): each batch's input count and rows.
+ */
+async function aloneAndFed(feed: GeneratorFeed, batches: number, schema: string) {
+  const rowsOf = (reports: { numInputRows: number; rows: unknown[] }[]) => reports.map((r) => [r.numInputRows, r.rows]);
+  const seconds = Array.from({ length: batches }, (_, i) => (i + 1) * 1000);
+  db.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  db.query(`USE ${schema}`);
+  const alone = LiveRun.start(db, scenario());
+  const expected = seconds.map((ms) => rowsOf(alone.batchAt(ms, 0)));
+  db.query(`CREATE SCHEMA IF NOT EXISTS ${schema}_fed`);
+  db.query(`USE ${schema}_fed`);
+  const fed = LiveRun.start(db, scenario(), { feed });
+  const got = [];
+  for (const ms of seconds) {
+    await fed.ready();
+    got.push(rowsOf(fed.batchAt(ms, 0)));
+  }
+  db.query('USE main');
+  return { got, expected };
+}
+
 describe('generation in a worker of its own', () => {
   it('each batch asks for the next one’s events, and the batches are those the engine would make itself', async () => {
-    const { port, requests } = workerPair();
-    const feed = new GeneratorFeed(port);
-    const taken: boolean[] = [];
-    const take = feed.take.bind(feed);
-    feed.take = (source, from, to) => {
-      const ipc = take(source, from, to);
-      taken.push(ipc !== undefined);
-      return ipc;
-    };
-    db.query('CREATE SCHEMA IF NOT EXISTS feed_a');
-    db.query('USE feed_a');
-    const alone = LiveRun.start(db, scenario());
-    const expected = [1, 2, 3, 4].map((k) => alone.batchAt(k * 1000, 0));
-    db.query('CREATE SCHEMA IF NOT EXISTS feed_b');
-    db.query('USE feed_b');
-    const fed = LiveRun.start(db, scenario(), { feed });
-    const got = [];
-    for (const k of [1, 2, 3, 4]) {
-      await fed.ready();
-      got.push(fed.batchAt(k * 1000, 0));
-    }
-    db.query('USE main');
-    expect(got.map((reports) => reports.map((r) => [r.numInputRows, r.rows]))).toEqual(
-      expected.map((reports) => reports.map((r) => [r.numInputRows, r.rows])),
-    );
+    const { feed, requests, taken } = watchedFeed();
+    const { got, expected } = await aloneAndFed(feed, 4, 'feed_a');
+    expect(got).toEqual(expected);
     // The first batch makes its own events; each later one finds them made, by the ask of the one before.
-    expect(taken).toEqual([false, true, true, true]);
+    expect(taken.map((ipc) => ipc !== undefined)).toEqual([false, true, true, true]);
     expect(requests.map((r) => [r.from, r.to])).toEqual([
       [500, 1000],
       [1000, 1500],
@@ -89,31 +104,10 @@ describe('generation in a worker of its own', () => {
   });
 
   it('the buffer of a batch read goes back to the worker two batches later, and the worker writes into it', async () => {
-    const { port, requests } = workerPair();
-    const feed = new GeneratorFeed(port);
-    const buffers: ArrayBufferLike[] = [];
-    const take = feed.take.bind(feed);
-    feed.take = (source, from, to) => {
-      const ipc = take(source, from, to);
-      if (ipc) buffers.push(ipc.buffer);
-      return ipc;
-    };
-    db.query('CREATE SCHEMA IF NOT EXISTS feed_d');
-    db.query('USE feed_d');
-    const alone = LiveRun.start(db, scenario());
-    const expected = [1, 2, 3, 4, 5, 6, 7].map((k) => alone.batchAt(k * 1000, 0));
-    db.query('CREATE SCHEMA IF NOT EXISTS feed_e');
-    db.query('USE feed_e');
-    const fed = LiveRun.start(db, scenario(), { feed });
-    const got = [];
-    for (const k of [1, 2, 3, 4, 5, 6, 7]) {
-      await fed.ready();
-      got.push(fed.batchAt(k * 1000, 0));
-    }
-    db.query('USE main');
-    expect(got.map((reports) => reports.map((r) => [r.numInputRows, r.rows]))).toEqual(
-      expected.map((reports) => reports.map((r) => [r.numInputRows, r.rows])),
-    );
+    const { feed, requests, taken } = watchedFeed();
+    const { got, expected } = await aloneAndFed(feed, 7, 'feed_d');
+    expect(got).toEqual(expected);
+    const buffers = taken.flatMap((ipc) => (ipc ? [ipc.buffer] : []));
     // Batches 2-7 were the worker's; once a third was taken, the first's buffer went back with the next ask.
     expect(requests.map((request) => request.spent.length)).toEqual([0, 0, 0, 1, 1, 1, 1]);
     expect(requests[3]!.spent[0]).toBe(buffers[0]);

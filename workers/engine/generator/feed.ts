@@ -4,7 +4,7 @@
  * Events are a pure function of (spec, offset), so bytes made there are the bytes the engine would make.
  * The engine's side is `GeneratorFeed`; the worker's side is `serveGenerators` (workers/generator.worker.ts).
  */
-import { ReturnedIpc } from '../reused-ipc';
+import { ReturnedIpc, STREAMS_IN_USE } from '../reused-ipc';
 import type { GeneratorSpec } from '../scenario';
 import { createGenerator, type EventGenerator } from './index';
 
@@ -36,12 +36,6 @@ interface Prefetch {
 }
 
 /**
- * A source's events taken are read until two more of its batches have been taken (the batch table a narrowed
- * stream's batch is read from stays until the next batch loads); then their buffer goes back to the worker.
- */
-const TAKEN_KEPT = 2;
-
-/**
  * The engine's side: per source, at most one range asked for ahead. A batch takes the bytes when they
  * are exactly its range (a trigger on time); otherwise (a batch overran, or caught up) it makes them itself.
  */
@@ -49,7 +43,7 @@ export class GeneratorFeed {
   private nextId = 0;
   private readonly prefetched = new Map<string, Prefetch>();
   private broken = false;
-  /** Per source, the buffers of the batches taken last, oldest first. */
+  /** Per source, the buffers of the batches taken last, oldest first: STREAMS_IN_USE, then the oldest goes back. */
   private readonly taken = new Map<string, ArrayBuffer[]>();
   /** Buffers read and no longer needed, to go back with the next request. */
   private spent: ArrayBuffer[] = [];
@@ -96,7 +90,7 @@ export class GeneratorFeed {
     if (prefetch.from !== from || prefetch.to !== to) return undefined;
     const taken = this.taken.get(source) ?? [];
     taken.push(prefetch.ipc.buffer as ArrayBuffer);
-    if (taken.length > TAKEN_KEPT) this.spent.push(taken.shift()!);
+    if (taken.length > STREAMS_IN_USE) this.spent.push(taken.shift()!);
     this.taken.set(source, taken);
     return prefetch.ipc;
   }
